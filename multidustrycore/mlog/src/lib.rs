@@ -1,0 +1,1 @@
+//! MLOG: parser, reference interpreter with the game's semantics, and a cranelift JIT with fuel metering.

@@ -1,0 +1,9 @@
+//! Shared core of every Multidustry service: the configuration schema ([`config`]), and (added with the
+//! monolith and cluster issues) the internal message types and the transport trait that the in-process
+//! (kanal) and QUIC transports implement.
+//!
+//! Depends only on the protocol crate; services depend on this, never the other way.
+
+pub mod config;
+
+pub use config::Config;
