@@ -1,2 +1,22 @@
-//! The gameserver: hosts worlds on sync world threads that tick at a fixed rate and never await; talks to
-//! the networking side over bounded channels. Built by the playable-monolith issue.
+//! The gameserver: hosts worlds on sync world threads that tick at a fixed rate and never await, and talks to
+//! the networking side over bounded channels.
+//!
+//! ```text
+//!   proxy ──ToWorld──▶ [bounded channel] ──▶ world thread: drain → Sim::handle … Sim::tick → encode ──ToProxy──▶
+//! ```
+//!
+//! Modules: `sim` (the game rules of one world, sans-IO), `ecs` (all Legion types), `grid` (tiles and
+//! buildings), `blocks` (construction facts), `sync` (snapshot records per client build), `value`
+//! (configuration values).
+//!
+//! MLOG processors are not simulated yet: logic blocks in a map are carried as raw building data; the seam
+//! for them is `Sim::tick` (a processor step would run between unit and building updates).
+
+pub mod blocks;
+pub mod ecs;
+pub mod grid;
+pub mod sim;
+pub mod sync;
+pub mod value;
+
+pub use sim::{Call, ClientSnapshot, Input, JoinRequest, KickReason, Output, Plan, SessionId, Sim, SimRules, Target};

@@ -1,0 +1,311 @@
+//! The tile grid and buildings of one world, as the simulation sees them.
+//!
+//! Owns: per-tile floor/overlay/block/team, the buildings (keyed by the packed position of their origin
+//! tile) with their rotation, health, configuration, construction state and, for blocks this server does not
+//! simulate, the raw building bytes carried over from the map, and placement validation (`Build.validPlace`'s
+//! bounds / overlap / solid floor / team checks).
+//!
+//! Does not own: file formats (the world crate reads and writes them; `worldio` converts), what blocks cost
+//! (`blocks`).
+//!
+//! Invariants: every tile a building covers points back at that building's origin; a building's footprint
+//! lies inside the map; block ids are build-159 native ids.
+
+use std::collections::BTreeMap;
+
+use crate::blocks::{self, BlockRule};
+use crate::value::Value;
+
+/// `Point2.pack`: `x << 16 | y & 0xFFFF`.
+pub fn pack(x: i32, y: i32) -> i32 {
+    ((x as i16 as i32) << 16) | ((y as i16 as i32) & 0xFFFF)
+}
+
+/// `Point2.x(pos)`, `Point2.y(pos)`.
+pub fn unpack(pos: i32) -> (i32, i32) {
+    (i32::from((pos >> 16) as i16), i32::from(pos as i16))
+}
+
+/// One tile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tile {
+    /// Floor block id.
+    pub floor: u16,
+    /// Overlay (ore) block id, 0 = none.
+    pub overlay: u16,
+    /// Block id on the tile (0 = air). For a multi-tile building every covered tile holds its block id.
+    pub block: u16,
+    /// Packed position of the building covering this tile, if any.
+    pub building: Option<i32>,
+}
+
+/// A construction or deconstruction in progress on a building site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Construction {
+    /// The block being built (or broken).
+    pub block: u16,
+    /// 0..=1.
+    pub progress: f32,
+    /// Deconstructing instead of building.
+    pub breaking: bool,
+    /// Items already paid per requirement (fractional accumulation, `ConstructBuild.accumulator`).
+    pub paid: Vec<f32>,
+    /// Configuration to apply when finished.
+    pub config: Value,
+}
+
+/// A building.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Building {
+    /// Block id.
+    pub block: u16,
+    /// Team id.
+    pub team: u8,
+    /// Rotation 0..=3.
+    pub rotation: u8,
+    /// Health.
+    pub health: f32,
+    /// Current configuration (sorter item, door/switch state, message text, links).
+    pub config: Value,
+    /// Items stored (cores: the team's items).
+    pub items: BTreeMap<u16, i32>,
+    /// Raw building bytes from the map (revision byte first), for blocks this server does not simulate.
+    pub raw: Option<Vec<u8>>,
+    /// Under (de)construction.
+    pub construction: Option<Construction>,
+}
+
+impl Building {
+    /// A finished building with default state.
+    pub fn new(block: u16, team: u8, rotation: u8, health: f32) -> Self {
+        Self {
+            block,
+            team,
+            rotation,
+            health,
+            config: Value::Null,
+            items: BTreeMap::new(),
+            raw: None,
+            construction: None,
+        }
+    }
+}
+
+/// Why a placement was refused (a player's invalid action: logged at debug, answered with removeQueueBlock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceError {
+    /// Outside the map.
+    OutOfBounds,
+    /// Not a block players can place here.
+    UnknownBlock,
+    /// Something is in the way.
+    Occupied,
+    /// Deep water / space floor, or a solid static wall.
+    BadFloor,
+    /// Nothing to deconstruct, or it belongs to another team, or it is a core.
+    NotBreakable,
+}
+
+/// The tile grid.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    width: i32,
+    height: i32,
+    tiles: Vec<Tile>,
+    buildings: BTreeMap<i32, Building>,
+    /// Floor ids on which nothing may be built (deep water, space, …).
+    pub unbuildable_floors: Vec<u16>,
+    /// Block ids that are static walls (not buildings: cannot be replaced).
+    pub static_walls: Vec<u16>,
+}
+
+impl Grid {
+    /// An empty grid (all floors `floor`).
+    pub fn new(width: u16, height: u16, floor: u16) -> Self {
+        let (w, h) = (i32::from(width), i32::from(height));
+        Self {
+            width: w,
+            height: h,
+            tiles: vec![Tile { floor, ..Tile::default() }; (width as usize) * (height as usize)],
+            buildings: BTreeMap::new(),
+            unbuildable_floors: Vec::new(),
+            static_walls: Vec::new(),
+        }
+    }
+
+    /// Width in tiles.
+    pub fn width(&self) -> i32 {
+        self.width
+    }
+
+    /// Height in tiles.
+    pub fn height(&self) -> i32 {
+        self.height
+    }
+
+    fn index(&self, x: i32, y: i32) -> Option<usize> {
+        (x >= 0 && y >= 0 && x < self.width && y < self.height).then(|| (y * self.width + x) as usize)
+    }
+
+    /// The tile at (x, y).
+    pub fn tile(&self, x: i32, y: i32) -> Option<&Tile> {
+        self.index(x, y).map(|i| &self.tiles[i])
+    }
+
+    /// The tile at (x, y), mutably.
+    pub fn tile_mut(&mut self, x: i32, y: i32) -> Option<&mut Tile> {
+        self.index(x, y).map(|i| &mut self.tiles[i])
+    }
+
+    /// The building whose origin is at `pos`.
+    pub fn building(&self, pos: i32) -> Option<&Building> {
+        self.buildings.get(&pos)
+    }
+
+    /// The building whose origin is at `pos`, mutably.
+    pub fn building_mut(&mut self, pos: i32) -> Option<&mut Building> {
+        self.buildings.get_mut(&pos)
+    }
+
+    /// The building covering (x, y), with its origin.
+    pub fn building_at(&self, x: i32, y: i32) -> Option<(i32, &Building)> {
+        let pos = self.tile(x, y)?.building?;
+        self.buildings.get(&pos).map(|b| (pos, b))
+    }
+
+    /// All buildings by origin position.
+    pub fn buildings(&self) -> impl Iterator<Item = (i32, &Building)> {
+        self.buildings.iter().map(|(p, b)| (*p, b))
+    }
+
+    /// Number of buildings.
+    pub fn building_count(&self) -> usize {
+        self.buildings.len()
+    }
+
+    /// Tiles covered by a block of `size` with origin (x, y) (`Block.offset`: lower side gets `(size-1)/2`).
+    pub fn footprint(x: i32, y: i32, size: u8) -> impl Iterator<Item = (i32, i32)> {
+        let s = i32::from(size.max(1));
+        let lo = (s - 1) / 2;
+        (0..s).flat_map(move |dy| (0..s).map(move |dx| (x - lo + dx, y - lo + dy)))
+    }
+
+    /// Places a finished (or under-construction) building, overwriting nothing: the footprint must be free
+    /// and inside the map. Returns false (and changes nothing) otherwise.
+    pub fn put(&mut self, x: i32, y: i32, size: u8, building: Building) -> bool {
+        let cells: Vec<(i32, i32)> = Self::footprint(x, y, size).collect();
+        if cells.iter().any(|&(cx, cy)| self.tile(cx, cy).is_none_or(|t| t.building.is_some())) {
+            return false;
+        }
+        let pos = pack(x, y);
+        for (cx, cy) in cells {
+            if let Some(t) = self.tile_mut(cx, cy) {
+                t.block = building.block;
+                t.building = Some(pos);
+            }
+        }
+        self.buildings.insert(pos, building);
+        true
+    }
+
+    /// Removes the building with origin `pos`, clearing its footprint to air.
+    pub fn remove(&mut self, pos: i32) -> Option<Building> {
+        let building = self.buildings.remove(&pos)?;
+        for t in self.tiles.iter_mut().filter(|t| t.building == Some(pos)) {
+            t.block = blocks::id::AIR;
+            t.building = None;
+        }
+        Some(building)
+    }
+
+    /// Sets a non-building block (static wall, boulder) on a tile.
+    pub fn set_static(&mut self, x: i32, y: i32, block: u16) {
+        if let Some(t) = self.tile_mut(x, y)
+            && t.building.is_none()
+        {
+            t.block = block;
+        }
+    }
+
+    /// `Build.validPlace` for the blocks in `blocks::RULES`: inside the map, every covered tile empty
+    /// (air, or a removable boulder-like non-wall block) and on a buildable floor.
+    pub fn valid_place(&self, rule: &BlockRule, x: i32, y: i32) -> Result<(), PlaceError> {
+        for (cx, cy) in Self::footprint(x, y, rule.size) {
+            let t = self.tile(cx, cy).ok_or(PlaceError::OutOfBounds)?;
+            if t.building.is_some() {
+                return Err(PlaceError::Occupied);
+            }
+            if self.static_walls.contains(&t.block) {
+                return Err(PlaceError::Occupied);
+            }
+            if self.unbuildable_floors.contains(&t.floor) {
+                return Err(PlaceError::BadFloor);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `team` may deconstruct the building covering (x, y): it exists, is that team's, is no core.
+    pub fn valid_break(&self, team: u8, x: i32, y: i32) -> Result<i32, PlaceError> {
+        let (pos, b) = self.building_at(x, y).ok_or(PlaceError::NotBreakable)?;
+        if b.team != team || blocks::core_unit(b.block).is_some() {
+            return Err(PlaceError::NotBreakable);
+        }
+        Ok(pos)
+    }
+
+    /// The first core of `team` (origin position and building).
+    pub fn core_of(&self, team: u8) -> Option<(i32, &Building)> {
+        self.buildings()
+            .find(|(_, b)| b.team == team && blocks::core_unit(b.block).is_some() && b.construction.is_none())
+    }
+
+    /// Teams that own at least one core, ascending.
+    pub fn core_teams(&self) -> Vec<u8> {
+        let mut teams: Vec<u8> = self
+            .buildings()
+            .filter(|(_, b)| blocks::core_unit(b.block).is_some() && b.construction.is_none())
+            .map(|(_, b)| b.team)
+            .collect();
+        teams.sort_unstable();
+        teams.dedup();
+        teams
+    }
+
+    /// The items of `team`'s first core, mutably.
+    pub fn core_items_mut(&mut self, team: u8) -> Option<&mut BTreeMap<u16, i32>> {
+        let pos = self.core_of(team)?.0;
+        self.buildings.get_mut(&pos).map(|b| &mut b.items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips_like_point2() {
+        assert_eq!(pack(3, 4), (3 << 16) | 4);
+        assert_eq!(unpack(pack(200, 7)), (200, 7));
+        assert_eq!(pack(-1, -1), -1);
+    }
+
+    #[test]
+    fn multi_tile_buildings_cover_their_footprint_and_block_placement() {
+        let mut g = Grid::new(10, 10, 1);
+        let drill = blocks::rule_named("mechanical-drill").expect("drill");
+        assert_eq!(g.valid_place(drill, 0, 0), Ok(()));
+        assert!(g.put(0, 0, 2, Building::new(drill.id, 1, 0, 160.0)));
+        assert_eq!(g.building_at(1, 1).map(|(p, _)| p), Some(pack(0, 0)));
+        let wall = blocks::rule_named("copper-wall").expect("wall");
+        assert_eq!(g.valid_place(wall, 1, 0), Err(PlaceError::Occupied));
+        assert_eq!(g.valid_place(wall, 10, 0), Err(PlaceError::OutOfBounds));
+        assert_eq!(g.valid_place(drill, 9, 9), Err(PlaceError::OutOfBounds));
+        assert_eq!(g.valid_break(2, 1, 1), Err(PlaceError::NotBreakable));
+        assert_eq!(g.valid_break(1, 1, 1), Ok(pack(0, 0)));
+        assert!(g.remove(pack(0, 0)).is_some());
+        assert_eq!(g.tile(1, 1).map(|t| (t.block, t.building)), Some((0, None)));
+        g.unbuildable_floors.push(1);
+        assert_eq!(g.valid_place(wall, 1, 1), Err(PlaceError::BadFloor));
+    }
+}

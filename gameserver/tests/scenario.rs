@@ -1,0 +1,367 @@
+//! Scenario tests: one world stepped tick by tick at 60 Hz with scripted sessions, asserting the calls sent.
+
+use std::time::Duration;
+
+use multidustry_gameserver::blocks::{self, item};
+use multidustry_gameserver::grid::{self, Building, Grid};
+use multidustry_gameserver::sim::GameState;
+use multidustry_gameserver::value::{CONTENT_ITEM, Value};
+use multidustry_gameserver::{
+    Call, ClientSnapshot, Input, JoinRequest, KickReason, Output, Plan, Sim, SimRules, Target,
+};
+
+const TICK: Duration = Duration::from_micros(16_667);
+const CORE: (i32, i32) = (20, 20);
+
+struct World {
+    sim: Sim,
+    now: Duration,
+    out: Vec<Output>,
+    snap_ids: std::collections::HashMap<u64, i32>,
+}
+
+impl World {
+    fn new(infinite: bool) -> Self {
+        let mut grid = Grid::new(50, 50, 1);
+        let mut core = Building::new(blocks::id::CORE_SHARD, 1, 0, 1100.0);
+        core.items.insert(item::COPPER, 300);
+        core.items.insert(item::LEAD, 100);
+        core.items.insert(item::GRAPHITE, 50);
+        assert!(grid.put(CORE.0, CORE.1, 3, core));
+        let rules = SimRules { infinite_resources: infinite, ..SimRules::default() };
+        Self {
+            sim: Sim::new(grid, rules, GameState::default(), 60, 1),
+            now: Duration::from_secs(1),
+            out: Vec::new(),
+            snap_ids: Default::default(),
+        }
+    }
+
+    fn input(&mut self, input: Input) {
+        self.sim.handle(self.now, input);
+        self.out.extend(self.sim.drain());
+    }
+
+    fn ticks(&mut self, n: u32) {
+        for _ in 0..n {
+            self.now += TICK;
+            self.sim.tick(self.now);
+            self.out.extend(self.sim.drain());
+        }
+    }
+
+    fn take(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn join(&mut self, session: u64, name: &str, build: u32) -> i32 {
+        self.input(Input::Join {
+            session,
+            request: JoinRequest {
+                build,
+                name: name.into(),
+                uuid: format!("uuid{session}"),
+                usid: format!("usid{session}"),
+                color: 0x11223300,
+                locale: "en".into(),
+                admin: false,
+            },
+        });
+        let id = self
+            .take()
+            .iter()
+            .find_map(|o| match o {
+                Output::Send(Target::Session(s), Call::WorldStream { player_id }) if *s == session => Some(*player_id),
+                _ => None,
+            })
+            .expect("world stream sent to the joining session");
+        self.ticks(40); // the client loads the world
+        self.input(Input::ConnectConfirm { session });
+        id
+    }
+
+    fn snapshot(&mut self, session: u64, x: f32, y: f32, plans: Option<Vec<Plan>>) {
+        let id = self.snap_ids.entry(session).or_insert(0);
+        *id += 1;
+        let snapshot = ClientSnapshot {
+            snapshot_id: *id,
+            unit_id: 0,
+            x,
+            y,
+            building: true,
+            selected_block: -1,
+            plans,
+            ..ClientSnapshot::default()
+        };
+        self.input(Input::ClientSnapshot { session, snapshot });
+    }
+}
+
+fn broadcasts(out: &[Output]) -> Vec<&Call> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::All, c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn core_xy() -> (f32, f32) {
+    (CORE.0 as f32 * 8.0, CORE.1 as f32 * 8.0)
+}
+
+#[test]
+fn join_spawns_a_core_unit_and_announces_the_player() {
+    let mut w = World::new(false);
+    let id = w.join(1, "alice", 159);
+    let out = w.take();
+    let calls = broadcasts(&out);
+    assert!(calls.contains(&&Call::SendMessage("[accent]alice[accent] has connected.".into())));
+    let spawn = calls.iter().find_map(|c| match c {
+        Call::PlayerSpawn { core, player } => Some((*core, *player)),
+        _ => None,
+    });
+    assert_eq!(spawn, Some((grid::pack(CORE.0, CORE.1), id)));
+    let p = w.sim.player(id).expect("player");
+    let unit = w.sim.unit(p.unit.expect("has a unit")).expect("unit");
+    assert_eq!((unit.type_id, unit.controller, unit.team), (35, id, 1), "an alpha controlled by the player");
+    assert_eq!((unit.x, unit.y), core_xy());
+
+    // Entity and state snapshots follow at the 200 ms cadence, for the player's build.
+    w.ticks(13);
+    let out = w.take();
+    let entity: Vec<_> =
+        out.iter().filter(|o| matches!(o, Output::Send(Target::Build(159), Call::EntitySnapshot { .. }))).collect();
+    assert!(!entity.is_empty());
+    if let Output::Send(_, Call::EntitySnapshot { amount, data }) = entity[0] {
+        assert_eq!(*amount, 2, "player + unit");
+        assert_eq!(&data[..5], &[0, 0, 0, id as u8, 12], "player record first");
+    }
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::StateSnapshot(_)))));
+}
+
+#[test]
+fn movement_is_limited_by_unit_speed_and_corrected() {
+    let mut w = World::new(false);
+    let id = w.join(1, "runner", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    // 100 ms later a legal move of 10 units.
+    w.ticks(6);
+    w.snapshot(1, cx + 10.0, cy, None);
+    let unit = w.sim.player(id).and_then(|p| p.unit).expect("unit");
+    assert!((w.sim.unit(unit).expect("u").x - (cx + 10.0)).abs() < 0.01);
+    assert!(w.take().iter().all(|o| !matches!(o, Output::Send(_, Call::SetPosition { .. }))));
+    // A teleport of 300 units in 100 ms is cut to speed × time × 1.1 and the client is corrected.
+    w.ticks(6);
+    w.snapshot(1, cx + 310.0, cy, None);
+    let x = w.sim.unit(unit).expect("u").x;
+    assert!(x < cx + 10.0 + 3.0 * 6.2 * 1.1 + 1.0, "moved to {x}");
+    let out = w.take();
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::Session(1), Call::SetPosition { .. }))));
+}
+
+#[test]
+fn players_see_each_other_and_chat_is_formatted_like_java() {
+    let mut w = World::new(false);
+    let a = w.join(1, "alice", 159);
+    let b = w.join(2, "bob", 154);
+    w.take();
+    w.ticks(13);
+    let out = w.take();
+    let for_154 = out.iter().find_map(|o| match o {
+        Output::Send(Target::Build(154), Call::EntitySnapshot { amount, .. }) => Some(*amount),
+        _ => None,
+    });
+    assert_eq!(for_154, Some(4), "both players and both units reach the 154 client");
+    assert_eq!(w.sim.sessions_of(Target::All).len(), 2);
+
+    w.input(Input::Chat { session: 1, text: "hello\nthere".into() });
+    let out = w.take();
+    let chat = broadcasts(&out).into_iter().find_map(|c| match c {
+        Call::SendChat { formatted, unformatted, sender } => Some((formatted.clone(), unformatted.clone(), *sender)),
+        _ => None,
+    });
+    assert_eq!(
+        chat,
+        Some(("[coral][[[#112233FF]alice[coral]]:[white] hellothere".into(), Some("hellothere".into()), a))
+    );
+
+    w.input(Input::Leave { session: 2, reason: "closed".into() });
+    let out = w.take();
+    let calls = broadcasts(&out);
+    assert!(calls.contains(&&Call::SendMessage("[accent]bob[accent] has disconnected.".into())));
+    assert!(calls.contains(&&Call::PlayerDisconnect(b)));
+    assert!(calls.iter().any(|c| matches!(c, Call::UnitDespawn(_))));
+    assert_eq!(w.sim.player_count(), 1);
+    assert_eq!(w.sim.units().count(), 1, "bob's unit is gone");
+}
+
+#[test]
+fn chat_flood_kicks() {
+    let mut w = World::new(false);
+    w.join(1, "spammer", 159);
+    w.ticks(60);
+    w.take();
+    for i in 0..25 {
+        w.input(Input::Chat { session: 1, text: format!("spam {i}") });
+    }
+    assert!(w.take().iter().any(|o| matches!(o, Output::Kick(1, KickReason::Spam))));
+    assert_eq!(w.sim.player_count(), 0);
+}
+
+fn place(x: i32, y: i32, block: u16, rotation: u8, config: Value) -> Plan {
+    Plan { x, y, breaking: false, block, rotation, config }
+}
+
+#[test]
+fn building_completes_at_builder_speed_and_costs_core_items() {
+    let mut w = World::new(false);
+    w.join(1, "builder", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    w.snapshot(1, cx, cy, Some(vec![place(24, 20, blocks::id::CONVEYOR, 1, Value::Null)]));
+    w.ticks(1);
+    let out = w.take();
+    assert!(
+        broadcasts(&out).iter().any(|c| matches!(c, Call::BeginPlace { block: 257, x: 24, y: 20, rotation: 1, .. }))
+    );
+    // conveyor: build cost 41, alpha build speed 0.5 → 82 ticks.
+    w.ticks(78);
+    assert!(!broadcasts(&w.take()).iter().any(|c| matches!(c, Call::ConstructFinish { .. })));
+    w.ticks(6);
+    let out = w.take();
+    let finish = broadcasts(&out).into_iter().find_map(|c| match c {
+        Call::ConstructFinish { pos, block, rotation, team, .. } => Some((*pos, *block, *rotation, *team)),
+        _ => None,
+    });
+    assert_eq!(finish, Some((grid::pack(24, 20), 257, 1, 1)));
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&299));
+    let b = w.sim.grid.building(grid::pack(24, 20)).expect("built");
+    assert!(b.construction.is_none());
+}
+
+#[test]
+fn invalid_plans_are_refused_with_remove_queue_block() {
+    let mut w = World::new(false);
+    w.join(1, "griefer", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(20, 20, blocks::id::CONVEYOR, 0, Value::Null), // on the core
+            place(99, 99, blocks::id::CONVEYOR, 0, Value::Null), // outside (skipped: no tile)
+            place(30, 30, 9999, 0, Value::Null),                 // unknown block
+            Plan { x: 20, y: 21, breaking: true, block: 0, rotation: 0, config: Value::Null }, // the core
+        ]),
+    );
+    let out = w.take();
+    let refused: Vec<(i32, i32, bool)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Session(1), Call::RemoveQueueBlock { x, y, breaking }) => Some((*x, *y, *breaking)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, vec![(20, 20, false), (30, 30, false), (20, 21, true)]);
+}
+
+#[test]
+fn sandbox_builds_for_free_and_deconstruction_refunds_half_in_survival() {
+    let mut sandbox = World::new(true);
+    sandbox.join(1, "free", 159);
+    let (cx, cy) = core_xy();
+    sandbox.snapshot(1, cx, cy, Some(vec![place(24, 24, blocks::id::COPPER_WALL, 0, Value::Null)]));
+    sandbox.ticks(300);
+    assert!(broadcasts(&sandbox.take()).iter().any(|c| matches!(c, Call::ConstructFinish { block: 216, .. })));
+    assert_eq!(sandbox.sim.core_items(1).get(&item::COPPER), Some(&300), "free in sandbox");
+
+    let mut w = World::new(false);
+    w.join(1, "survivor", 159);
+    w.snapshot(1, cx, cy, Some(vec![place(24, 24, blocks::id::COPPER_WALL, 0, Value::Null)]));
+    w.ticks(300);
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&294));
+    w.take();
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![Plan { x: 24, y: 24, breaking: true, block: 0, rotation: 0, config: Value::Null }]),
+    );
+    w.ticks(1);
+    assert!(broadcasts(&w.take()).iter().any(|c| matches!(c, Call::BeginBreak { x: 24, y: 24, .. })));
+    w.ticks(300);
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::DeconstructFinish { block: 216, .. })));
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&297), "half of 6 copper back");
+    assert!(w.sim.grid.building(grid::pack(24, 24)).is_none());
+}
+
+#[test]
+fn construction_stalls_without_items() {
+    let mut w = World::new(false);
+    w.join(1, "poor", 159);
+    let (cx, cy) = core_xy();
+    // A sorter needs lead 2 + copper 2; remove the lead.
+    w.sim.grid.core_items_mut(1).expect("core").insert(item::LEAD, 0);
+    w.snapshot(1, cx, cy, Some(vec![place(24, 22, blocks::id::SORTER, 0, Value::Null)]));
+    w.ticks(600);
+    assert!(!broadcasts(&w.take()).iter().any(|c| matches!(c, Call::ConstructFinish { .. })));
+    w.sim.grid.core_items_mut(1).expect("core").insert(item::LEAD, 10);
+    w.ticks(300);
+    assert!(broadcasts(&w.take()).iter().any(|c| matches!(c, Call::ConstructFinish { block: 264, .. })));
+}
+
+#[test]
+fn tile_config_and_rotation_apply_and_reach_everyone() {
+    let mut w = World::new(true);
+    let a = w.join(1, "a", 159);
+    w.join(2, "b", 154);
+    let (cx, cy) = core_xy();
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(24, 20, blocks::id::SORTER, 0, Value::Content(CONTENT_ITEM, 0)),
+            place(25, 20, blocks::id::DOOR, 0, Value::Null),
+            place(26, 20, blocks::id::MESSAGE, 0, Value::Null),
+            place(27, 20, blocks::id::CONVEYOR, 0, Value::Null),
+        ]),
+    );
+    w.ticks(2000);
+    let out = w.take();
+    assert_eq!(broadcasts(&out).iter().filter(|c| matches!(c, Call::ConstructFinish { .. })).count(), 4);
+    assert_eq!(w.sim.grid.building(grid::pack(24, 20)).map(|b| b.config.clone()), Some(Value::Content(0, 0)));
+
+    for (pos, value) in [
+        (grid::pack(24, 20), Value::Content(CONTENT_ITEM, 1)),
+        (grid::pack(25, 20), Value::Bool(true)),
+        (grid::pack(26, 20), Value::Str(Some("hello world".into()))),
+    ] {
+        w.input(Input::TileConfig { session: 2, pos, value: value.clone() });
+        let out = w.take();
+        let sent = broadcasts(&out).into_iter().find_map(|c| match c {
+            Call::TileConfig { pos: p, value: v, .. } if *p == pos => Some(v.clone()),
+            _ => None,
+        });
+        assert_eq!(sent, Some(value.clone()));
+        assert_eq!(w.sim.grid.building(pos).map(|b| b.config.clone()), Some(value));
+    }
+    // A wrong kind of value is ignored.
+    w.input(Input::TileConfig { session: 1, pos: grid::pack(25, 20), value: Value::Str(Some("x".into())) });
+    assert!(broadcasts(&w.take()).is_empty());
+    assert_eq!(w.sim.grid.building(grid::pack(25, 20)).map(|b| b.config.clone()), Some(Value::Bool(true)));
+
+    w.input(Input::RotateBlock { session: 1, pos: grid::pack(27, 20), direction: false });
+    let out = w.take();
+    assert!(broadcasts(&out).contains(&&Call::RotateBlock {
+        player: Some(a),
+        pos: grid::pack(27, 20),
+        direction: false
+    }));
+    assert_eq!(w.sim.grid.building(grid::pack(27, 20)).map(|b| b.rotation), Some(1));
+}
