@@ -5,5 +5,7 @@
 //! Depends only on the protocol crate; services depend on this, never the other way.
 
 pub mod config;
+pub mod messages;
+pub mod transport;
 
 pub use config::Config;
