@@ -13,10 +13,12 @@
 //! for them is `Sim::tick` (a processor step would run between unit and building updates).
 
 pub mod blocks;
+pub mod console;
 pub mod ecs;
 pub mod grid;
 pub mod sim;
 pub mod sync;
 pub mod value;
+pub mod wire;
 
 pub use sim::{Call, ClientSnapshot, Input, JoinRequest, KickReason, Output, Plan, SessionId, Sim, SimRules, Target};

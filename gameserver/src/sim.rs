@@ -119,6 +119,8 @@ pub struct JoinRequest {
     pub locale: String,
     /// Is an admin (from the access store).
     pub admin: bool,
+    /// Remote address, for the console and bans.
+    pub ip: String,
 }
 
 /// An event the world consumes.
@@ -368,6 +370,8 @@ pub struct PlayerState {
     pub uuid: String,
     /// usid.
     pub usid: String,
+    /// Remote address.
+    pub ip: String,
     /// RGBA8888.
     pub color: u32,
     /// Team.
@@ -418,6 +422,7 @@ impl PlayerState {
             name: name.into(),
             uuid: String::new(),
             usid: String::new(),
+            ip: String::new(),
             color: 0xffffffff,
             team: 1,
             admin: false,
@@ -694,6 +699,7 @@ impl Sim {
         p.build = req.build;
         p.uuid = req.uuid;
         p.usid = req.usid;
+        p.ip = req.ip;
         p.color = req.color | 0xff;
         p.admin = req.admin;
         p.team = self.rules.default_team;

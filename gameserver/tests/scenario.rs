@@ -65,6 +65,7 @@ impl World {
                 color: 0x11223300,
                 locale: "en".into(),
                 admin: false,
+                ip: "127.0.0.1".into(),
             },
         });
         let id = self
