@@ -16,6 +16,7 @@ pub mod blocks;
 pub mod console;
 pub mod ecs;
 pub mod grid;
+pub mod host;
 pub mod sim;
 pub mod sync;
 pub mod value;
