@@ -4,6 +4,7 @@
 //!
 //! Depends only on the protocol crate; services depend on this, never the other way.
 
+pub mod access;
 pub mod config;
 pub mod messages;
 pub mod transport;
