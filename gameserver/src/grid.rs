@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn multi_tile_buildings_cover_their_footprint_and_block_placement() {
         let mut g = Grid::new(10, 10, 1);
-        let drill = blocks::rule_named("mechanical-drill").expect("drill");
+        let drill = blocks::rule_named("copper-wall-large").expect("large wall");
         assert_eq!(g.valid_place(drill, 0, 0), Ok(()));
         assert!(g.put(0, 0, 2, Building::new(drill.id, 1, 0, 160.0)));
         assert_eq!(g.building_at(1, 1).map(|(p, _)| p), Some(pack(0, 0)));

@@ -21,5 +21,6 @@ pub mod sim;
 pub mod sync;
 pub mod value;
 pub mod wire;
+pub mod worldio;
 
 pub use sim::{Call, ClientSnapshot, Input, JoinRequest, KickReason, Output, Plan, SessionId, Sim, SimRules, Target};
