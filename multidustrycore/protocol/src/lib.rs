@@ -22,15 +22,26 @@
 //! payload back. Send path: `Body::Packet(packet.encode(build)?).encode_tcp(Compression::Java)`.
 
 pub mod build;
+pub mod discovery;
+pub mod entity;
 pub mod framing;
 pub mod io;
 mod kinds;
+pub mod packets;
+pub mod stream;
 pub mod typeio;
 
+#[cfg(test)]
+pub(crate) mod arb;
+
 pub use build::{Build, Direction, PacketKind, Priority, Side, Transport};
+pub use discovery::ServerInfo;
+pub use entity::EntityRecord;
 pub use framing::{
     Body, Compression, FrameDecoder, FrameError, FrameworkMessage, RawPacket, decode_body, decode_datagram,
     encode_tcp_frame,
 };
 pub use io::{DecodeError, Reader, Writer};
+pub use packets::Packet;
+pub use stream::StreamAssembler;
 pub use typeio::{BuildPlan, EncodeError, Object, UnitRef, pack_pos, unpack_pos};

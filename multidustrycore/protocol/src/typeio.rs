@@ -100,13 +100,19 @@ pub enum UnitRef {
     Other(u8, i32),
 }
 
+impl Default for UnitRef {
+    fn default() -> Self {
+        UnitRef::NONE
+    }
+}
+
 impl UnitRef {
     /// The null reference as Java writes it.
     pub const NONE: UnitRef = UnitRef::Null(0);
 }
 
 /// Generic content reference (`ContentType` ordinal + id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ContentRef {
     /// `ContentType` ordinal (0 item, 1 block, 4 liquid, 5 status, 6 unit, ...).
     pub content_type: u8,
@@ -115,9 +121,10 @@ pub struct ContentRef {
 }
 
 /// The tagged object encoding (`TypeIO.writeObject`/`readObject`), one variant per tag.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Object {
     /// Tag 0.
+    #[default]
     Null,
     /// Tag 1.
     Int(i32),
