@@ -1,0 +1,665 @@
+//! Translation of a [`Program`] into one cranelift function `(ctx, fuel) -> remaining fuel`.
+//!
+//! Owns: the shape of compiled code — an entry that dispatches on `@counter` through a jump table, one block per
+//! mlog instruction that first checks and debits fuel, inline numeric code for `set`/`op`/`jump`/`end`/`noop`,
+//! and a call to the slow helper (the reference interpreter, one instruction) for everything else.
+//! Does not own: semantics. Inline code implements exactly the interpreter's rules for the cases it accepts
+//! (numbers and null through `setnum`, objects read as 1/0, Java long conversions) and hands every other case of
+//! the same instruction — string operands, object equality, globals, writes over a string — to the slow path
+//! *before* it has changed anything, so the interpreter runs the whole instruction.
+//!
+//! ```text
+//!  entry ─▶ dispatch: counter in [0,n)? ── no ──▶ wrap(c): stop_at_wrap? ─ yes ─▶ exit WRAP (counter c)
+//!              │ integer? ── no ──▶ exit FALLBACK                          └─ no ──▶ check[0]
+//!              ▼ br_table
+//!          check[i]: fuel == 0? ── yes ──▶ exit FUEL (counter i)
+//!              ▼ fuel -= 1
+//!          body[i]: inline code ─▶ check[i+1] | check[target] | wrap(n) | dispatch
+//!                   or slow(i): helper → NEXT: check[i+1] | DISPATCH: dispatch | EXIT: return
+//! ```
+//!
+//! Invariants: every path that leaves the function has stored `exit` and (unless the helper or a counter write
+//! already did) the counter of the next instruction; fuel is debited exactly once per executed instruction,
+//! before it runs; slot offsets are `slot * 24 < vars.len() * 24` because the caller checks the slot count.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{AbiParam, BlockArg, InstBuilder, JumpTableData, MemFlagsData, UserFuncName, types};
+use cranelift_codegen::ir::{Block, FuncRef, Value as CValue};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module, default_libcall_names};
+
+use super::JitError;
+use super::runtime::{
+    self, CTX_COUNTER, CTX_EXIT, CTX_STOP_AT_SELFLOOP, CTX_STOP_AT_WRAP, CTX_VARS, CompiledFn, NUM_OFFSET, TAG_NULL,
+    TAG_NUM, TAG_STR, VALUE_SIZE, exit, slow,
+};
+use crate::ir::{Cond, Dst, Instr, OpKind, Program, Src};
+
+/// Machine code for one program. Owns the executable memory.
+pub(crate) struct Compiled {
+    module: Option<JITModule>,
+    /// Entry point.
+    pub func: CompiledFn,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            #[allow(unsafe_code)]
+            // SAFETY: `func` points into this module's memory and is dropped with `self`; no copy of it escapes
+            // `JitProgram`, whose runs borrow it, so no code from this module can run after this point.
+            unsafe {
+                module.free_memory();
+            }
+        }
+    }
+}
+
+/// Compiles `program`.
+pub(crate) fn compile(program: &Program) -> Result<Compiled, JitError> {
+    let mut flags = settings::builder();
+    let cg = |e: settings::SetError| JitError::Codegen(e.to_string());
+    flags.set("opt_level", "speed").map_err(cg)?;
+    flags.set("use_colocated_libcalls", "false").map_err(cg)?;
+    flags.set("is_pic", "false").map_err(cg)?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| JitError::Codegen(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| JitError::Codegen(e.to_string()))?;
+    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
+    let (slow_name, slow_ptr) = runtime::slow_helper();
+    jb.symbol(slow_name, slow_ptr);
+    let (fmod_name, fmod_ptr) = runtime::fmod_helper();
+    jb.symbol(fmod_name, fmod_ptr);
+    let (numop_name, numop_ptr) = runtime::num_op_helper();
+    jb.symbol(numop_name, numop_ptr);
+    let mut module = JITModule::new(jb);
+    let ptr = module.target_config().pointer_type();
+
+    let mut sig = module.make_signature();
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I64));
+    let func_id =
+        module.declare_function("mlog_program", Linkage::Local, &sig).map_err(|e| JitError::Codegen(e.to_string()))?;
+
+    let mut slow_sig = module.make_signature();
+    slow_sig.params.push(AbiParam::new(ptr));
+    slow_sig.params.push(AbiParam::new(types::I32));
+    slow_sig.returns.push(AbiParam::new(types::I32));
+    let slow_id =
+        module.declare_function(slow_name, Linkage::Import, &slow_sig).map_err(|e| JitError::Codegen(e.to_string()))?;
+    let mut fmod_sig = module.make_signature();
+    fmod_sig.params.push(AbiParam::new(types::F64));
+    fmod_sig.params.push(AbiParam::new(types::F64));
+    fmod_sig.returns.push(AbiParam::new(types::F64));
+    let fmod_id =
+        module.declare_function(fmod_name, Linkage::Import, &fmod_sig).map_err(|e| JitError::Codegen(e.to_string()))?;
+    let mut numop_sig = module.make_signature();
+    numop_sig.params.push(AbiParam::new(ptr));
+    numop_sig.params.push(AbiParam::new(types::I32));
+    numop_sig.params.push(AbiParam::new(types::F64));
+    numop_sig.params.push(AbiParam::new(types::F64));
+    numop_sig.returns.push(AbiParam::new(types::F64));
+    let numop_id = module
+        .declare_function(numop_name, Linkage::Import, &numop_sig)
+        .map_err(|e| JitError::Codegen(e.to_string()))?;
+
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    ctx.func.name = UserFuncName::user(0, func_id.as_u32());
+    let frontend = module.isa().frontend_config();
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let helpers = Helpers {
+            slow: module.declare_func_in_func(slow_id, b.func),
+            fmod: module.declare_func_in_func(fmod_id, b.func),
+            num_op: module.declare_func_in_func(numop_id, b.func),
+        };
+        let mut g = Gen::new(&mut b, program, ptr, helpers);
+        g.emit();
+        b.seal_all_blocks();
+        b.finalize(frontend);
+    }
+    module.define_function(func_id, &mut ctx).map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
+    let code = module.get_finalized_function(func_id);
+    #[allow(unsafe_code)]
+    // SAFETY: `code` is the finalized function just defined with signature `(ptr, i64) -> i64` in the host's
+    // default calling convention, which is `CompiledFn` (`extern "C"`) on every target cranelift-native supports.
+    let func = unsafe { std::mem::transmute::<*const u8, CompiledFn>(code) };
+    Ok(Compiled { module: Some(module), func })
+}
+
+/// What an operand reads as, in registers.
+#[derive(Clone, Copy)]
+struct Operand {
+    /// Discriminant (i64).
+    tag: CValue,
+    /// `num()` of the operand.
+    num: CValue,
+    /// The raw `f64` payload (only meaningful when `tag == TAG_NUM`).
+    raw: CValue,
+}
+
+/// Helper functions imported into the compiled function.
+struct Helpers {
+    slow: FuncRef,
+    fmod: FuncRef,
+    num_op: FuncRef,
+}
+
+struct Gen<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    program: &'a Program,
+    ptr: types::Type,
+    h: Helpers,
+    ctx: CValue,
+    fuel: Variable,
+    vars: Variable,
+    check: Vec<Block>,
+    body: Vec<Block>,
+    slow_blocks: Vec<Option<Block>>,
+    dispatch: Block,
+    wrap: Block,
+    exit_at: Block,
+    ret: Block,
+    mem: MemFlagsData,
+}
+
+impl<'a, 'b> Gen<'a, 'b> {
+    fn new(b: &'a mut FunctionBuilder<'b>, program: &'a Program, ptr: types::Type, h: Helpers) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let ctx = b.block_params(entry)[0];
+        let fuel0 = b.block_params(entry)[1];
+        let fuel = b.declare_var(types::I64);
+        let vars = b.declare_var(ptr);
+        b.def_var(fuel, fuel0);
+        let mem = MemFlagsData::trusted();
+        let v0 = b.ins().load(ptr, mem, ctx, CTX_VARS);
+        b.def_var(vars, v0);
+        let n = program.instrs.len();
+        let check = (0..n).map(|_| b.create_block()).collect();
+        let body = (0..n).map(|_| b.create_block()).collect();
+        let slow_blocks = vec![None; n];
+        let dispatch = b.create_block();
+        let wrap = b.create_block();
+        b.append_block_param(wrap, types::F64);
+        let exit_at = b.create_block();
+        b.append_block_param(exit_at, types::F64);
+        b.append_block_param(exit_at, types::I32);
+        let ret = b.create_block();
+        b.ins().jump(dispatch, &[]);
+        Self { b, program, ptr, h, ctx, fuel, vars, check, body, slow_blocks, dispatch, wrap, exit_at, ret, mem }
+    }
+
+    fn n(&self) -> usize {
+        self.program.instrs.len()
+    }
+
+    fn emit(&mut self) {
+        self.emit_dispatch();
+        self.emit_wrap();
+        self.emit_exits();
+        for i in 0..self.n() {
+            self.emit_check(i);
+            self.emit_instr(i);
+            if let Some(blk) = self.slow_blocks[i] {
+                self.b.switch_to_block(blk);
+                self.slow(i);
+            }
+        }
+    }
+
+    fn f64c(&mut self, v: f64) -> CValue {
+        self.b.ins().f64const(v)
+    }
+
+    fn i32c(&mut self, v: u32) -> CValue {
+        self.b.ins().iconst(types::I32, i64::from(v))
+    }
+
+    /// Jump to `check[i]`, or to the wrap block with counter `i` when `i` is outside `[0, n)`.
+    fn goto_index(&mut self, i: i64) {
+        match usize::try_from(i) {
+            Ok(k) if k < self.n() => {
+                self.b.ins().jump(self.check[k], &[]);
+            }
+            _ => {
+                let c = self.f64c(i as f64);
+                self.b.ins().jump(self.wrap, &[BlockArg::Value(c)]);
+            }
+        }
+    }
+
+    fn goto_next(&mut self, i: usize) {
+        self.goto_index(i as i64 + 1);
+    }
+
+    /// Leave with `counter = c` and exit code `code`.
+    fn exit_with(&mut self, c: f64, code: u32) {
+        let cv = self.f64c(c);
+        let code = self.i32c(code);
+        self.b.ins().jump(self.exit_at, &[BlockArg::Value(cv), BlockArg::Value(code)]);
+    }
+
+    fn emit_dispatch(&mut self) {
+        let n = self.n() as f64;
+        self.b.switch_to_block(self.dispatch);
+        let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
+        let c = self.b.ins().load(types::F64, self.mem, cptr, 0);
+        let zero = self.f64c(0.0);
+        let nv = self.f64c(n);
+        let ge0 = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, c, zero);
+        let ltn = self.b.ins().fcmp(FloatCC::LessThan, c, nv);
+        let inr = self.b.ins().band(ge0, ltn);
+        let in_range = self.b.create_block();
+        self.b.ins().brif(inr, in_range, &[], self.wrap, &[BlockArg::Value(c)]);
+        self.b.switch_to_block(in_range);
+        let k = self.b.ins().fcvt_to_sint_sat(types::I32, c);
+        let kf = self.b.ins().fcvt_from_sint(types::F64, k);
+        let integral = self.b.ins().fcmp(FloatCC::Equal, kf, c);
+        let table = self.b.create_block();
+        let fallback = self.b.create_block();
+        self.b.ins().brif(integral, table, &[], fallback, &[]);
+        self.b.switch_to_block(fallback);
+        let code = self.i32c(exit::FALLBACK);
+        self.b.ins().store(self.mem, code, self.ctx, CTX_EXIT);
+        self.b.ins().jump(self.ret, &[]);
+        self.b.switch_to_block(table);
+        let calls: Vec<_> = self.check.iter().map(|&blk| self.b.func.dfg.block_call(blk, &[])).collect();
+        // Never taken (k is in [0, n)); a BlockCall of its own, since SSA construction appends arguments to it.
+        let def = self.b.func.dfg.block_call(self.check[0], &[]);
+        let jt = self.b.create_jump_table(JumpTableData::new(def, &calls));
+        self.b.ins().br_table(k, jt);
+    }
+
+    fn emit_wrap(&mut self) {
+        self.b.switch_to_block(self.wrap);
+        let c = self.b.block_params(self.wrap)[0];
+        // The interpreter checks fuel before wrapping: with no fuel left the counter stays unwrapped.
+        let fuel = self.b.use_var(self.fuel);
+        let has_fuel = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(fuel, has_fuel, &[], out, &[]);
+        self.b.switch_to_block(out);
+        let code = self.i32c(exit::FUEL);
+        self.b.ins().jump(self.exit_at, &[BlockArg::Value(c), BlockArg::Value(code)]);
+        self.b.switch_to_block(has_fuel);
+        let flag = self.b.ins().uload8(types::I32, self.mem, self.ctx, CTX_STOP_AT_WRAP);
+        let stop = self.b.create_block();
+        self.b.ins().brif(flag, stop, &[], self.check[0], &[]);
+        self.b.switch_to_block(stop);
+        let code = self.i32c(exit::WRAP);
+        self.b.ins().jump(self.exit_at, &[BlockArg::Value(c), BlockArg::Value(code)]);
+    }
+
+    fn emit_exits(&mut self) {
+        self.b.switch_to_block(self.exit_at);
+        let c = self.b.block_params(self.exit_at)[0];
+        let code = self.b.block_params(self.exit_at)[1];
+        let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
+        self.b.ins().store(self.mem, c, cptr, 0);
+        self.b.ins().store(self.mem, code, self.ctx, CTX_EXIT);
+        self.b.ins().jump(self.ret, &[]);
+        self.b.switch_to_block(self.ret);
+        let fuel = self.b.use_var(self.fuel);
+        self.b.ins().return_(&[fuel]);
+    }
+
+    fn emit_check(&mut self, i: usize) {
+        self.b.switch_to_block(self.check[i]);
+        let fuel = self.b.use_var(self.fuel);
+        let out = self.b.create_block();
+        self.b.ins().brif(fuel, self.body[i], &[], out, &[]);
+        self.b.switch_to_block(out);
+        self.exit_with(i as f64, exit::FUEL);
+        self.b.switch_to_block(self.body[i]);
+        let fuel = self.b.use_var(self.fuel);
+        let f1 = self.b.ins().iadd_imm_s(fuel, -1);
+        self.b.def_var(self.fuel, f1);
+    }
+
+    /// Emits the slow path for instruction `i` in the current block.
+    fn slow(&mut self, i: usize) {
+        let iv = self.i32c(i as u32);
+        let call = self.b.ins().call(self.h.slow, &[self.ctx, iv]);
+        let r = self.b.inst_results(call)[0];
+        let vars = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_VARS);
+        self.b.def_var(self.vars, vars);
+        let is_next = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::NEXT));
+        let next = self.b.create_block();
+        let other = self.b.create_block();
+        self.b.ins().brif(is_next, next, &[], other, &[]);
+        self.b.switch_to_block(next);
+        self.goto_next(i);
+        self.b.switch_to_block(other);
+        let is_dispatch = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::DISPATCH));
+        self.b.ins().brif(is_dispatch, self.dispatch, &[], self.ret, &[]);
+    }
+
+    /// The block that runs the slow path for `i` (filled after the instruction's inline code).
+    fn slow_block(&mut self, i: usize) -> Block {
+        if let Some(blk) = self.slow_blocks[i] {
+            return blk;
+        }
+        let blk = self.b.create_block();
+        self.slow_blocks[i] = Some(blk);
+        blk
+    }
+
+    /// Continue in a new block if `cond` is false; run the slow path of `i` if it is true.
+    fn bail_if(&mut self, cond: CValue, slow_blk: Block) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, slow_blk, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    fn slot_addr(&mut self, s: u32) -> CValue {
+        let vars = self.b.use_var(self.vars);
+        self.b.ins().iadd_imm_s(vars, i64::from(s) * i64::from(VALUE_SIZE))
+    }
+
+    fn slot_tag(&mut self, s: u32) -> CValue {
+        let a = self.slot_addr(s);
+        self.b.ins().uload8(types::I64, self.mem, a, 0)
+    }
+
+    /// Reads an operand that inline code supports (`Slot` or `Counter`).
+    fn operand(&mut self, i: usize, src: Src) -> Operand {
+        match src {
+            Src::Slot(s) => {
+                let a = self.slot_addr(s);
+                let tag = self.b.ins().uload8(types::I64, self.mem, a, 0);
+                let raw = self.b.ins().load(types::F64, self.mem, a, NUM_OFFSET);
+                let is_num = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NUM);
+                let is_null = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NULL);
+                let zero = self.f64c(0.0);
+                let one = self.f64c(1.0);
+                let objnum = self.b.ins().select(is_null, zero, one);
+                let num = self.b.ins().select(is_num, raw, objnum);
+                Operand { tag, num, raw }
+            }
+            Src::Counter | Src::Global(_) => {
+                let tag = self.b.ins().iconst(types::I64, TAG_NUM);
+                let v = self.f64c(i as f64 + 1.0);
+                Operand { tag, num: v, raw: v }
+            }
+        }
+    }
+
+    /// Emits instruction `i` into the current (body) block.
+    fn emit_instr(&mut self, i: usize) {
+        let instr = &self.program.instrs[i];
+        match *instr {
+            Instr::Noop => self.goto_next(i),
+            Instr::End => self.goto_index(self.n() as i64),
+            Instr::Set { dst, src } if !matches!(src, Src::Global(_)) => self.emit_set(i, dst, src),
+            Instr::Op { op, dst, a, b }
+                if runtime::op_index(op).is_some() && !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_)) =>
+            {
+                self.emit_op(i, op, dst, a, b)
+            }
+            Instr::Jump { target, cond, a, b } if !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_)) => {
+                self.emit_jump(i, target, cond, a, b)
+            }
+            _ => self.slow(i),
+        }
+    }
+
+    fn emit_set(&mut self, i: usize, dst: Dst, src: Src) {
+        match dst {
+            Dst::Discard => self.goto_next(i),
+            Dst::Slot(d) => {
+                let slow_blk = self.slow_block(i);
+                let td = self.slot_tag(d);
+                let dstr = self.b.ins().icmp_imm_s(IntCC::Equal, td, TAG_STR);
+                match src {
+                    Src::Slot(s) => {
+                        let ts = self.slot_tag(s);
+                        let sstr = self.b.ins().icmp_imm_s(IntCC::Equal, ts, TAG_STR);
+                        let any = self.b.ins().bor(dstr, sstr);
+                        self.bail_if(any, slow_blk);
+                        if s != d {
+                            let sa = self.slot_addr(s);
+                            let da = self.slot_addr(d);
+                            for off in [0, 8, 16] {
+                                let w = self.b.ins().load(types::I64, self.mem, sa, off);
+                                self.b.ins().store(self.mem, w, da, off);
+                            }
+                        }
+                    }
+                    Src::Counter | Src::Global(_) => {
+                        self.bail_if(dstr, slow_blk);
+                        let v = self.f64c(i as f64 + 1.0);
+                        let da = self.slot_addr(d);
+                        let t = self.b.ins().iconst(types::I8, TAG_NUM);
+                        self.b.ins().store(self.mem, t, da, 0);
+                        self.b.ins().store(self.mem, v, da, NUM_OFFSET);
+                    }
+                }
+                self.goto_next(i);
+            }
+            Dst::Counter => match src {
+                Src::Slot(s) => {
+                    let slow_blk = self.slow_block(i);
+                    let op = self.operand(i, src);
+                    let _ = s;
+                    let not_num = self.b.ins().icmp_imm_s(IntCC::NotEqual, op.tag, TAG_NUM);
+                    self.bail_if(not_num, slow_blk);
+                    let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
+                    self.b.ins().store(self.mem, op.raw, cptr, 0);
+                    self.b.ins().jump(self.dispatch, &[]);
+                }
+                Src::Counter | Src::Global(_) => self.goto_next(i),
+            },
+        }
+    }
+
+    /// Stores a numeric result with `setnum` (NaN/∞ ⇒ null) and continues.
+    fn store_num(&mut self, i: usize, dst: Dst, r: CValue) {
+        let abs = self.b.ins().fabs(r);
+        let inf = self.f64c(f64::INFINITY);
+        let finite = self.b.ins().fcmp(FloatCC::LessThan, abs, inf);
+        match dst {
+            Dst::Discard => self.goto_next(i),
+            Dst::Slot(d) => {
+                let num = self.b.ins().iconst(types::I8, TAG_NUM);
+                let null = self.b.ins().iconst(types::I8, TAG_NULL);
+                let t = self.b.ins().select(finite, num, null);
+                let da = self.slot_addr(d);
+                self.b.ins().store(self.mem, t, da, 0);
+                self.b.ins().store(self.mem, r, da, NUM_OFFSET);
+                self.goto_next(i);
+            }
+            Dst::Counter => {
+                let jump = self.b.create_block();
+                let cont = self.b.create_block();
+                self.b.ins().brif(finite, jump, &[], cont, &[]);
+                self.b.switch_to_block(jump);
+                let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
+                self.b.ins().store(self.mem, r, cptr, 0);
+                self.b.ins().jump(self.dispatch, &[]);
+                self.b.switch_to_block(cont);
+                self.goto_next(i);
+            }
+        }
+    }
+
+    fn bool_to_num(&mut self, c: CValue) -> CValue {
+        let one = self.f64c(1.0);
+        let zero = self.f64c(0.0);
+        self.b.ins().select(c, one, zero)
+    }
+
+    fn to_long(&mut self, x: CValue) -> CValue {
+        self.b.ins().fcvt_to_sint_sat(types::I64, x)
+    }
+
+    fn emit_op(&mut self, i: usize, op: OpKind, dst: Dst, a: Src, b: Src) {
+        let slow_blk = self.slow_block(i);
+        if let Dst::Slot(d) = dst {
+            let td = self.slot_tag(d);
+            let dstr = self.b.ins().icmp_imm_s(IntCC::Equal, td, TAG_STR);
+            self.bail_if(dstr, slow_blk);
+        }
+        let x = self.operand(i, a);
+        let y = if op.is_unary() { x } else { self.operand(i, b) };
+        let (xa, yb) = (x.num, y.num);
+        let r = match op {
+            OpKind::Add => self.b.ins().fadd(xa, yb),
+            OpKind::Sub => self.b.ins().fsub(xa, yb),
+            OpKind::Mul => self.b.ins().fmul(xa, yb),
+            OpKind::Div => self.b.ins().fdiv(xa, yb),
+            OpKind::Idiv => {
+                let q = self.b.ins().fdiv(xa, yb);
+                self.b.ins().floor(q)
+            }
+            OpKind::Mod => {
+                let call = self.b.ins().call(self.h.fmod, &[xa, yb]);
+                self.b.inst_results(call)[0]
+            }
+            OpKind::Equal | OpKind::NotEqual => {
+                let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
+                let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
+                let both = self.b.ins().band(xo, yo);
+                self.bail_if(both, slow_blk);
+                let c = self.num_equal(xa, yb);
+                let c = if op == OpKind::NotEqual { self.b.ins().bxor_imm_s(c, 1) } else { c };
+                self.bool_to_num(c)
+            }
+            OpKind::StrictEqual => {
+                let c = self.strict_equal(x, y, slow_blk);
+                self.bool_to_num(c)
+            }
+            OpKind::Land => {
+                let zero = self.f64c(0.0);
+                let xn = self.b.ins().fcmp(FloatCC::NotEqual, xa, zero);
+                let yn = self.b.ins().fcmp(FloatCC::NotEqual, yb, zero);
+                let c = self.b.ins().band(xn, yn);
+                self.bool_to_num(c)
+            }
+            OpKind::LessThan | OpKind::LessThanEq | OpKind::GreaterThan | OpKind::GreaterThanEq => {
+                let cc = float_cc(op);
+                let c = self.b.ins().fcmp(cc, xa, yb);
+                self.bool_to_num(c)
+            }
+            OpKind::Shl | OpKind::Shr | OpKind::Ushr | OpKind::Or | OpKind::And | OpKind::Xor => {
+                let p = self.to_long(xa);
+                let q = self.to_long(yb);
+                let r = match op {
+                    OpKind::Shl => self.b.ins().ishl(p, q),
+                    OpKind::Shr => self.b.ins().sshr(p, q),
+                    OpKind::Ushr => self.b.ins().ushr(p, q),
+                    OpKind::Or => self.b.ins().bor(p, q),
+                    OpKind::And => self.b.ins().band(p, q),
+                    _ => self.b.ins().bxor(p, q),
+                };
+                self.b.ins().fcvt_from_sint(types::F64, r)
+            }
+            OpKind::Not => {
+                let p = self.to_long(xa);
+                let r = self.b.ins().bnot(p);
+                self.b.ins().fcvt_from_sint(types::F64, r)
+            }
+            OpKind::Abs => self.b.ins().fabs(xa),
+            OpKind::Floor => self.b.ins().floor(xa),
+            OpKind::Ceil => self.b.ins().ceil(xa),
+            OpKind::Sqrt => self.b.ins().sqrt(xa),
+            _ => {
+                // Everything else through the interpreter's own arithmetic (emit_instr checked the index).
+                let k = runtime::op_index(op).unwrap_or(u32::MAX);
+                let kv = self.i32c(k);
+                let call = self.b.ins().call(self.h.num_op, &[self.ctx, kv, xa, yb]);
+                self.b.inst_results(call)[0]
+            }
+        };
+        self.store_num(i, dst, r)
+    }
+
+    /// `|a - b| < 1e-6` (the game's numeric equality).
+    fn num_equal(&mut self, a: CValue, b: CValue) -> CValue {
+        let d = self.b.ins().fsub(a, b);
+        let d = self.b.ins().fabs(d);
+        let eps = self.f64c(0.000001);
+        self.b.ins().fcmp(FloatCC::LessThan, d, eps)
+    }
+
+    /// `strictEqual` for the cases without two objects (those go to the slow path).
+    fn strict_equal(&mut self, x: Operand, y: Operand, slow_blk: Block) -> CValue {
+        let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
+        let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
+        let both = self.b.ins().band(xo, yo);
+        self.bail_if(both, slow_blk);
+        let same_kind = self.b.ins().icmp(IntCC::Equal, xo, yo);
+        let eq = self.b.ins().fcmp(FloatCC::Equal, x.raw, y.raw);
+        self.b.ins().band(same_kind, eq)
+    }
+
+    fn emit_jump(&mut self, i: usize, target: i32, cond: Cond, a: Src, b: Src) {
+        if target == -1 {
+            // Never fires; operands are plain reads without side effects.
+            return self.goto_next(i);
+        }
+        let taken = self.b.create_block();
+        if cond == Cond::Always {
+            self.b.ins().jump(taken, &[]);
+        } else {
+            let slow_blk = self.slow_block(i);
+            let x = self.operand(i, a);
+            let y = self.operand(i, b);
+            let c = match cond {
+                Cond::Equal | Cond::NotEqual => {
+                    let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
+                    let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
+                    let both = self.b.ins().band(xo, yo);
+                    self.bail_if(both, slow_blk);
+                    let c = self.num_equal(x.num, y.num);
+                    if cond == Cond::NotEqual { self.b.ins().bxor_imm_s(c, 1) } else { c }
+                }
+                Cond::StrictEqual => self.strict_equal(x, y, slow_blk),
+                Cond::LessThan => self.b.ins().fcmp(FloatCC::LessThan, x.num, y.num),
+                Cond::LessThanEq => self.b.ins().fcmp(FloatCC::LessThanOrEqual, x.num, y.num),
+                Cond::GreaterThan => self.b.ins().fcmp(FloatCC::GreaterThan, x.num, y.num),
+                Cond::GreaterThanEq => self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x.num, y.num),
+                Cond::Always => unreachable!("handled above"),
+            };
+            let not_taken = self.b.create_block();
+            self.b.ins().brif(c, taken, &[], not_taken, &[]);
+            self.b.switch_to_block(not_taken);
+            self.goto_next(i);
+        }
+        self.b.switch_to_block(taken);
+        if usize::try_from(target).ok() == Some(i) {
+            // A taken self-jump: stop here when the run asked for it.
+            let flag = self.b.ins().uload8(types::I32, self.mem, self.ctx, CTX_STOP_AT_SELFLOOP);
+            let stop = self.b.create_block();
+            self.b.ins().brif(flag, stop, &[], self.check[i], &[]);
+            self.b.switch_to_block(stop);
+            self.exit_with(i as f64, exit::SELF_LOOP);
+        } else {
+            self.goto_index(i64::from(target));
+        }
+    }
+}
+
+fn float_cc(op: OpKind) -> FloatCC {
+    match op {
+        OpKind::LessThan => FloatCC::LessThan,
+        OpKind::LessThanEq => FloatCC::LessThanOrEqual,
+        OpKind::GreaterThan => FloatCC::GreaterThan,
+        _ => FloatCC::GreaterThanOrEqual,
+    }
+}
