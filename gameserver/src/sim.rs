@@ -41,6 +41,8 @@ pub const CORRECT_DIST: f32 = 14.0 * 8.0;
 pub const MAX_CHAT_CHARS: usize = 150;
 /// `chatSpamLimit` messages per 2 s before a kick.
 pub const CHAT_SPAM_LIMIT: usize = 20;
+/// Chat from players younger than this is held back (`NetServer`: 500 ms after connecting).
+pub const CHAT_MIN_AGE: Duration = Duration::from_millis(500);
 /// Plans a client may send per snapshot (`readPlansQueueNet`).
 pub const MAX_PLANS: usize = 20;
 /// Plans queued on one unit at most.
@@ -410,6 +412,8 @@ pub struct PlayerState {
     pub joined_at: Duration,
     /// Times of recent chat lines (flood control).
     pub chat_times: VecDeque<Duration>,
+    /// Chat lines sent in the first 500 ms after joining, delivered when that time has passed.
+    pub early_chat: Vec<String>,
 }
 
 impl PlayerState {
@@ -442,6 +446,7 @@ impl PlayerState {
             last_position: (0.0, 0.0),
             joined_at: Duration::ZERO,
             chat_times: VecDeque::new(),
+            early_chat: Vec::new(),
         }
     }
 
@@ -913,7 +918,15 @@ impl Sim {
         let Some(&id) = self.sessions.get(&session) else { return };
         let now = self.now;
         let Some(p) = self.ecs.player_mut(id) else { return };
-        if !p.confirmed || now.saturating_sub(p.joined_at) < Duration::from_millis(500) {
+        if !p.confirmed {
+            return;
+        }
+        if now.saturating_sub(p.joined_at) < CHAT_MIN_AGE {
+            // The Java server drops chat from connections younger than 500 ms. We hold (a few) such lines and
+            // deliver them when the player is old enough, so a client that speaks right after joining is heard.
+            if p.early_chat.len() < 3 {
+                p.early_chat.push(text.to_string());
+            }
             return;
         }
         while p.chat_times.front().is_some_and(|t| now.saturating_sub(*t) > Duration::from_secs(2)) {
@@ -1014,6 +1027,7 @@ impl Sim {
                 self.state.wave_countdown = self.rules.wave_spacing;
             }
         }
+        self.deliver_early_chat();
         self.update_units(delta);
         self.update_building(delta);
         if self.last_snapshot.is_none_or(|t| now.saturating_sub(t) >= SNAPSHOT_INTERVAL) {
@@ -1023,6 +1037,24 @@ impl Sim {
         if self.last_block_snapshot.is_none_or(|t| now.saturating_sub(t) >= BLOCK_SNAPSHOT_INTERVAL) {
             self.last_block_snapshot = Some(now);
             self.block_snapshots();
+        }
+    }
+
+    fn deliver_early_chat(&mut self) {
+        let now = self.now;
+        let ready: Vec<(SessionId, Vec<String>)> = self
+            .ecs
+            .players()
+            .filter(|p| !p.early_chat.is_empty() && now.saturating_sub(p.joined_at) >= CHAT_MIN_AGE)
+            .map(|p| (p.session, p.early_chat.clone()))
+            .collect();
+        for (session, lines) in ready {
+            if let Some(p) = self.sessions.get(&session).copied().and_then(|id| self.ecs.player_mut(id)) {
+                p.early_chat.clear();
+            }
+            for line in lines {
+                self.chat(session, &line);
+            }
         }
     }
 

@@ -199,6 +199,31 @@ fn players_see_each_other_and_chat_is_formatted_like_java() {
 }
 
 #[test]
+fn chat_right_after_joining_is_held_until_500_ms() {
+    let mut w = World::new(false);
+    w.input(Input::Join {
+        session: 9,
+        request: JoinRequest {
+            build: 154,
+            name: "eager".into(),
+            uuid: "u9".into(),
+            usid: "s9".into(),
+            color: 0xff,
+            locale: "en".into(),
+            admin: false,
+            ip: "127.0.0.1".into(),
+        },
+    });
+    w.ticks(6);
+    w.input(Input::ConnectConfirm { session: 9 });
+    w.input(Input::Chat { session: 9, text: "first!".into() });
+    assert!(broadcasts(&w.take()).iter().all(|c| !matches!(c, Call::SendChat { .. })));
+    w.ticks(30);
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::SendChat { unformatted: Some(t), .. } if t == "first!")));
+}
+
+#[test]
 fn chat_flood_kicks() {
     let mut w = World::new(false);
     w.join(1, "spammer", 159);
