@@ -125,6 +125,8 @@ pub fn run(
         "kick" => {
             match find_player(sim, rest) {
                 Some(id) => {
+                    let name = sim.player(id).map(|p| p.name.clone()).unwrap_or_default();
+                    sim.announce(&format!("[scarlet]{name}[scarlet] has been kicked by the server."));
                     sim.kick(id, KickReason::Kick);
                     out.push("Kicked.".into());
                 }

@@ -659,6 +659,11 @@ impl Sim {
         self.send(Target::All, Call::SendMessage(format!("[scarlet][[Server]:[] {text}")));
     }
 
+    /// Broadcasts a system line as is (`Call.sendMessage(String)`).
+    pub fn announce(&mut self, text: &str) {
+        self.send(Target::All, Call::SendMessage(text.to_string()));
+    }
+
     /// Kicks a player by id.
     pub fn kick(&mut self, player: i32, reason: KickReason) -> bool {
         let Some(session) = self.ecs.player(player).map(|p| p.session) else { return false };
@@ -957,14 +962,25 @@ impl Sim {
     fn player_command(&mut self, p: &PlayerState, command: &str) {
         let mut words = command.split_whitespace();
         let reply = match words.next().unwrap_or("") {
-            "help" => "[orange]-- Commands --\n[orange] /help[lightgray] - Lists all commands.\n[orange] /t[white] <message...>[lightgray] - Send a message only to your teammates.".to_string(),
+            "help" => concat!(
+                "[orange]-- Commands Page[lightgray] 1[gray]/[lightgray]1[orange] --\n\n",
+                "[orange] /help[white] [page][lightgray] - Lists all commands.\n",
+                "[orange] /t[white] <message...>[lightgray] - Send a message only to your teammates.\n"
+            )
+            .to_string(),
             "t" => {
                 let rest: Vec<&str> = words.collect();
                 let msg = rest.join(" ");
-                let formatted = format!("[#{}]<T> [coral][[{}[coral]]:[white] {}", team_color(p.team), p.colored_name(), msg);
+                let formatted =
+                    format!("[#{}]<T> [coral][[{}[coral]]:[white] {}", team_color(p.team), p.colored_name(), msg);
                 let team = p.team;
-                for s in self.ecs.players().filter(|o| o.confirmed && o.team == team).map(|o| o.session).collect::<Vec<_>>() {
-                    self.send(Target::Session(s), Call::SendChat { formatted: formatted.clone(), unformatted: Some(msg.clone()), sender: p.id });
+                for s in
+                    self.ecs.players().filter(|o| o.confirmed && o.team == team).map(|o| o.session).collect::<Vec<_>>()
+                {
+                    self.send(
+                        Target::Session(s),
+                        Call::SendChat { formatted: formatted.clone(), unformatted: Some(msg.clone()), sender: p.id },
+                    );
                 }
                 return;
             }
