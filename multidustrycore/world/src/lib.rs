@@ -1,2 +1,155 @@
-//! Mindustry worlds: msav maps and saves, content tables per build, the world stream, the generated
-//! default world.
+//! Mindustry worlds: msav maps and saves, content tables per build, the world stream, the generated default
+//! world, and a top-down renderer.
+//!
+//! Owns every world file format this project reads or writes. Does not own the simulation (gameserver) or the
+//! packet codec (multidustry-protocol, whose `io`/`typeio` this crate builds on).
+//!
+//! # API (what other crates call)
+//!
+//! ```text
+//! World::load(path) / World::read_msav(&bytes)     msav (save versions 2..13) -> World
+//! world.write_msav(13 | 11)                         World -> msav bytes (159 writes 13, 154 writes 11)
+//! world.world_stream(build, &StreamParams)          World -> NetworkIO.writeWorld bytes (zlib), per build
+//! WorldStream::read(&inflated, build)               world stream -> WorldStream (tiles, tags, player, ...)
+//! generate::generate(seed, width, height)           deterministic default world (core shard, ores, spawn)
+//! ContentTable::for_build(build)                    native names <-> ids, block size/class/core capacity
+//! Translation::new(&world.content, build)           a world's own ids -> a build's native ids (by name)
+//! world.block_name(id), world.name(), world.info()  queries; render::render_png(&world) for pictures
+//! ```
+//!
+//! Ids inside a [`World`] are the ids of its own content header ([`World::content`]), exactly as the file
+//! stores them. The world stream re-emits that header together with the raw ids and raw building records
+//! (protocol spec §6.1 strategy b), so one world serves clients of both builds; every *other* packet must use
+//! the client's native ids: translate with [`content::Translation`].
+//!
+//! Invariants: readers never panic and never allocate beyond what the input can back (inflate stops at
+//! [`msav::MAX_INFLATED`], maps at [`tiles::MAX_TILES`]); building records the server does not model stay
+//! verbatim, so load → save loses nothing for save versions ≥ 4.
+
+pub mod content;
+#[rustfmt::skip]
+mod content_gen;
+mod error;
+pub mod generate;
+pub mod msav;
+pub mod render;
+pub mod stream;
+pub mod tiles;
+mod ubjson;
+
+pub use content::{ContentHeader, ContentTable, ContentType, Translation};
+pub use error::WorldError;
+pub use msav::{BlockPlan, DataPatches, EntityChunk, TeamPlans};
+pub use multidustry_protocol::build::Build;
+pub use stream::{PlayerRecord, StreamParams, WorldStream};
+pub use tiles::{Building, BuildingBase, TileData, Tiles};
+
+/// A world as a save file holds it: meta tags, content header, tiles and buildings, team plans, entities,
+/// markers and custom chunks. Ids are those of [`World::content`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct World {
+    /// Save version it was read from (or will be written as by default).
+    pub version: i32,
+    /// Meta string map, in file order (`name`, `author`, `rules`, `wave`, …).
+    pub meta: Vec<(String, String)>,
+    /// Data patches.
+    pub patches: DataPatches,
+    /// The content header the ids refer to.
+    pub content: ContentHeader,
+    /// Tiles and buildings.
+    pub tiles: Tiles,
+    /// Custom entity class mapping (mods; empty for vanilla).
+    pub entity_mapping: Vec<(i16, String)>,
+    /// Team rebuild plans.
+    pub teams: Vec<TeamPlans>,
+    /// Saved entities, verbatim.
+    pub entities: Vec<EntityChunk>,
+    /// Markers region (UBJSON), `{}` when none.
+    pub markers: Vec<u8>,
+    /// Custom chunks `(name, bytes)`.
+    pub custom: Vec<(String, Vec<u8>)>,
+}
+
+/// Summary of a world for listings (`multidustry map info`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorldInfo {
+    /// Map name (`name` tag, else `mapname`).
+    pub name: String,
+    /// `author` tag.
+    pub author: String,
+    /// `description` tag.
+    pub description: String,
+    /// Width in tiles.
+    pub width: u16,
+    /// Height in tiles.
+    pub height: u16,
+    /// Save version.
+    pub version: i32,
+    /// Rules JSON as stored.
+    pub rules: String,
+    /// Meta tag keys.
+    pub tags: Vec<String>,
+    /// Tiles whose block is not air.
+    pub block_count: usize,
+    /// Building records.
+    pub building_count: usize,
+    /// Buildings per team id.
+    pub buildings_by_team: std::collections::BTreeMap<u8, usize>,
+    /// Saved entities.
+    pub entity_count: usize,
+}
+
+impl World {
+    /// The value of meta tag `key`.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets (or adds) meta tag `key`.
+    pub fn set_tag(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.meta.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value,
+            None => self.meta.push((key.to_owned(), value)),
+        }
+    }
+
+    /// Map name: the `name` tag, else `mapname`, else "unknown".
+    pub fn name(&self) -> &str {
+        self.tag("name").or_else(|| self.tag("mapname")).unwrap_or("unknown")
+    }
+
+    /// Rules JSON (`rules` tag), `{}` if absent.
+    pub fn rules(&self) -> &str {
+        self.tag("rules").unwrap_or("{}")
+    }
+
+    /// Name of block id `id` in this world's header.
+    pub fn block_name(&self, id: u16) -> Option<&str> {
+        self.content.name(ContentType::BLOCK, id)
+    }
+
+    /// Summary for listings.
+    pub fn info(&self) -> WorldInfo {
+        let mut by_team = std::collections::BTreeMap::new();
+        for b in self.tiles.buildings.values() {
+            if let Some(t) = b.team() {
+                *by_team.entry(t).or_insert(0) += 1;
+            }
+        }
+        WorldInfo {
+            name: self.name().to_owned(),
+            author: self.tag("author").unwrap_or("").to_owned(),
+            description: self.tag("description").unwrap_or("").to_owned(),
+            width: self.tiles.width,
+            height: self.tiles.height,
+            version: self.version,
+            rules: self.rules().to_owned(),
+            tags: self.meta.iter().map(|(k, _)| k.clone()).collect(),
+            block_count: self.tiles.block.iter().filter(|b| **b != 0).count(),
+            building_count: self.tiles.buildings.len(),
+            buildings_by_team: by_team,
+            entity_count: self.entities.len(),
+        }
+    }
+}

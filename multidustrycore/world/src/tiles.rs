@@ -1,0 +1,352 @@
+//! The tile grid and the map region (§8.4): floors, overlays, blocks, tile data and building records.
+//!
+//! Owns: [`Tiles`], [`Building`], [`TileData`], reading the map region of every save version (legacy v2–v3 with
+//! per-block knowledge, v4–v9 with `u16` chunks and 1-byte data, v10+ with `i32` chunks) and writing the current
+//! layout (also the world stream's item 12).
+//!
+//! Does not own: what a building record means beyond its common prefix ([`Building::base`]); records are kept
+//! verbatim, so a re-save loses nothing.
+//!
+//! Invariants: `floor`, `overlay`, `block` and `parts` have `width * height` entries (index `y * width + x`);
+//! every key of `buildings` has `parts[i] == true`; the reader allocates at most [`MAX_TILES`] tiles and only
+//! as fast as the input supplies runs.
+
+use std::collections::BTreeMap;
+
+use multidustry_protocol::io::{DecodeError, Reader, Writer};
+
+use crate::WorldError;
+
+/// Most tiles a map may have (4096 × 4096); the largest official map has 352 000.
+pub const MAX_TILES: usize = 4096 * 4096;
+
+/// The 7 bytes of per-tile data (`Tile.data`, `floorData`, `overlayData`, `extraData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TileData {
+    /// `Tile.data`.
+    pub data: i8,
+    /// `Tile.floorData`.
+    pub floor_data: i8,
+    /// `Tile.overlayData`.
+    pub overlay_data: i8,
+    /// `Tile.extraData`.
+    pub extra: i32,
+}
+
+/// Layout of a building record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// `u8 revision` + `writeAll` (save versions ≥ 4, the world stream).
+    Modern,
+    /// The layout of save versions 1–3 (`u16` health, packed team/rotation, …).
+    Legacy,
+}
+
+/// A building's saved record, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Building {
+    /// Layout of `record`.
+    pub format: RecordFormat,
+    /// The chunk bytes: for [`RecordFormat::Modern`], `u8 revision` then `writeBase` and the class tail.
+    pub record: Vec<u8>,
+}
+
+/// The common prefix of a modern building record (`BuildingComp.writeBase`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildingBase {
+    /// Block-class revision byte.
+    pub revision: u8,
+    /// Health.
+    pub health: f32,
+    /// Rotation (0..3).
+    pub rotation: u8,
+    /// Team id.
+    pub team: u8,
+    /// Item module contents `(item id, amount)` in the record's own ids, when the record has one and its
+    /// layout is the current one (base version ≥ 3 with the module mask).
+    pub items: Option<Vec<(u16, i32)>>,
+}
+
+impl Building {
+    /// A modern record.
+    pub fn modern(record: Vec<u8>) -> Self {
+        Self { format: RecordFormat::Modern, record }
+    }
+
+    /// Parses the record's common prefix: team, rotation, health (and items for current layouts).
+    pub fn base(&self) -> Option<BuildingBase> {
+        let mut r = Reader::new(&self.record);
+        match self.format {
+            RecordFormat::Modern => {
+                let revision = r.u8().ok()?;
+                let health = r.f32().ok()?;
+                let rot = r.u8().ok()?;
+                let team = r.u8().ok()?;
+                let mut items = None;
+                if rot & 0x80 != 0 {
+                    let version = r.u8().ok()?;
+                    if version >= 3 {
+                        let _enabled = r.u8().ok()?;
+                        let mask = r.u8().ok()?;
+                        if mask & 1 != 0 {
+                            let n = r.i16().ok()?;
+                            let mut v = Vec::new();
+                            for _ in 0..n.max(0) {
+                                let id = r.i16().ok()?;
+                                let amount = r.i32().ok()?;
+                                v.push((u16::try_from(id).ok()?, amount));
+                            }
+                            items = Some(v);
+                        }
+                    }
+                }
+                Some(BuildingBase { revision, health, rotation: rot & 0x7f, team, items })
+            }
+            RecordFormat::Legacy => {
+                let revision = r.u8().ok()?;
+                let health = f32::from(r.u16().ok()?);
+                let packed = r.u8().ok()?;
+                let (team, rotation) =
+                    if packed >> 4 == 8 { (r.u8().ok()?, packed & 0x0f) } else { (packed >> 4, packed & 0x0f) };
+                Some(BuildingBase { revision, health, rotation, team, items: None })
+            }
+        }
+    }
+
+    /// Team of the building, if the record can be parsed that far.
+    pub fn team(&self) -> Option<u8> {
+        self.base().map(|b| b.team)
+    }
+}
+
+/// The tile grid of a world, in the ids of the world's own content header.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tiles {
+    /// Width in tiles.
+    pub width: u16,
+    /// Height in tiles.
+    pub height: u16,
+    /// Floor block id per tile.
+    pub floor: Vec<u16>,
+    /// Overlay (ore) block id per tile; 0 = none.
+    pub overlay: Vec<u16>,
+    /// Block id per tile (every tile a multiblock covers carries its id); 0 = air.
+    pub block: Vec<u16>,
+    /// Tiles that belong to a building (its center and the other tiles it covers).
+    pub parts: Vec<bool>,
+    /// Building records by center tile index.
+    pub buildings: BTreeMap<u32, Building>,
+    /// Tiles with saved data, by tile index.
+    pub data: BTreeMap<u32, TileData>,
+}
+
+/// How the block layer of a map region is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MapLayout {
+    /// Versions 1–3: a building chunk (u16) follows exactly when the block has a building.
+    Legacy,
+    /// Versions 4–9: flags with 1-byte data (bit 2) and 7-byte data (bit 4), u16 chunks.
+    Short,
+    /// Versions ≥ 10 and the world stream.
+    Modern,
+}
+
+impl Tiles {
+    /// An empty grid of the given size: floor `floor` everywhere, no overlays, air blocks.
+    pub fn new(width: u16, height: u16, floor: u16) -> Self {
+        let n = usize::from(width) * usize::from(height);
+        Self {
+            width,
+            height,
+            floor: vec![floor; n],
+            overlay: vec![0; n],
+            block: vec![0; n],
+            parts: vec![false; n],
+            buildings: BTreeMap::new(),
+            data: BTreeMap::new(),
+        }
+    }
+
+    /// Number of tiles.
+    pub fn len(&self) -> usize {
+        self.floor.len()
+    }
+
+    /// Whether the grid has no tiles.
+    pub fn is_empty(&self) -> bool {
+        self.floor.is_empty()
+    }
+
+    /// Tile index of `(x, y)`, if inside.
+    pub fn index(&self, x: i32, y: i32) -> Option<usize> {
+        let (w, h) = (i32::from(self.width), i32::from(self.height));
+        (x >= 0 && y >= 0 && x < w && y < h).then(|| usize::try_from(y * w + x).unwrap_or(0))
+    }
+
+    /// Places a building of `block` (size `size`) centered on `(x, y)`: sets the block id on every covered tile
+    /// and stores `record` at the center. Out-of-map parts are skipped.
+    pub fn place_building(&mut self, x: i32, y: i32, block: u16, size: u8, record: Vec<u8>) {
+        let off = (i32::from(size) - 1) / 2;
+        for dy in 0..i32::from(size) {
+            for dx in 0..i32::from(size) {
+                if let Some(i) = self.index(x - off + dx, y - off + dy) {
+                    self.block[i] = block;
+                    self.parts[i] = true;
+                }
+            }
+        }
+        if let Some(c) = self.index(x, y) {
+            self.buildings.insert(u32::try_from(c).unwrap_or(0), Building::modern(record));
+        }
+    }
+
+    pub(crate) fn read(
+        r: &mut Reader<'_>,
+        layout: MapLayout,
+        has_building: &dyn Fn(u16) -> bool,
+    ) -> Result<Self, DecodeError> {
+        let width = r.u16()?;
+        let height = r.u16()?;
+        let n = usize::from(width) * usize::from(height);
+        if n > MAX_TILES {
+            return Err(DecodeError::TooLarge { what: "map tiles", value: n, limit: MAX_TILES });
+        }
+        // Grow with the input: every run entry takes at least 5 bytes and covers at most 256 tiles.
+        let cap = n.min(r.remaining().saturating_mul(52));
+        let mut floor = Vec::with_capacity(cap);
+        let mut overlay = Vec::with_capacity(cap);
+        while floor.len() < n {
+            let f = r.u16()?;
+            let o = r.u16()?;
+            let run = usize::from(r.u8()?) + 1;
+            let run = run.min(n - floor.len());
+            floor.extend(std::iter::repeat_n(f, run));
+            overlay.extend(std::iter::repeat_n(o, run));
+        }
+        let mut block = Vec::with_capacity(cap);
+        let mut parts = Vec::with_capacity(cap);
+        let mut buildings = BTreeMap::new();
+        let mut data = BTreeMap::new();
+        while block.len() < n {
+            let i = block.len();
+            let idx = u32::try_from(i).map_err(|_| DecodeError::Other("tile index"))?;
+            let id = r.u16()?;
+            if layout == MapLayout::Legacy {
+                if has_building(id) {
+                    let len = usize::from(r.u16()?);
+                    let record = r.bytes(len)?.to_vec();
+                    buildings.insert(idx, Building { format: RecordFormat::Legacy, record });
+                    block.push(id);
+                    parts.push(true);
+                } else {
+                    let run = (usize::from(r.u8()?) + 1).min(n - i);
+                    block.extend(std::iter::repeat_n(id, run));
+                    parts.extend(std::iter::repeat_n(false, run));
+                }
+                continue;
+            }
+            let flags = r.u8()?;
+            let had_entity = flags & 1 != 0;
+            let old_data = layout == MapLayout::Short && flags & 2 != 0;
+            let new_data = flags & 4 != 0;
+            if new_data {
+                let d = TileData { data: r.i8()?, floor_data: r.i8()?, overlay_data: r.i8()?, extra: r.i32()? };
+                data.insert(idx, d);
+            }
+            if had_entity {
+                let center = r.bool()?;
+                if center {
+                    let len = match layout {
+                        MapLayout::Modern => {
+                            let l = r.i32()?;
+                            usize::try_from(l)
+                                .map_err(|_| DecodeError::Invalid { what: "chunk length", value: l.into() })?
+                        }
+                        _ => usize::from(r.u16()?),
+                    };
+                    let record = r.bytes(len)?.to_vec();
+                    buildings.insert(idx, Building::modern(record));
+                }
+                block.push(id);
+                parts.push(true);
+            } else if old_data || new_data {
+                if old_data && !new_data {
+                    data.insert(idx, TileData { data: r.i8()?, ..TileData::default() });
+                } else if old_data {
+                    let _legacy = r.i8()?;
+                }
+                block.push(id);
+                parts.push(false);
+            } else {
+                let run = (usize::from(r.u8()?) + 1).min(n - i);
+                block.extend(std::iter::repeat_n(id, run));
+                parts.extend(std::iter::repeat_n(false, run));
+            }
+        }
+        Ok(Self { width, height, floor, overlay, block, parts, buildings, data })
+    }
+
+    /// Writes the current map-region layout (`i32` chunk lengths, flag bit 4 for tile data).
+    pub fn write(&self, w: &mut Writer) -> Result<(), WorldError> {
+        let n = self.len();
+        if self.overlay.len() != n || self.block.len() != n || self.parts.len() != n {
+            return Err(WorldError::Invalid("tile layers differ in length".into()));
+        }
+        if n != usize::from(self.width) * usize::from(self.height) {
+            return Err(WorldError::Invalid("tile count does not match width * height".into()));
+        }
+        w.u16(self.width).u16(self.height);
+        let mut i = 0;
+        while i < n {
+            let (f, o) = (self.floor[i], self.overlay[i]);
+            let mut run = 0usize;
+            while run < 255 && i + run + 1 < n && self.floor[i + run + 1] == f && self.overlay[i + run + 1] == o {
+                run += 1;
+            }
+            w.u16(f).u16(o).u8(u8::try_from(run).unwrap_or(255));
+            i += run + 1;
+        }
+        let plain = |j: usize, id: u16| self.block[j] == id && !self.parts[j] && !self.data.contains_key(&(j as u32));
+        let mut i = 0;
+        while i < n {
+            let idx = u32::try_from(i).map_err(|_| WorldError::Invalid("tile index".into()))?;
+            let id = self.block[i];
+            let data = self.data.get(&idx);
+            let part = self.parts[i];
+            w.u16(id);
+            w.u8(u8::from(part) | if data.is_some() { 4 } else { 0 });
+            if let Some(d) = data {
+                w.i8(d.data).i8(d.floor_data).i8(d.overlay_data).i32(d.extra);
+            }
+            if part {
+                match self.buildings.get(&idx) {
+                    Some(b) => {
+                        if b.format != RecordFormat::Modern {
+                            return Err(WorldError::Invalid(format!(
+                                "building at tile {i} has a legacy (save version 1-3) record"
+                            )));
+                        }
+                        w.bool(true);
+                        let len = i32::try_from(b.record.len())
+                            .map_err(|_| WorldError::too_large("building record", b.record.len()))?;
+                        w.i32(len).bytes(&b.record);
+                    }
+                    None => {
+                        w.bool(false);
+                    }
+                }
+                i += 1;
+            } else if data.is_some() {
+                i += 1;
+            } else {
+                let mut run = 0usize;
+                while run < 255 && i + run + 1 < n && plain(i + run + 1, id) {
+                    run += 1;
+                }
+                w.u8(u8::try_from(run).unwrap_or(255));
+                i += run + 1;
+            }
+        }
+        Ok(())
+    }
+}
