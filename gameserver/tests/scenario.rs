@@ -391,3 +391,44 @@ fn tile_config_and_rotation_apply_and_reach_everyone() {
     }));
     assert_eq!(w.sim.grid.building(grid::pack(27, 20)).map(|b| b.rotation), Some(1));
 }
+
+#[test]
+fn entity_snapshots_decode_with_the_protocol_crates_independent_tables() {
+    use multidustry_protocol::Build;
+    use multidustry_protocol::entity::{EntityData, decode_records};
+    let mut w = World::new(false);
+    let a = w.join(1, "alice", 159);
+    let b = w.join(2, "bob", 154);
+    let (cx, cy) = core_xy();
+    // Give alice a queued plan so the plan queue is part of the record.
+    w.snapshot(1, cx, cy, Some(vec![place(30, 30, blocks::id::MESSAGE, 0, Value::Str(Some("hi".into())))]));
+    w.take();
+    w.ticks(13);
+    let out = w.take();
+    for (build, proto) in [(159u32, Build::V159), (154, Build::V154)] {
+        let (amount, data) = out
+            .iter()
+            .find_map(|o| match o {
+                Output::Send(Target::Build(x), Call::EntitySnapshot { amount, data }) if *x == build => {
+                    Some((*amount, data.clone()))
+                }
+                _ => None,
+            })
+            .expect("snapshot for this build");
+        let records = decode_records(&data, amount, proto).expect("decodes to the last byte");
+        assert_eq!(records.len(), 4);
+        let players: Vec<i32> = records
+            .iter()
+            .filter_map(|r| match &r.data {
+                EntityData::Player(p) => {
+                    assert_eq!(p.team, 1);
+                    Some(r.id)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(players, vec![a, b]);
+        let units = records.iter().filter(|r| matches!(r.data, EntityData::Unit(_))).count();
+        assert_eq!(units, 2);
+    }
+}
