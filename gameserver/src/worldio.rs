@@ -11,9 +11,9 @@
 //! re-emitted unchanged. Every file and stream written here carries its own content header listing exactly the
 //! blocks used, so a client maps everything by name (§6.1 strategy b) and the same map bytes serve both builds.
 //!
-//! Partial: maps older than format 10 (u16 chunk lengths, legacy tile data) are refused with a clear error; the
-//! world crate will own all file formats, this module is the gameserver's bridge until then. Units are not
-//! saved (core units respawn with their players).
+//! Maps older than format 10 are read with the world crate's reader (`multidustry_world::World`) and converted
+//! by block name; block names, sizes and classes come from its build-159 content table. Partial: buildings of
+//! save formats 1–3 (legacy records) are dropped; units are not saved (core units respawn with their players).
 //!
 //! Invariants: readers never panic and never allocate from an untrusted length beyond the bytes present; a
 //! snapshot is written to a temporary file and renamed, so a crash leaves the previous snapshot intact.
@@ -23,6 +23,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use multidustry_protocol::io::{DecodeError, Reader, Writer};
+use multidustry_world::{Build, ContentTable, ContentType};
 
 use crate::blocks::{self, id, item};
 use crate::grid::{self, Building, Grid};
@@ -59,10 +60,30 @@ pub const NAMES: &[(u16, &str)] = &[
     (341, "core-nucleus"),
 ];
 
+/// The build-159 content table of the world crate (names, sizes, classes of every vanilla block).
+fn table() -> &'static ContentTable {
+    ContentTable::for_build(Build::V159)
+}
+
 /// Floors nothing can be built on.
-const UNBUILDABLE: &[u16] = &[21, 31];
-/// Static walls.
-const STATIC_WALLS: &[u16] = &[80, 82];
+const UNBUILDABLE_NAMES: &[&str] = &["deep-water", "deep-tainted-water", "space", "empty"];
+
+/// Sets which floors are unbuildable and which blocks are environment walls (not replaceable).
+fn environment(grid: &mut Grid) {
+    let t = table();
+    grid.unbuildable_floors = UNBUILDABLE_NAMES.iter().filter_map(|n| t.id(ContentType::BLOCK, n)).collect();
+    grid.static_walls =
+        t.blocks().iter().filter(|b| b.is_static() && !b.class.contains("Prop")).map(|b| b.id).collect();
+}
+
+/// Side length of a block (1 when unknown).
+fn block_size(block: u16) -> u8 {
+    blocks::rule_for(block)
+        .map(|r| r.size)
+        .or_else(|| core_size(block))
+        .or_else(|| table().block_size(block))
+        .unwrap_or(1)
+}
 
 /// A file or stream could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -103,10 +124,15 @@ impl BlockNames {
         self.by_name.insert(name.to_string(), id);
     }
 
-    /// The id for `name`, assigning a new dynamic id to an unknown name.
+    /// The id for `name`: build-159 native ids for every vanilla block (the world crate's content table), a
+    /// new dynamic id for names it does not know (mods).
     pub fn id_of(&mut self, name: &str) -> u16 {
         if let Some(id) = self.by_name.get(name) {
             return *id;
+        }
+        if let Some(b) = table().block_by_name(name) {
+            self.insert(b.id, b.name);
+            return b.id;
         }
         let id = self.by_id.keys().copied().filter(|&i| i >= DYNAMIC_BASE).max().map_or(DYNAMIC_BASE, |m| m + 1);
         self.insert(id, name);
@@ -115,7 +141,10 @@ impl BlockNames {
 
     /// The name of `id` (`air` for unknown ids).
     pub fn name(&self, id: u16) -> &str {
-        self.by_id.get(&id).map_or("air", String::as_str)
+        match self.by_id.get(&id) {
+            Some(n) => n,
+            None => table().block(id).map_or("air", |b| b.name),
+        }
     }
 }
 
@@ -200,8 +229,7 @@ pub fn generate(seed: u64, size: u16) -> LoadedWorld {
             t.overlay = ore;
         }
     }
-    grid.unbuildable_floors = UNBUILDABLE.to_vec();
-    grid.static_walls = STATIC_WALLS.to_vec();
+    environment(&mut grid);
     let mut core = Building::new(id::CORE_SHARD, 1, 0, 1100.0);
     for (i, n) in [
         (item::COPPER, 4000),
@@ -532,7 +560,7 @@ pub fn load(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
     }
     let version = r.i32()?;
     if !(10..=13).contains(&version) {
-        return Err(WorldIoError::Unsupported(format!("save format {version} (this reader handles 10 to 13)")));
+        return load_with_world_crate(bytes);
     }
     let region = |r: &mut Reader<'_>| -> Result<Vec<u8>, WorldIoError> {
         let n = r.i32()?;
@@ -582,6 +610,63 @@ pub fn load(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
         rules_json,
         name: get("name").or_else(|| get("mapname")).unwrap_or_else(|| "Unnamed".into()),
         next_entity_id: get("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
+    })
+}
+
+/// Older save formats (2–9) through the world crate's reader, converted to a grid by block name.
+fn load_with_world_crate(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
+    let world = multidustry_world::World::read_msav(bytes).map_err(|e| WorldIoError::Unsupported(format!("{e}")))?;
+    let mut names = BlockNames::builtin();
+    let ids: Vec<u16> = world.content.names(ContentType::BLOCK).iter().map(|n| names.id_of(legacy_name(n))).collect();
+    let map_id = |id: u16| ids.get(usize::from(id)).copied().unwrap_or(0);
+    let tiles = &world.tiles;
+    let (wd, ht) = (tiles.width, tiles.height);
+    if wd == 0 || ht == 0 || u32::from(wd) * u32::from(ht) > 4_000_000 {
+        return Err(WorldIoError::Unsupported(format!("map size {wd}x{ht}")));
+    }
+    let mut grid = Grid::new(wd, ht, 33);
+    environment(&mut grid);
+    let w = i32::from(wd);
+    for i in 0..tiles.len() {
+        let (x, y) = (i as i32 % w, i as i32 / w);
+        if let Some(t) = grid.tile_mut(x, y) {
+            let floor = map_id(tiles.floor.get(i).copied().unwrap_or(0));
+            t.floor = if floor == 0 { 33 } else { floor };
+            t.overlay = map_id(tiles.overlay.get(i).copied().unwrap_or(0));
+        }
+        let block = map_id(tiles.block.get(i).copied().unwrap_or(0));
+        if !tiles.parts.get(i).copied().unwrap_or(false) {
+            grid.set_static(x, y, block);
+        }
+    }
+    for (&index, b) in &tiles.buildings {
+        let i = index as usize;
+        let (x, y) = (i as i32 % w, i as i32 / w);
+        let block = map_id(tiles.block.get(i).copied().unwrap_or(0));
+        if b.format != multidustry_world::tiles::RecordFormat::Modern {
+            continue; // save formats 1-3: buildings are not carried over
+        }
+        let building = parse_building(block, &b.record);
+        if !grid.put(x, y, block_size(block), building.clone()) {
+            grid.put(x, y, 1, building);
+        }
+    }
+    let rules_json = world.rules().to_string();
+    let mut state = GameState::default();
+    if let Some(v) = world.tag("wave").and_then(|v| v.parse().ok()) {
+        state.wave = v;
+    }
+    if let Some(v) = world.tag("wavetime").and_then(|v| v.parse().ok()) {
+        state.wave_countdown = v;
+    }
+    Ok(LoadedWorld {
+        grid,
+        names,
+        state,
+        rules: rules_from_json(&rules_json),
+        rules_json,
+        name: world.name().to_string(),
+        next_entity_id: 1,
     })
 }
 
@@ -644,8 +729,7 @@ fn read_map(bytes: &[u8], header: &[u16]) -> Result<Grid, WorldIoError> {
     }
     let map_id = |id: i16| -> u16 { header.get(id.max(0) as usize).copied().unwrap_or(0) };
     let mut grid = Grid::new(wd, ht, 33);
-    grid.unbuildable_floors = UNBUILDABLE.to_vec();
-    grid.static_walls = STATIC_WALLS.to_vec();
+    environment(&mut grid);
     let total = usize::from(wd) * usize::from(ht);
     let w = i32::from(wd);
     let mut i = 0;
@@ -677,7 +761,7 @@ fn read_map(bytes: &[u8], header: &[u16]) -> Result<Grid, WorldIoError> {
                     return Err(DecodeError::Invalid { what: "building chunk length", value: i64::from(n) }.into());
                 }
                 let record = r.bytes(n as usize)?;
-                let size = blocks::rule_for(block).map(|r| r.size).or_else(|| core_size(block)).unwrap_or(1);
+                let size = block_size(block);
                 let b = parse_building(block, record);
                 if size == 1 || !grid.put(x, y, size, b.clone()) {
                     // Unknown multi-tile blocks: occupy the origin tile; the covered tiles keep their block id.
