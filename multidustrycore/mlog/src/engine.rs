@@ -1,0 +1,132 @@
+//! The execution contract shared by the reference interpreter and the JIT, and the game's per-tick loop on top.
+//!
+//! Owns: the [`Engine`] trait (`run(program, state, host, budget) -> RunOutcome`), [`Budget`] and [`Exit`]
+//! (why a run returned), and [`tick`], the game's `LogicBuild.updateTile` accumulator loop for each build.
+//! Does not own: instruction semantics (the interpreter is the reference; the JIT must match it exactly).
+//!
+//! Contract every engine honours:
+//! * `run` executes at most `budget.fuel` instructions and returns how many it executed; every instruction costs 1
+//!   (including `noop`, `jump`, unknown ones, and a yielding `wait`/`stop`, which is counted in `executed`);
+//! * it can stop between any two instructions and the state then resumes exactly there on the next `run`;
+//! * a step first wraps `counter` to 0 if it is outside `[0, n)`; when `budget.stop_at_wrap` is set and that
+//!   wrap would happen (and `counter != 0` is not the very first step), `run` returns [`Exit::Wrap`] *before*
+//!   wrapping, without executing or counting anything for that step (the state is unchanged, so a later `run`
+//!   continues with the wrap);
+//! * with `budget.stop_at_selfloop`, executing a `jump` to its own index whose condition holds returns
+//!   [`Exit::SelfLoop`] after counting it;
+//! * an empty program executes nothing and returns [`Exit::Empty`].
+
+use crate::host::Host;
+use crate::ir::{Build, Program};
+use crate::state::ProcessorState;
+
+/// Limits of one `run` call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    /// Maximum instructions to execute.
+    pub fuel: u64,
+    /// Seconds of game time one tick lasts for `wait` timers (`delta / 60`; 1/60 at a steady 60 TPS).
+    pub tick_seconds: f64,
+    /// Return [`Exit::Wrap`] instead of wrapping `@counter` back to 0.
+    pub stop_at_wrap: bool,
+    /// Return [`Exit::SelfLoop`] after a taken `jump` to its own index.
+    pub stop_at_selfloop: bool,
+}
+
+impl Budget {
+    /// `fuel` instructions, one 60 TPS tick of `wait` time, no early stops: what the game's tick loop wants.
+    #[must_use]
+    pub fn fuel(fuel: u64) -> Self {
+        Self { fuel, tick_seconds: 1.0 / 60.0, stop_at_wrap: false, stop_at_selfloop: false }
+    }
+}
+
+/// Why `run` returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `fuel` instructions were executed.
+    Fuel,
+    /// A `wait` yielded (it will re-run next time until its timer expires).
+    Wait,
+    /// A `stop` yielded (it re-runs forever).
+    Stop,
+    /// A host instruction asked to yield.
+    HostYield,
+    /// The next step would wrap `@counter` to 0 (only with `stop_at_wrap`).
+    Wrap,
+    /// A taken `jump` to itself (only with `stop_at_selfloop`).
+    SelfLoop,
+    /// The program has no instructions.
+    Empty,
+}
+
+impl Exit {
+    /// Did the run end on a yielding instruction (which the tick loop treats specially)?
+    #[must_use]
+    pub fn yielded(self) -> bool {
+        matches!(self, Exit::Wait | Exit::Stop | Exit::HostYield)
+    }
+}
+
+/// Result of one `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Instructions executed (a yielding instruction is included).
+    pub executed: u64,
+    /// Why it returned.
+    pub exit: Exit,
+}
+
+/// An execution engine: the reference interpreter ([`crate::interp::Interpreter`]) or the JIT.
+pub trait Engine {
+    /// Runs `program` on `state` until the budget, a yield, or a requested early stop. See the module docs.
+    fn run(&self, program: &Program, state: &mut ProcessorState, host: &mut dyn Host, budget: Budget) -> RunOutcome;
+}
+
+/// The game caps the accumulator at this many ticks' worth of instructions (`maxInstructionScale`).
+pub const MAX_INSTRUCTION_SCALE: f64 = 5.0;
+
+/// One game tick of a processor: the accumulator loop of `LogicBuild.updateTile` for `program.build`.
+///
+/// `delta` is the tick delta times time scale times efficiency (1.0 at a steady 60 TPS with no overdrive).
+/// Uses `state.ipt` as instructions per tick. Returns the run outcome of the tick (with `Exit::Fuel` and
+/// `executed == 0` when the budget was below one instruction).
+pub fn tick(
+    engine: &dyn Engine,
+    program: &Program,
+    state: &mut ProcessorState,
+    host: &mut dyn Host,
+    delta: f64,
+) -> RunOutcome {
+    let ipt = state.ipt;
+    let cap = MAX_INSTRUCTION_SCALE * ipt;
+    let budget = |fuel: f64| Budget { fuel: fuel.max(0.0) as u64, ..Budget::fuel(0) };
+    match program.build {
+        Build::B159 => {
+            // master: cap, run while acc >= 1 (a yield breaks without consuming), then add delta * ipt.
+            state.accumulator = state.accumulator.min(cap);
+            let mut out = RunOutcome { executed: 0, exit: Exit::Fuel };
+            if state.accumulator >= 1.0 {
+                let mut b = budget(state.accumulator.floor());
+                b.tick_seconds = delta / 60.0;
+                out = engine.run(program, state, host, b);
+                let consumed = if out.exit.yielded() { out.executed.saturating_sub(1) } else { out.executed };
+                state.accumulator -= consumed as f64;
+            }
+            state.accumulator += delta * ipt;
+            out
+        }
+        Build::B154 => {
+            // b154: add delta * ipt, cap, then run; a yielding instruction consumes budget too.
+            state.accumulator = (state.accumulator + delta * ipt).min(cap);
+            if state.accumulator < 1.0 {
+                return RunOutcome { executed: 0, exit: Exit::Fuel };
+            }
+            let mut b = budget(state.accumulator.floor());
+            b.tick_seconds = delta / 60.0;
+            let out = engine.run(program, state, host, b);
+            state.accumulator -= out.executed as f64;
+            out
+        }
+    }
+}
