@@ -1,4 +1,5 @@
-//! World files and the world stream for this server's [`Grid`]: the generated default world, the `.msav`
+//! World files and the world stream for this server's [`Grid`]: the generated default world (from the world
+//! crate), the `.msav`
 //! snapshot writer/reader (format 13, readable from format 10 on), and `NetworkIO.writeWorld` per client build.
 //!
 //! Owns: converting between the grid and the save/stream layouts of protocol spec §6 and §8 (with
@@ -25,7 +26,7 @@ use std::path::Path;
 use multidustry_protocol::io::{DecodeError, Reader, Writer};
 use multidustry_world::{Build, ContentTable, ContentType};
 
-use crate::blocks::{self, id, item};
+use crate::blocks::{self, id};
 use crate::grid::{self, Building, Grid};
 use crate::sim::{GameState, PlayerState, Sim, SimRules};
 use crate::sync;
@@ -170,89 +171,15 @@ pub struct LoadedWorld {
 // ------------------------------------------------------------------------------------------------------------
 // generation
 
-/// The generated default world: a stone plain of `size`×`size` with sand and grass patches, ore fields, rock
-/// clusters, a wall of rock around the edge and a core shard (with starting items) in the middle.
+/// The generated default world (the world crate's `generate`: terrain, ore fields, a core shard with starting
+/// items, an enemy spawn), as a grid.
 pub fn generate(seed: u64, size: u16) -> LoadedWorld {
-    let size = size.clamp(50, 1000);
-    let mut grid = Grid::new(size, size, 33);
-    let mut rng = seed ^ 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        // splitmix64
-        rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    let s = i32::from(size);
-    let (cx, cy) = (s / 2, s / 2);
-    let blobs = |next: &mut dyn FnMut() -> u64, count: u32, rmin: i32, rmax: i32| -> Vec<(i32, i32, i32)> {
-        (0..count)
-            .map(|_| {
-                let x = (next() % size as u64) as i32;
-                let y = (next() % size as u64) as i32;
-                let r = rmin + (next() % (rmax - rmin + 1) as u64) as i32;
-                (x, y, r)
-            })
-            .collect()
-    };
-    let near =
-        |x: i32, y: i32, b: &[(i32, i32, i32)]| b.iter().any(|&(bx, by, r)| (x - bx).pow(2) + (y - by).pow(2) <= r * r);
-    let sand = blobs(&mut next, (s * s / 2500) as u32 + 2, 4, 12);
-    let grass = blobs(&mut next, (s * s / 2500) as u32 + 2, 4, 12);
-    let copper = blobs(&mut next, (s * s / 3000) as u32 + 3, 2, 4);
-    let lead = blobs(&mut next, (s * s / 3500) as u32 + 2, 2, 4);
-    let rocks = blobs(&mut next, (s * s / 1500) as u32 + 2, 1, 3);
-    for y in 0..s {
-        for x in 0..s {
-            let Some(t) = grid.tile_mut(x, y) else { continue };
-            if near(x, y, &sand) {
-                t.floor = 40;
-            } else if near(x, y, &grass) {
-                t.floor = 71;
-            }
-            if near(x, y, &copper) {
-                t.overlay = 167;
-            } else if near(x, y, &lead) {
-                t.overlay = 168;
-            }
-            let clear = (x - cx).pow(2) + (y - cy).pow(2) <= 12 * 12;
-            let edge = x < 2 || y < 2 || x >= s - 2 || y >= s - 2;
-            if edge || (!clear && near(x, y, &rocks)) {
-                t.block = 80;
-            }
-        }
+    let world = multidustry_world::generate::generate(seed, size, size);
+    let mut loaded = from_world(&world);
+    if loaded.name == "unknown" {
+        loaded.name = format!("Generated {size}x{size}");
     }
-    // The core area always gets some copper and lead nearby.
-    for (dx, dy, ore) in [(6, 0, 167), (7, 0, 167), (6, 1, 167), (-6, 0, 168), (-7, 0, 168), (-6, 1, 168)] {
-        if let Some(t) = grid.tile_mut(cx + dx, cy + dy) {
-            t.overlay = ore;
-        }
-    }
-    environment(&mut grid);
-    let mut core = Building::new(id::CORE_SHARD, 1, 0, 1100.0);
-    for (i, n) in [
-        (item::COPPER, 4000),
-        (item::LEAD, 4000),
-        (item::GRAPHITE, 1000),
-        (item::TITANIUM, 1000),
-        (item::SILICON, 1000),
-        (item::METAGLASS, 500),
-    ] {
-        core.items.insert(i, n);
-    }
-    grid.put(cx, cy, 3, core);
-    let rules_json =
-        "{waves:true,waveTimer:true,waveSpacing:7200,defaultTeam:sharded,modeName:Multidustry}".to_string();
-    LoadedWorld {
-        grid,
-        names: BlockNames::builtin(),
-        state: GameState::default(),
-        rules: rules_from_json(&rules_json),
-        rules_json,
-        name: format!("Generated {size}x{size}"),
-        next_entity_id: 1,
-    }
+    loaded
 }
 
 /// The simulation rules a rules JSON implies (only the keys the simulation uses; everything else is kept in
@@ -332,6 +259,10 @@ fn building_record(b: &Building) -> Vec<u8> {
                 };
                 let _ = t.jutf(text); // MessageBuild.message
                 0
+            }
+            b if core_size(b).is_some() => {
+                t.f32(f32::NAN).f32(f32::NAN); // CoreBuild.commandPos: null (as Java writes it)
+                1
             }
             _ => 0,
         };
@@ -616,17 +547,20 @@ pub fn load(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
 /// Older save formats (2–9) through the world crate's reader, converted to a grid by block name.
 fn load_with_world_crate(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
     let world = multidustry_world::World::read_msav(bytes).map_err(|e| WorldIoError::Unsupported(format!("{e}")))?;
+    Ok(from_world(&world))
+}
+
+/// Converts a world crate [`multidustry_world::World`] (ids of its own content header) into a grid with
+/// build-159 ids, by block name.
+pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
     let mut names = BlockNames::builtin();
     let ids: Vec<u16> = world.content.names(ContentType::BLOCK).iter().map(|n| names.id_of(legacy_name(n))).collect();
     let map_id = |id: u16| ids.get(usize::from(id)).copied().unwrap_or(0);
     let tiles = &world.tiles;
     let (wd, ht) = (tiles.width, tiles.height);
-    if wd == 0 || ht == 0 || u32::from(wd) * u32::from(ht) > 4_000_000 {
-        return Err(WorldIoError::Unsupported(format!("map size {wd}x{ht}")));
-    }
     let mut grid = Grid::new(wd, ht, 33);
     environment(&mut grid);
-    let w = i32::from(wd);
+    let w = i32::from(wd.max(1));
     for i in 0..tiles.len() {
         let (x, y) = (i as i32 % w, i as i32 / w);
         if let Some(t) = grid.tile_mut(x, y) {
@@ -659,7 +593,7 @@ fn load_with_world_crate(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
     if let Some(v) = world.tag("wavetime").and_then(|v| v.parse().ok()) {
         state.wave_countdown = v;
     }
-    Ok(LoadedWorld {
+    LoadedWorld {
         grid,
         names,
         state,
@@ -667,7 +601,7 @@ fn load_with_world_crate(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
         rules_json,
         name: world.name().to_string(),
         next_entity_id: 1,
-    })
+    }
 }
 
 fn read_string_map(bytes: &[u8]) -> Result<HashMap<String, String>, WorldIoError> {
@@ -823,6 +757,7 @@ fn parse_building(block: u16, record: &[u8]) -> Building {
         264 | 265 => r.i16().map(|i| if i < 0 { Value::Null } else { Value::Content(0, i) }),
         228 | 229 | 430 => r.bool().map(Value::Bool),
         429 => r.jutf().map(|s| Value::Str(Some(s))),
+        b if core_size(b).is_some() && !r.is_empty() => r.f32().and_then(|_| r.f32()).map(|_| Value::Null),
         _ => Ok(Value::Null),
     };
     match tail {
@@ -931,5 +866,41 @@ impl LoadedWorld {
     pub fn into_parts(self, tick_rate: u32) -> (Sim, MsavIo) {
         let sim = Sim::new(self.grid, self.rules, self.state, tick_rate, self.next_entity_id);
         (sim, MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
+    }
+
+    #[test]
+    fn building_records_match_the_layouts_java_writes() {
+        // Records as the Java game saved them in official maps (biomassFacility, planetaryTerminal, fungalPass,
+        // atolls): core-shard with 100 copper, inverted sorter set to thorium, door (closed), copper wall,
+        // conveyor (rotation 1, empty belt).
+        for (block, java) in [
+            (id::CORE_SHARD, "01448980008001030109000100000000006400007fc000007fc00000"),
+            (265, "0242200000800203010800000007"),
+            (228, "0043c800008002030108000000"),
+            (216, "0043a0000080010301080000"),
+            (257, "014234000081000300090000000000000000"),
+        ] {
+            let java = unhex(java);
+            let b = parse_building(block, &java);
+            assert!(b.raw.is_none(), "block {block} parsed");
+            let ours = building_record(&b);
+            assert_eq!(ours.len() + usize::from(block == 257) * 2, java.len(), "block {block}");
+            assert_eq!(ours[0], java[0], "revision of block {block}");
+            let back = parse_building(block, &ours);
+            assert_eq!((back.items, back.config, back.rotation, back.team), (b.items, b.config, b.rotation, b.team));
+        }
+        let core = parse_building(id::CORE_SHARD, &unhex("01448980008001030109000100000000006400007fc000007fc00000"));
+        assert_eq!(core.items.get(&0), Some(&100));
+        let sorter = parse_building(265, &unhex("0242200000800203010800000007"));
+        assert_eq!(sorter.config, Value::Content(0, 7));
     }
 }
