@@ -11,6 +11,11 @@
 //!   ProxySession::recv()          ◀── [ one bounded queue per session       ] ◀── WorldEnd::send(ToProxy)
 //! ```
 //!
+//! The inbound queue is a `kanal` channel (sync side for world threads). Each session's queue is a tokio
+//! `mpsc` channel: `try_send` works from any thread without a runtime, and its `recv` is cancel safe, which
+//! the proxy needs inside `select!` (kanal's async receive future drops a message handed to it when it is
+//! cancelled, so [`WorldEnd::recv_async`] must not be raced in a `select!`).
+//!
 //! Invariants:
 //! - Opening a session enqueues [`ToWorld::Join`] before anything else of that session; closing it (explicitly
 //!   with [`ProxySession::leave`] or by dropping it) enqueues exactly one [`ToWorld::Leave`] and unregisters it,
@@ -111,7 +116,7 @@ pub struct ProxySession {
     id: SessionId,
     world: WorldId,
     to_world: kanal::AsyncSender<ToWorld>,
-    from_world: kanal::AsyncReceiver<ToProxy>,
+    from_world: tokio::sync::mpsc::Receiver<ToProxy>,
     overflow: Arc<AtomicBool>,
     slot: Arc<WorldSlot>,
     left: bool,
@@ -129,7 +134,7 @@ impl ProxySession {
         id: SessionId,
         world: WorldId,
         to_world: kanal::AsyncSender<ToWorld>,
-        from_world: kanal::AsyncReceiver<ToProxy>,
+        from_world: tokio::sync::mpsc::Receiver<ToProxy>,
         overflow: Arc<AtomicBool>,
         slot: Arc<WorldSlot>,
     ) -> Self {
@@ -162,26 +167,33 @@ impl ProxySession {
         }
     }
 
-    /// The next message from the world for this session. Cancel safe.
-    pub async fn recv(&self) -> Result<ToProxy, SessionClosed> {
+    /// The next message from the world for this session. Cancel safe (may be raced in `select!`).
+    pub async fn recv(&mut self) -> Result<ToProxy, SessionClosed> {
         if self.overflow.load(Ordering::Acquire) {
             return Err(SessionClosed::Overflow);
         }
         match self.from_world.recv().await {
-            Ok(m) => Ok(m),
-            Err(_) if self.overflow.load(Ordering::Acquire) => Err(SessionClosed::Overflow),
-            Err(_) => Err(SessionClosed::WorldGone),
+            Some(m) => Ok(m),
+            None if self.overflow.load(Ordering::Acquire) => Err(SessionClosed::Overflow),
+            None => Err(SessionClosed::WorldGone),
         }
     }
 
+    /// Whether the world overflowed this session's queue (the proxy should kick the client). Lets a proxy that
+    /// is blocked writing to a slow client notice without waiting for [`Self::recv`].
+    pub fn overflowed(&self) -> bool {
+        self.overflow.load(Ordering::Acquire)
+    }
+
     /// A message from the world if one is queued, without waiting.
-    pub fn try_recv(&self) -> Result<Option<ToProxy>, SessionClosed> {
+    pub fn try_recv(&mut self) -> Result<Option<ToProxy>, SessionClosed> {
         if self.overflow.load(Ordering::Acquire) {
             return Err(SessionClosed::Overflow);
         }
         match self.from_world.try_recv() {
-            Ok(m) => Ok(m),
-            Err(_) => Err(SessionClosed::WorldGone),
+            Ok(m) => Ok(Some(m)),
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => Ok(None),
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => Err(SessionClosed::WorldGone),
         }
     }
 
@@ -277,6 +289,7 @@ impl WorldEnd {
     }
 
     /// Waits for a message, asynchronously (for a tokio-side world host). `None` if every sender is gone.
+    /// Not cancel safe: do not race it in `select!` (a message handed to a cancelled wait is lost).
     pub async fn recv_async(&self) -> Option<ToWorld> {
         if let Some(m) = self.try_recv() {
             return Some(m);
@@ -383,7 +396,7 @@ impl WorldSlot {
 }
 
 struct SessionOut {
-    tx: kanal::Sender<ToProxy>,
+    tx: tokio::sync::mpsc::Sender<ToProxy>,
     build: u32,
     overflow: Arc<AtomicBool>,
 }
@@ -391,8 +404,7 @@ struct SessionOut {
 impl SessionOut {
     /// Queues `msg`; false when the queue is full. A closed queue (proxy side gone) counts as delivered.
     fn offer(&self, msg: ToProxy) -> bool {
-        let mut m = Some(msg);
-        !matches!(self.tx.try_send_option(&mut m), Ok(false))
+        !matches!(self.tx.try_send(msg), Err(tokio::sync::mpsc::error::TrySendError::Full(_)))
     }
 }
 
@@ -441,7 +453,7 @@ impl Transport for InProcess {
         player: PlayerInfo,
     ) -> Result<ProxySession, TransportError> {
         let slot = lock(&self.shared.worlds).get(&world).cloned().ok_or(TransportError::NoWorld(world))?;
-        let (tx, rx) = kanal::bounded(slot.session_capacity);
+        let (tx, rx) = tokio::sync::mpsc::channel(slot.session_capacity);
         let overflow = Arc::new(AtomicBool::new(false));
         {
             let mut sessions = lock(&slot.sessions);
@@ -463,7 +475,7 @@ impl Transport for InProcess {
                 return Err(TransportError::NoWorld(world));
             }
         }
-        Ok(ProxySession::new(session, world, to_world, rx.to_async(), overflow, slot))
+        Ok(ProxySession::new(session, world, to_world, rx, overflow, slot))
     }
 
     fn world_status(&self, world: WorldId) -> Option<WorldStatus> {
@@ -545,8 +557,8 @@ mod tests {
     fn broadcast_raw_reaches_only_matching_build() {
         let t = InProcess::new();
         let world = t.attach_world(WorldId::DEFAULT).expect("attach");
-        let a = t.open_session(WorldId::DEFAULT, SessionId(1), player("a", 159)).expect("open");
-        let b = t.open_session(WorldId::DEFAULT, SessionId(2), player("b", 154)).expect("open");
+        let mut a = t.open_session(WorldId::DEFAULT, SessionId(1), player("a", 159)).expect("open");
+        let mut b = t.open_session(WorldId::DEFAULT, SessionId(2), player("b", 154)).expect("open");
         world.send(raw(159)).expect("room");
         world.send(raw(154)).expect("room");
         let text = ToProxy::Packet {
@@ -566,8 +578,8 @@ mod tests {
     fn full_session_overflows_without_blocking_and_others_continue() {
         let t = InProcess::with_capacities(16, 2);
         let world = t.attach_world(WorldId::DEFAULT).expect("attach");
-        let slow = t.open_session(WorldId::DEFAULT, SessionId(1), player("slow", 159)).expect("open");
-        let fast = t.open_session(WorldId::DEFAULT, SessionId(2), player("fast", 159)).expect("open");
+        let mut slow = t.open_session(WorldId::DEFAULT, SessionId(1), player("slow", 159)).expect("open");
+        let mut fast = t.open_session(WorldId::DEFAULT, SessionId(2), player("fast", 159)).expect("open");
         world.send(raw(159)).expect("room");
         assert_eq!(fast.try_recv(), Ok(Some(raw(159))));
         world.send(raw(159)).expect("room");
@@ -592,7 +604,7 @@ mod tests {
         assert_eq!(t.attach_world(WorldId(3)).err(), Some(TransportError::AlreadyAttached(WorldId(3))));
         world.publish_status(WorldStatus { map: "Fortress".into(), wave: 2, ..Default::default() });
         assert_eq!(t.world_status(WorldId(3)).map(|s| s.map), Some("Fortress".into()));
-        let s = t.open_session(WorldId(3), SessionId(1), player("a", 159)).expect("open");
+        let mut s = t.open_session(WorldId(3), SessionId(1), player("a", 159)).expect("open");
         assert_eq!(
             t.open_session(WorldId(3), SessionId(1), player("b", 159)).err(),
             Some(TransportError::DuplicateSession(SessionId(1)))

@@ -1,0 +1,230 @@
+//! Validation of a client's `ConnectPacket`, in the Java server's order (spec §5.2), as a pure function.
+//!
+//! Owns: the check order and the kick reason of each check, and name sanitising (`fixName`). Does not own:
+//! sockets, the registry of who is online ([`Online`] is handed in, read-only) or the connect-rate limit (the
+//! connection task checks that on TCP accept, before any packet).
+//!
+//! Checks, first failure wins (numbers from the spec):
+//! 6 second ConnectPacket → `idInUse` (connection task) · 7 usid missing → `idInUse` · 8 uuid/ip banned →
+//! `banned` · 9 kicked in the last 30 s → `recentKick` · 10 full (admins exempt) → `playerLimit` · 11 any mod
+//! → the Java "Incompatible mods!" text (we run no mods) · 13 null version type or not "official" →
+//! `typeMismatch`, build -1 → `customClient` · 14 same name online (colors stripped, trimmed, case-insensitive)
+//! → `nameInUse`, same uuid or usid online → `idInUse` · 15 name empty after `fixName` → `nameEmpty` · 16
+//! missing locale → "en" · 17 build not accepted → `serverOutdated` if newer than every accepted build, else
+//! `clientOutdated`.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use multidustry_protocol::Build;
+use multidustrycore::access::Access;
+use multidustrycore::messages::{KickReason, PlayerInfo};
+
+use crate::wire::ConnectPacket;
+
+/// Longest name kept, in UTF-8 bytes (`Vars.maxNameLength`).
+pub const MAX_NAME_BYTES: usize = 40;
+/// The version type of release builds.
+pub const OFFICIAL: &str = "official";
+
+/// Who is online, as the handshake needs to know it.
+#[derive(Debug, Clone, Default)]
+pub struct Online {
+    /// [`name_key`]s of online players.
+    pub names: HashSet<String>,
+    /// Server-side uuids of online players.
+    pub uuids: HashSet<String>,
+    /// usids of online players.
+    pub usids: HashSet<String>,
+}
+
+impl Online {
+    /// Number of players online.
+    pub fn count(&self) -> usize {
+        self.uuids.len()
+    }
+}
+
+/// Server settings the handshake applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Accepted client builds.
+    pub accepted_builds: &'a [u32],
+    /// Most players at once; 0 = no limit.
+    pub max_players: u32,
+    /// Bans and admins.
+    pub access: &'a Access,
+}
+
+/// A client that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// What the world learns.
+    pub player: PlayerInfo,
+    /// Codec profile of the session.
+    pub build: Build,
+    /// The name key registered as online.
+    pub name_key: String,
+}
+
+/// Validates `p` from `ip`. `recently_kicked` says whether this uuid or ip was kicked in the cool-down window.
+pub fn validate(
+    p: &ConnectPacket,
+    ip: IpAddr,
+    policy: &Policy<'_>,
+    online: &Online,
+    recently_kicked: bool,
+) -> Result<Admitted, KickReason> {
+    let uuid = p.server_uuid();
+    // 7
+    let usid = match p.usid.as_deref() {
+        Some(u) if !u.is_empty() => u.to_string(),
+        _ => return Err(KickReason::IdInUse),
+    };
+    // 8
+    if policy.access.is_banned(&uuid, ip) {
+        return Err(KickReason::Banned);
+    }
+    // 9
+    if recently_kicked {
+        return Err(KickReason::RecentKick);
+    }
+    let admin = policy.access.is_admin(&uuid);
+    // 10
+    if policy.max_players > 0 && online.count() >= policy.max_players as usize && !admin {
+        return Err(KickReason::PlayerLimit);
+    }
+    // 11
+    let mods: Vec<&str> = p.mods.iter().map(|m| m.as_deref().unwrap_or("null")).collect();
+    if !mods.is_empty() {
+        return Err(KickReason::Text(format!(
+            "[accent]Incompatible mods![]\n\nUnnecessary mods:[lightgray]\n> {}",
+            mods.join("\n> ")
+        )));
+    }
+    // 13
+    match p.version_type.as_deref() {
+        Some(OFFICIAL) if p.version != -1 => {}
+        Some(OFFICIAL) => return Err(KickReason::CustomClient),
+        _ => return Err(KickReason::TypeMismatch),
+    }
+    // 14
+    let raw_name = p.name.clone().unwrap_or_default();
+    let key = name_key(&raw_name);
+    if !key.is_empty() && online.names.contains(&key) {
+        return Err(KickReason::NameInUse);
+    }
+    if online.uuids.contains(&uuid) || online.usids.contains(&usid) {
+        return Err(KickReason::IdInUse);
+    }
+    // 15
+    let name = fix_name(&raw_name);
+    if name.trim().is_empty() {
+        return Err(KickReason::NameEmpty);
+    }
+    // 16
+    let locale = p.locale.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| "en".to_string());
+    // 17
+    let accepted = u32::try_from(p.version).ok().filter(|v| policy.accepted_builds.contains(v));
+    let build = match accepted.and_then(|v| Build::from_number(v as i32)) {
+        Some(b) => b,
+        None => {
+            let newest = policy.accepted_builds.iter().copied().max().unwrap_or(0);
+            return Err(if i64::from(p.version) > i64::from(newest) {
+                KickReason::ServerOutdated
+            } else {
+                KickReason::ClientOutdated
+            });
+        }
+    };
+    Ok(Admitted {
+        player: PlayerInfo {
+            name,
+            uuid,
+            usid,
+            build: build.number() as u32,
+            color: (p.color as u32) | 0xff,
+            locale,
+            ip,
+            admin,
+            mobile: p.mobile,
+        },
+        build,
+        name_key: key,
+    })
+}
+
+/// How names are compared for `nameInUse`: color tags stripped, trimmed, lower-cased.
+pub fn name_key(name: &str) -> String {
+    strip_colors(name).trim().to_lowercase()
+}
+
+/// Removes `[color]` markup (any bracketed tag without spaces, and `[]`); `[[` is an escaped `[`.
+pub fn strip_colors(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(stripped) = after.strip_prefix('[') {
+            out.push('[');
+            rest = stripped;
+            continue;
+        }
+        match after.find(']') {
+            Some(j) if after[..j].chars().all(|c| c.is_ascii_alphanumeric() || c == '#') => rest = &after[j + 1..],
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The Java server's `fixName`: trim, drop newlines and tabs, `[` or `]` alone → empty, remove color tags with
+/// alpha below 1 (`[clear]`, `[#rrggbb00]`), cut to [`MAX_NAME_BYTES`] UTF-8 bytes.
+pub fn fix_name(name: &str) -> String {
+    let mut n: String = name.trim().chars().filter(|c| *c != '\n' && *c != '\t').collect();
+    if n == "[" || n == "]" {
+        return String::new();
+    }
+    n = remove_transparent_tags(&n);
+    let mut end = n.len().min(MAX_NAME_BYTES);
+    while !n.is_char_boundary(end) {
+        end -= 1;
+    }
+    n.truncate(end);
+    n
+}
+
+fn remove_transparent_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find(']') {
+            Some(j) if is_transparent(&after[..j]) => rest = &after[j + 1..],
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_transparent(tag: &str) -> bool {
+    if tag.eq_ignore_ascii_case("clear") {
+        return true;
+    }
+    match tag.strip_prefix('#') {
+        Some(hex) if hex.len() == 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            &hex[6..] != "ff" && &hex[6..] != "FF"
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,362 @@
+//! The few packet payloads the proxy (and the bot client) read or write themselves: `ConnectPacket`, chat,
+//! ping, kicks, server messages, streams, and the header of the world stream.
+//!
+//! Owns: these payload layouts, per build through [`Build::id`]. Does not own: framing, LZ4 and the id tables
+//! (`multidustry_protocol::framing` / `build`), nor the payloads the world reads and writes.
+//!
+//! TODO(codec): the protocol crate is gaining typed packets (`packets::Packet`); once it lands, replace the
+//! hand-written layouts here with it. They follow `shared/docs/mindustry-protocol.md` §4.4, §5.1, §5.4 and the
+//! `wire_fields_in_order` column of `packet_ids_v159.tsv`.
+//!
+//! Invariants: decoders never panic and must consume the whole payload.
+
+use multidustry_protocol::io::{DecodeError, Reader, Writer};
+use multidustry_protocol::typeio::EncodeError;
+use multidustry_protocol::{Build, PacketKind, RawPacket};
+use multidustrycore::messages::KickReason;
+
+/// Packet id of `ConnectPacket` in every supported build.
+pub const CONNECT_PACKET_ID: u8 = 3;
+/// `StreamBegin.type` of a world stream.
+pub const WORLD_STREAM_TYPE: i8 = 2;
+/// Data bytes per `StreamChunk`, as the Java server cuts them.
+pub const STREAM_CHUNK_SIZE: usize = 1024;
+/// Longest chat line the Java server accepts (`Vars.maxTextLength`); longer ones are dropped.
+pub const MAX_CHAT_CHARS: usize = 150;
+
+/// Upstream `Packets.ConnectPacket` (spec §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectPacket {
+    /// Client build; -1 for custom builds.
+    pub version: i32,
+    /// "official" for releases; `None` when the client sent a null string.
+    pub version_type: Option<String>,
+    /// Player name as typed.
+    pub name: Option<String>,
+    /// Locale, e.g. "en".
+    pub locale: Option<String>,
+    /// Per-server id (base64 of 8 bytes).
+    pub usid: Option<String>,
+    /// The 8 uuid bytes followed by their CRC32 as i64: the server's uuid is the base64 of all 16.
+    pub uuid: [u8; 16],
+    /// Android/iOS.
+    pub mobile: bool,
+    /// RGBA8888.
+    pub color: i32,
+    /// Enabled mods, `name:version`.
+    pub mods: Vec<Option<String>>,
+}
+
+impl ConnectPacket {
+    /// Decodes a `ConnectPacket` payload.
+    pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(payload);
+        let version = r.i32()?;
+        let version_type = r.str()?;
+        let name = r.str()?;
+        let locale = r.str()?;
+        let usid = r.str()?;
+        let mut uuid = [0u8; 16];
+        uuid.copy_from_slice(r.bytes(16)?);
+        let mobile = r.bool()?;
+        let color = r.i32()?;
+        let n = r.u8()?;
+        let mut mods = Vec::with_capacity(usize::from(n));
+        for _ in 0..n {
+            mods.push(r.str()?);
+        }
+        r.finish()?;
+        Ok(Self { version, version_type, name, locale, usid, uuid, mobile, color, mods })
+    }
+
+    /// Encodes the payload as the Java client writes it.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut w = Writer::new();
+        w.i32(self.version);
+        w.str(self.version_type.as_deref())?;
+        w.str(self.name.as_deref())?;
+        w.str(self.locale.as_deref())?;
+        w.str(self.usid.as_deref())?;
+        w.bytes(&self.uuid);
+        w.bool(self.mobile);
+        w.i32(self.color);
+        w.u8(self.mods.len().min(255) as u8);
+        for m in self.mods.iter().take(255) {
+            w.str(m.as_deref())?;
+        }
+        Ok(w.into_inner())
+    }
+
+    /// The server-side uuid: base64 of the 16 id+CRC bytes (24 chars).
+    pub fn server_uuid(&self) -> String {
+        base64(&self.uuid)
+    }
+
+    /// The 16 bytes a Java client sends for an 8-byte uuid: the bytes, then CRC32 of them as a big-endian i64.
+    pub fn uuid_with_crc(id: [u8; 8]) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&id);
+        out[8..].copy_from_slice(&u64::from(crc32(&id)).to_be_bytes());
+        out
+    }
+}
+
+/// Standard base64 with padding (what Java's `Base64.getEncoder()` writes).
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// CRC-32 (IEEE), as `java.util.zip.CRC32`.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A packet of `kind` for `build`; `None` if the build has no such packet.
+fn packet(build: Build, kind: PacketKind, payload: Vec<u8>) -> Option<RawPacket> {
+    Some(RawPacket { id: build.id(kind)?, payload })
+}
+
+/// The kick packet for a reason: `KickCallPacket2` (u8 ordinal) or `KickCallPacket` (TypeIO string).
+pub fn kick(build: Build, reason: &KickReason) -> Option<RawPacket> {
+    match reason.ordinal() {
+        Some(o) => packet(build, PacketKind::KickCallPacket2, vec![o]),
+        None => packet(build, PacketKind::KickCallPacket, typeio_str(&reason.to_string())),
+    }
+}
+
+/// `sendMessage(String)`.
+pub fn message(build: Build, text: &str) -> Option<RawPacket> {
+    packet(build, PacketKind::SendMessageCallPacket, typeio_str(text))
+}
+
+/// `sendMessage(String message, String unformatted, Player sender)`; a missing sender is written as -1.
+pub fn chat(build: Build, message: &str, unformatted: Option<&str>, sender: Option<i32>) -> Option<RawPacket> {
+    let mut w = Writer::new();
+    write_str_lossy(&mut w, Some(message));
+    write_str_lossy(&mut w, unformatted);
+    w.i32(sender.unwrap_or(-1));
+    packet(build, PacketKind::SendMessageCallPacket2, w.into_inner())
+}
+
+/// `pingResponse(long time)`.
+pub fn ping_response(build: Build, time: i64) -> Option<RawPacket> {
+    packet(build, PacketKind::PingResponseCallPacket, time.to_be_bytes().to_vec())
+}
+
+/// `ping(long time)` (client → server).
+pub fn ping(build: Build, time: i64) -> Option<RawPacket> {
+    packet(build, PacketKind::PingCallPacket, time.to_be_bytes().to_vec())
+}
+
+/// `sendChatMessage(String)` (client → server).
+pub fn send_chat(build: Build, text: &str) -> Option<RawPacket> {
+    packet(build, PacketKind::SendChatMessageCallPacket, typeio_str(text))
+}
+
+/// `connectConfirm()` (client → server).
+pub fn connect_confirm(build: Build) -> Option<RawPacket> {
+    packet(build, PacketKind::ConnectConfirmCallPacket, Vec::new())
+}
+
+/// `StreamBegin`: i32 id, i32 total, i8 type.
+pub fn stream_begin(id: i32, total: i32, kind: i8) -> RawPacket {
+    let mut w = Writer::new();
+    w.i32(id).i32(total).i8(kind);
+    RawPacket { id: 0, payload: w.into_inner() }
+}
+
+/// `StreamChunk`: i32 id, i16 len, bytes. `data` must be at most `i16::MAX` bytes.
+pub fn stream_chunk(id: i32, data: &[u8]) -> RawPacket {
+    let mut w = Writer::with_capacity(6 + data.len());
+    w.i32(id).i16(data.len().min(i16::MAX as usize) as i16).bytes(&data[..data.len().min(i16::MAX as usize)]);
+    RawPacket { id: 1, payload: w.into_inner() }
+}
+
+/// Decoded `StreamBegin`.
+pub fn decode_stream_begin(payload: &[u8]) -> Result<(i32, i32, i8), DecodeError> {
+    let mut r = Reader::new(payload);
+    let v = (r.i32()?, r.i32()?, r.i8()?);
+    r.finish()?;
+    Ok(v)
+}
+
+/// Decoded `StreamChunk`: stream id and data.
+pub fn decode_stream_chunk(payload: &[u8]) -> Result<(i32, &[u8]), DecodeError> {
+    let mut r = Reader::new(payload);
+    let id = r.i32()?;
+    let n = r.i16()?;
+    let n = usize::try_from(n).map_err(|_| DecodeError::Invalid { what: "chunk length", value: n.into() })?;
+    let data = r.bytes(n)?;
+    r.finish()?;
+    Ok((id, data))
+}
+
+/// A payload made of one TypeIO string (chat line, kick text); `None` for a null string.
+pub fn decode_str_payload(payload: &[u8]) -> Result<Option<String>, DecodeError> {
+    let mut r = Reader::new(payload);
+    let s = r.str()?;
+    r.finish()?;
+    Ok(s)
+}
+
+/// A payload made of one i64 (ping, pingResponse).
+pub fn decode_i64_payload(payload: &[u8]) -> Result<i64, DecodeError> {
+    let mut r = Reader::new(payload);
+    let v = r.i64()?;
+    r.finish()?;
+    Ok(v)
+}
+
+/// `sendMessage(String message, String unformatted, Player sender)` payload.
+pub fn decode_chat(payload: &[u8]) -> Result<(Option<String>, Option<String>, i32), DecodeError> {
+    let mut r = Reader::new(payload);
+    let v = (r.str()?, r.str()?, r.i32()?);
+    r.finish()?;
+    Ok(v)
+}
+
+/// `playerSpawn(Tile core, Player player)`: core tile position (packed) and player id.
+pub fn decode_player_spawn(payload: &[u8]) -> Result<(i32, i32), DecodeError> {
+    let mut r = Reader::new(payload);
+    let v = (r.i32()?, r.i32()?);
+    r.finish()?;
+    Ok(v)
+}
+
+fn typeio_str(s: &str) -> Vec<u8> {
+    let mut w = Writer::new();
+    write_str_lossy(&mut w, Some(s));
+    w.into_inner()
+}
+
+/// Writes a TypeIO string, cutting it to what JUTF can carry (65 535 bytes) rather than failing: server text is
+/// ours, and an over-long line is better shortened than lost.
+fn write_str_lossy(w: &mut Writer, s: Option<&str>) {
+    let Some(s) = s else {
+        w.u8(0);
+        return;
+    };
+    let mut end = s.len().min(16_000);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    if w.str(Some(&s[..end])).is_err() {
+        w.u8(0);
+    }
+}
+
+/// The start of an inflated world stream (`NetworkIO.writeWorld`) up to the receiving player's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldHeader {
+    /// Rules JSON.
+    pub rules: String,
+    /// Current wave.
+    pub wave: i32,
+    /// Game tick.
+    pub tick: f64,
+    /// The receiving player's entity id.
+    pub player_id: i32,
+}
+
+/// Reads the header of an inflated world stream for `build` (159 starts with the data-patch section).
+///
+/// TODO(world): the worlds helper's stream reader parses the whole stream; use it when it lands.
+pub fn decode_world_header(build: Build, inflated: &[u8]) -> Result<WorldHeader, DecodeError> {
+    let mut r = Reader::new(inflated);
+    if build == Build::V159 {
+        let _patch_version = r.i32()?;
+        let assets = r.i32()?;
+        if assets != 0 {
+            return Err(DecodeError::Invalid { what: "data patch asset count", value: assets.into() });
+        }
+    }
+    let rules = r.jutf()?;
+    let _locales = r.jutf()?;
+    let tags = r.i16()?;
+    for _ in 0..tags.max(0) {
+        r.jutf()?;
+        r.jutf()?;
+    }
+    let wave = r.i32()?;
+    let _wavetime = r.f32()?;
+    let tick = r.f64()?;
+    let _seed0 = r.i64()?;
+    let _seed1 = r.i64()?;
+    let player_id = r.i32()?;
+    Ok(WorldHeader { rules, wave, tick, player_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_connect_packet_decodes_and_reencodes() {
+        // Spec §5.1 example payload (66 bytes).
+        let hex = "0000009f0100086f6666696369616c010006506c6179657201000265 6e01000c414141414141414141414 13d0102030405060708000000003fca88c500ffffffff00";
+        let bytes: Vec<u8> = hex_decode(hex);
+        let p = ConnectPacket::decode(&bytes).expect("spec example decodes");
+        assert_eq!(p.version, 159);
+        assert_eq!(p.name.as_deref(), Some("Player"));
+        assert_eq!(p.server_uuid(), "AQIDBAUGBwgAAAAAP8qIxQ==");
+        assert_eq!(p.uuid, ConnectPacket::uuid_with_crc([1, 2, 3, 4, 5, 6, 7, 8]));
+        assert_eq!(p.encode().expect("encodes"), bytes);
+        assert!(ConnectPacket::decode(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(ConnectPacket::decode(&longer).is_err());
+    }
+
+    #[test]
+    fn kick_packets_match_the_captures() {
+        // kicks.tsv: b154 kick nameInUse = id 54 payload 06; spec §5.4: 159 banned = id 61 payload 03.
+        assert_eq!(kick(Build::V154, &KickReason::NameInUse), Some(RawPacket { id: 54, payload: vec![6] }));
+        assert_eq!(kick(Build::V159, &KickReason::Banned), Some(RawPacket { id: 61, payload: vec![3] }));
+        let text = kick(Build::V154, &KickReason::Text("bye".into())).expect("154 has KickCallPacket");
+        assert_eq!(text.id, 53);
+        assert_eq!(decode_str_payload(&text.payload), Ok(Some("bye".into())));
+    }
+
+    #[test]
+    fn base64_and_crc_match_java() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn streams_round_trip() {
+        let b = stream_begin(7, 52_000, WORLD_STREAM_TYPE);
+        assert_eq!(decode_stream_begin(&b.payload), Ok((7, 52_000, 2)));
+        let c = stream_chunk(7, &[1, 2, 3]);
+        assert_eq!(decode_stream_chunk(&c.payload), Ok((7, &[1u8, 2, 3][..])));
+        assert!(decode_stream_chunk(&[0, 0, 0, 7, 0xff, 0xff]).is_err());
+    }
+
+    fn hex_decode(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("test hex")).collect()
+    }
+}
