@@ -279,7 +279,10 @@ impl Conn {
             Ok(p) => p,
             Err(e) => return Err(End::Kick(KickReason::Text(format!("Malformed connect packet: {e}.")))),
         };
-        self.kick_build = nearest_build(&self.ctx.settings.accepted_builds, p.version);
+        // Kicks go out in the client's own packet table when we know it (even for a build this server does not
+        // accept), else in the nearest accepted build's (as a Java server answers with its own table).
+        self.kick_build = Build::from_number(p.version)
+            .unwrap_or_else(|| nearest_build(&self.ctx.settings.accepted_builds, p.version));
         let session = SessionId(self.ctx.next_session.fetch_add(1, Ordering::Relaxed));
         let policy = Policy {
             accepted_builds: &self.ctx.settings.accepted_builds,
