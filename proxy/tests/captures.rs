@@ -153,10 +153,10 @@ async fn replay(h: &Harness, build: Build, steps: &[Step]) -> (Observed, HashMap
             }
             continue;
         };
-        if !clients.contains_key(&conn) {
+        if let std::collections::hash_map::Entry::Vacant(e) = clients.entry(conn) {
             let mut c = Client::connect_tcp(h.addr).await;
             c.build = build;
-            clients.insert(conn, c);
+            e.insert(c);
         }
         let c = clients.get_mut(&conn).expect("inserted");
         if obs.kicks.contains_key(&conn) {
