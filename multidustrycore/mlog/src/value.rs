@@ -44,6 +44,8 @@ impl ContentKind {
 /// One mlog value. 24 bytes; cloning a string is an `Arc` bump.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "ValueRepr", from = "ValueRepr")]
+// Defined layout (discriminant byte, payload at offset 8): the JIT reads and writes numbers in place.
+#[repr(C, u8)]
 pub enum Value {
     /// `null` (uninitialised variables, failed lookups, NaN/∞ results).
     #[default]

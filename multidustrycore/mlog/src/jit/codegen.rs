@@ -18,6 +18,10 @@
 //!                   or slow(i): helper → NEXT: check[i+1] | DISPATCH: dispatch | EXIT: return
 //! ```
 //!
+//! Reads of `SlotKind::Const` slots are folded to immediates: no instruction writes a constant slot (the IR
+//! never has a `Dst` naming one, and the interpreter's by-name writes only touch `SlotKind::Var`), and a state
+//! is created from, and only valid with, its program.
+//!
 //! Invariants: every path that leaves the function has stored `exit` and (unless the helper or a counter write
 //! already did) the counter of the next instruction; fuel is debited exactly once per executed instruction,
 //! before it runs; slot offsets are `slot * 24 < vars.len() * 24` because the caller checks the slot count.
@@ -35,11 +39,13 @@ use super::runtime::{
     self, CTX_COUNTER, CTX_EXIT, CTX_STOP_AT_SELFLOOP, CTX_STOP_AT_WRAP, CTX_VARS, CompiledFn, NUM_OFFSET, TAG_NULL,
     TAG_NUM, TAG_STR, VALUE_SIZE, exit, slow,
 };
-use crate::ir::{Cond, Dst, Instr, OpKind, Program, Src};
+use crate::ir::{Cond, Dst, Instr, OpKind, Program, SlotKind, Src};
+use crate::value::Value;
 
 /// Machine code for one program. Owns the executable memory.
 pub(crate) struct Compiled {
-    module: Option<JITModule>,
+    /// Only touched by `Drop`; the mutex makes `Compiled` `Sync` (`JITModule` is `Send` but holds a `RefCell`).
+    module: std::sync::Mutex<Option<JITModule>>,
     /// Entry point.
     pub func: CompiledFn,
 }
@@ -52,7 +58,8 @@ impl std::fmt::Debug for Compiled {
 
 impl Drop for Compiled {
     fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
+        let slot = self.module.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(module) = slot.take() {
             #[allow(unsafe_code)]
             // SAFETY: `func` points into this module's memory and is dropped with `self`; no copy of it escapes
             // `JitProgram`, whose runs borrow it, so no code from this module can run after this point.
@@ -138,7 +145,7 @@ pub(crate) fn compile(program: &Program) -> Result<Compiled, JitError> {
     // SAFETY: `code` is the finalized function just defined with signature `(ptr, i64) -> i64` in the host's
     // default calling convention, which is `CompiledFn` (`extern "C"`) on every target cranelift-native supports.
     let func = unsafe { std::mem::transmute::<*const u8, CompiledFn>(code) };
-    Ok(Compiled { module: Some(module), func })
+    Ok(Compiled { module: std::sync::Mutex::new(Some(module)), func })
 }
 
 /// What an operand reads as, in registers.
@@ -270,7 +277,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.switch_to_block(in_range);
         let k = self.b.ins().fcvt_to_sint_sat(types::I32, c);
         let kf = self.b.ins().fcvt_from_sint(types::F64, k);
-        let integral = self.b.ins().fcmp(FloatCC::Equal, kf, c);
+        // Bitwise, so that -0.0 (which the interpreter leaves unchanged when it has no fuel) also falls back.
+        let kb = self.b.ins().bitcast(types::I64, MemFlagsData::new(), kf);
+        let cb = self.b.ins().bitcast(types::I64, MemFlagsData::new(), c);
+        let integral = self.b.ins().icmp(IntCC::Equal, kb, cb);
         let table = self.b.create_block();
         let fallback = self.b.create_block();
         self.b.ins().brif(integral, table, &[], fallback, &[]);
@@ -380,6 +390,14 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// Reads an operand that inline code supports (`Slot` or `Counter`).
     fn operand(&mut self, i: usize, src: Src) -> Operand {
         match src {
+            Src::Slot(s) if let Some(SlotKind::Const(v)) = self.program.slots.get(s as usize).map(|x| &x.kind) => {
+                // Constants never change (no `Dst` names them; the state was created from this program).
+                let (t, n, r) = (runtime::tag_of(v), v.num(), if let Value::Num(x) = v { *x } else { 0.0 });
+                let tag = self.b.ins().iconst(types::I64, t);
+                let num = self.f64c(n);
+                let raw = self.f64c(r);
+                Operand { tag, num, raw }
+            }
             Src::Slot(s) => {
                 let a = self.slot_addr(s);
                 let tag = self.b.ins().uload8(types::I64, self.mem, a, 0);
@@ -504,7 +522,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().select(c, one, zero)
     }
 
-    fn to_long(&mut self, x: CValue) -> CValue {
+    fn long_of(&mut self, x: CValue) -> CValue {
         self.b.ins().fcvt_to_sint_sat(types::I64, x)
     }
 
@@ -557,8 +575,8 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.bool_to_num(c)
             }
             OpKind::Shl | OpKind::Shr | OpKind::Ushr | OpKind::Or | OpKind::And | OpKind::Xor => {
-                let p = self.to_long(xa);
-                let q = self.to_long(yb);
+                let p = self.long_of(xa);
+                let q = self.long_of(yb);
                 let r = match op {
                     OpKind::Shl => self.b.ins().ishl(p, q),
                     OpKind::Shr => self.b.ins().sshr(p, q),
@@ -570,7 +588,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.b.ins().fcvt_from_sint(types::F64, r)
             }
             OpKind::Not => {
-                let p = self.to_long(xa);
+                let p = self.long_of(xa);
                 let r = self.b.ins().bnot(p);
                 self.b.ins().fcvt_from_sint(types::F64, r)
             }

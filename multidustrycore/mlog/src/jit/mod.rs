@@ -136,7 +136,8 @@ impl Engine for Jit {
 }
 
 /// The run loop: machine code while the counter is an integer (or out of range, which compiled code wraps),
-/// the interpreter one instruction at a time while it is fractional.
+/// the interpreter one instruction at a time while it is fractional (or `-0.0`, which the interpreter keeps
+/// as is when it runs out of fuel, while compiled code would store `0.0`).
 fn run_compiled(
     compiled: &codegen::Compiled,
     program: &Program,
@@ -153,7 +154,7 @@ fn run_compiled(
             break Exit::Fuel;
         }
         let c = state.counter;
-        if c >= 0.0 && c < n && c.fract() != 0.0 {
+        if c >= 0.0 && c < n && (c.fract() != 0.0 || c.is_sign_negative()) {
             let step = Budget { fuel: 1, ..budget };
             let out = Interpreter.run(program, state, host, step);
             fuel -= out.executed;

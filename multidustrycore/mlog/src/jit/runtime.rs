@@ -14,10 +14,12 @@
 //!   copies one (it hands such instructions to the slow helper), so it cannot leak or double-free an `Arc`.
 //! * While compiled code runs, the `ProcessorState`, `Program` and `Host` behind a `Ctx` are reached only
 //!   through the `Ctx` (by compiled code and by helpers it calls), never through other references.
-//! * Helpers never unwind (the interpreter does not panic on any program); a panic would abort at the
-//!   `extern "C"` boundary rather than unwind through machine code.
+//! * Helpers never unwind into machine code: a panic in the interpreter or in `ops` is caught, stored in the
+//!   `Ctx`, compiled code is made to return, and the panic is resumed in Rust, so a bug surfaces as the same
+//!   panic the interpreter would raise instead of aborting the process.
 
 use std::mem::offset_of;
+use std::panic::AssertUnwindSafe;
 
 use crate::engine::{Budget, Engine, Exit};
 use crate::host::Host;
@@ -42,7 +44,6 @@ const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE as usize);
 
 /// The discriminant compiled code sees for `v`. Exhaustive on purpose: a new `Value` variant must be
 /// classified here (tag, and whether it owns memory — only `TAG_STR` may).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn tag_of(v: &Value) -> i64 {
     match v {
         Value::Null => TAG_NULL,
@@ -104,6 +105,9 @@ pub(crate) struct Ctx {
     state: *mut ProcessorState,
     program: *const Program,
     host: *mut dyn Host,
+    /// A panic caught in a helper, re-raised after compiled code returns (unwinding through machine code is
+    /// impossible; an `extern "C"` function that unwinds aborts the process).
+    panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// Offset of [`Ctx::vars`].
@@ -128,7 +132,25 @@ extern "C" fn jit_slow(ctx: *mut Ctx, i: u32) -> u32 {
     // `Ctx` and the state/program/host it points to outlive the call, and nothing else accesses them while
     // compiled code runs (module invariant). Compiled code holds no Rust references across this call.
     #[allow(unsafe_code)]
-    let (ctx, state, program, host) = unsafe { (&mut *ctx, &mut *(*ctx).state, &*(*ctx).program, &mut *(*ctx).host) };
+    let ctx = unsafe { &mut *ctx };
+    if ctx.panic.is_some() {
+        ctx.exit = exit::FUEL;
+        return slow::EXIT;
+    }
+    match std::panic::catch_unwind(AssertUnwindSafe(|| slow_step(ctx, i))) {
+        Ok(code) => code,
+        Err(payload) => {
+            ctx.panic = Some(payload);
+            ctx.exit = exit::FUEL;
+            slow::EXIT
+        }
+    }
+}
+
+fn slow_step(ctx: &mut Ctx, i: u32) -> u32 {
+    // SAFETY: see `jit_slow`; these are the only live references to the state, program and host.
+    #[allow(unsafe_code)]
+    let (state, program, host) = unsafe { (&mut *ctx.state, &*ctx.program, &mut *ctx.host) };
     state.counter = f64::from(i);
     let budget = Budget {
         fuel: 1,
@@ -217,10 +239,21 @@ pub(crate) fn op_index(op: OpKind) -> Option<u32> {
 extern "C" fn jit_num_op(ctx: *mut Ctx, kind: u32, a: f64, b: f64) -> f64 {
     // SAFETY: as in `jit_slow`: `ctx` is live and its host is reached only through it during the call.
     #[allow(unsafe_code)]
-    let host = unsafe { &mut *(*ctx).host };
-    match OPS.get(kind as usize) {
-        Some(k) => ops::num_op(*k, a, b, host),
-        None => f64::NAN,
+    let ctx = unsafe { &mut *ctx };
+    if ctx.panic.is_some() {
+        return f64::NAN;
+    }
+    // SAFETY: as above; the host is reached only through `ctx` during the call.
+    #[allow(unsafe_code)]
+    let host = unsafe { &mut *ctx.host };
+    let Some(k) = OPS.get(kind as usize) else { return f64::NAN };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| ops::num_op(*k, a, b, host))) {
+        Ok(r) => r,
+        Err(payload) => {
+            // Re-raised by `call_compiled` once compiled code has returned (the next slow call exits).
+            ctx.panic = Some(payload);
+            f64::NAN
+        }
     }
 }
 
@@ -269,6 +302,7 @@ pub(crate) fn call_compiled(
         state,
         program,
         host,
+        panic: None,
     };
     #[allow(unsafe_code)]
     // SAFETY: `f` was compiled by `codegen::compile` for `program` (the caller checked that `program` is the
@@ -277,6 +311,9 @@ pub(crate) fn call_compiled(
     // `vars` array, and calls helpers that uphold the module invariants. `state`, `program` and `host` are
     // exclusively borrowed/borrowed for the whole call and reached only through `ctx` meanwhile.
     let remaining = unsafe { f(&raw mut ctx, fuel) };
+    if let Some(payload) = ctx.panic.take() {
+        std::panic::resume_unwind(payload);
+    }
     (remaining, ctx.exit)
 }
 

@@ -159,3 +159,10 @@ fn foreign_state_or_program_falls_back_safely() {
     assert_eq!(a, b);
     assert_eq!(sq, sq2);
 }
+
+#[test]
+fn engines_can_be_shared_across_world_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<JitProgram>();
+    send_sync::<super::Jit>();
+}
