@@ -12,18 +12,21 @@
 //! every 5 s (`chat`), one `say` line after joining, optional build plans (`build_blocks`: a copper wall a few
 //! tiles from the core, re-sent until the duration ends). Kicks, chat and server messages are recorded.
 //!
+//! Observations recorded per bot: chat/server lines, player ids seen in entity snapshots (decoded with the
+//! codec; failures are counted as `decode_errors`), buildings reported by `constructFinish`.
+//!
 //! Partial: the world stream is checked by inflating it and reading its header up to the player id; the rest
-//! of the stream (map, buildings) is not parsed yet (TODO(world): use the worlds crate's reader). Entity
-//! snapshots are counted, not decoded, so bots do not "see" each other beyond chat/join messages.
+//! of the stream (map, buildings) is not parsed yet (TODO(world): use the worlds crate's reader).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use flate2::read::ZlibDecoder;
+use multidustry_protocol::entity::EntityData;
 use multidustry_protocol::typeio::BuildPlan;
 use multidustry_protocol::{
-    Body, Build, Compression, FrameDecoder, FrameworkMessage, Object, PacketKind, RawPacket, Writer, decode_datagram,
-    encode_tcp_frame, pack_pos, unpack_pos,
+    Body, Build, Compression, FrameDecoder, FrameworkMessage, Object, Packet, PacketKind, RawPacket, Side, Writer,
+    decode_datagram, encode_tcp_frame, pack_pos, unpack_pos,
 };
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,6 +116,12 @@ pub struct BotOutcome {
     pub messages: Vec<String>,
     /// Its core was reported by `playerSpawn`.
     pub spawned: bool,
+    /// Player entity ids seen in entity snapshots (itself included), sorted.
+    pub players_seen: Vec<i32>,
+    /// Buildings reported finished (`constructFinish`): packed tile position and block id.
+    pub blocks_built: Vec<(i32, i16)>,
+    /// Entity snapshots (or constructFinish packets) that did not decode with the codec.
+    pub decode_errors: u64,
 }
 
 impl BotOutcome {
@@ -145,6 +154,12 @@ pub struct SwarmReport {
     pub elapsed_secs: f64,
     /// Bots that saw the `expect` text.
     pub expect_seen: usize,
+    /// The fewest distinct players any joined bot saw in entity snapshots (0 when none joined).
+    pub min_players_seen: usize,
+    /// Distinct buildings (tile, block) reported finished to every joined bot.
+    pub blocks_built_seen_by_all: usize,
+    /// Undecodable entity snapshots / constructFinish packets, summed over bots.
+    pub decode_errors: u64,
     /// Distinct kick reasons with counts.
     pub kick_reasons: Vec<(String, usize)>,
     /// Distinct errors with counts.
@@ -188,6 +203,16 @@ impl SwarmReport {
             build: build.number(),
             elapsed_secs: secs,
             expect_seen: bots.iter().filter(|b| b.expect_seen).count(),
+            min_players_seen: bots.iter().filter(|b| b.joined).map(|b| b.players_seen.len()).min().unwrap_or(0),
+            blocks_built_seen_by_all: {
+                let joined: Vec<&BotOutcome> = bots.iter().filter(|b| b.joined).collect();
+                let mut all: Vec<(i32, i16)> = joined.first().map(|b| b.blocks_built.clone()).unwrap_or_default();
+                all.sort_unstable();
+                all.dedup();
+                all.retain(|x| joined.iter().all(|b| b.blocks_built.contains(x)));
+                all.len()
+            },
+            decode_errors: bots.iter().map(|b| b.decode_errors).sum(),
             kick_reasons: tally(bots.iter().filter_map(|b| b.kicked.clone()).collect()),
             errors: tally(bots.iter().filter_map(|b| b.error.clone()).collect()),
             bots,
@@ -198,7 +223,8 @@ impl SwarmReport {
     pub fn summary(&self) -> String {
         let mut s = format!(
             "joined {} / failed {} / kicked {} of {} bots (build {})\njoin time p50 {:.1} ms, p99 {:.1} ms\n\
-             {:.1} packets/s over {:.1} s",
+             {:.1} packets/s over {:.1} s\nfewest players seen by a bot {}, buildings reported to every bot {}, \
+             undecodable packets {}",
             self.joined,
             self.failed,
             self.kicked,
@@ -207,7 +233,10 @@ impl SwarmReport {
             self.join_ms_p50,
             self.join_ms_p99,
             self.packets_per_sec,
-            self.elapsed_secs
+            self.elapsed_secs,
+            self.min_players_seen,
+            self.blocks_built_seen_by_all,
+            self.decode_errors
         );
         for (r, n) in &self.kick_reasons {
             s.push_str(&format!("\nkicked ({n}): {r}"));
@@ -508,6 +537,29 @@ async fn on_packet(
                 see_message(bot, text, out);
             }
         }
+        Some(PacketKind::EntitySnapshotCallPacket) => match Packet::decode(build, Side::Server, &p) {
+            Ok(Packet::EntitySnapshotCallPacket(snap)) => match snap.records(build) {
+                Ok(records) => {
+                    for r in records {
+                        if let EntityData::Player(_) = r.data
+                            && let Err(i) = out.players_seen.binary_search(&r.id)
+                        {
+                            out.players_seen.insert(i, r.id);
+                        }
+                    }
+                }
+                Err(_) => out.decode_errors += 1,
+            },
+            _ => out.decode_errors += 1,
+        },
+        Some(PacketKind::ConstructFinishCallPacket) => match Packet::decode(build, Side::Server, &p) {
+            Ok(Packet::ConstructFinishCallPacket(f)) => {
+                if !out.blocks_built.contains(&(f.tile, f.block)) {
+                    out.blocks_built.push((f.tile, f.block));
+                }
+            }
+            _ => out.decode_errors += 1,
+        },
         Some(PacketKind::PlayerSpawnCallPacket) => {
             if let Ok((pos, player)) = wire::decode_player_spawn(&p.payload)
                 && Some(player) == out.player_id
@@ -562,7 +614,10 @@ fn client_snapshot(
         let (tx, ty) = unpack_pos(core);
         // A copper wall (159 id 216; 154 id 215) a few tiles from the core, one spot per bot.
         let block: i16 = if build == Build::V159 { 216 } else { 215 };
-        let dx = 5 + (index % 8) as i16;
+        // 159 bots build to the lower right of the core, 154 bots to the lower left, so swarms of both builds
+        // against one server do not compete for the same tiles.
+        let side: i16 = if build == Build::V159 { 1 } else { -1 };
+        let dx = side * (5 + (index % 8) as i16);
         let dy = -5 - (index / 8 % 8) as i16;
         Some(vec![BuildPlan::Place {
             pos: pack_pos(tx.saturating_add(dx), ty.saturating_add(dy)),

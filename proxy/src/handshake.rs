@@ -228,3 +228,69 @@ fn is_transparent(tag: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fix_name_follows_the_java_rules() {
+        assert_eq!(fix_name("  bob\t\n "), "bob");
+        assert_eq!(fix_name("["), "");
+        assert_eq!(fix_name("]"), "");
+        assert_eq!(fix_name("[clear]ghost"), "ghost");
+        assert_eq!(fix_name("[#ff000000]x[#ff0000ff]y"), "x[#ff0000ff]y");
+        assert_eq!(fix_name("[red]kept"), "[red]kept");
+        let long = "é".repeat(30);
+        let fixed = fix_name(&long);
+        assert!(fixed.len() <= MAX_NAME_BYTES && fixed.chars().all(|c| c == 'é'), "{fixed}");
+    }
+
+    #[test]
+    fn name_keys_ignore_colors_case_and_spacing() {
+        assert_eq!(name_key("[red]Dupe "), "dupe");
+        assert_eq!(name_key(" dUPE"), "dupe");
+        assert_eq!(name_key("[[not a tag]"), "[not a tag]");
+        assert_eq!(strip_colors("a[]b[#12345678]c"), "abc");
+        assert_eq!(strip_colors("open [ bracket"), "open [ bracket");
+    }
+
+    #[test]
+    fn the_first_failing_check_wins() {
+        let access = Access::in_memory();
+        let policy = Policy { accepted_builds: &[159], max_players: 1, access: &access };
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        let mut p = ConnectPacket {
+            version: 1,
+            version_type: None,
+            name: Some("x".into()),
+            locale: None,
+            usid: Some("u".into()),
+            uuid: [0; 16],
+            mobile: false,
+            color: 0x1234_5600,
+            mods: vec![Some("m:1".into())],
+        };
+        let mut online = Online::default();
+        online.uuids.insert("someone".into());
+        // Full server beats mods, type and version.
+        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::PlayerLimit));
+        // A recent kick beats the player limit; a ban beats both.
+        assert_eq!(validate(&p, ip, &policy, &online, true), Err(KickReason::RecentKick));
+        access.ban_ip(ip).expect("in memory");
+        assert_eq!(validate(&p, ip, &policy, &online, true), Err(KickReason::Banned));
+        let online = Online::default();
+        let policy = Policy { accepted_builds: &[159], max_players: 0, access: &Access::in_memory() };
+        assert!(matches!(validate(&p, ip, &policy, &online, false), Err(KickReason::Text(_))));
+        p.mods.clear();
+        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::TypeMismatch));
+        p.version_type = Some(OFFICIAL.into());
+        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::ClientOutdated));
+        p.version = 159;
+        let a = validate(&p, ip, &policy, &online, false).expect("admitted");
+        assert_eq!(a.player.locale, "en");
+        assert_eq!(a.player.color, 0x1234_56ff, "alpha forced to 1");
+        assert_eq!(a.player.uuid, "AAAAAAAAAAAAAAAAAAAAAA==");
+        assert_eq!(a.build, Build::V159);
+    }
+}
