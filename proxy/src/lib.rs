@@ -279,8 +279,9 @@ async fn udp_loop(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
         let Some(data) = buf.get(..n) else { continue };
         match decode_datagram(data) {
             Ok(Body::Framework(FrameworkMessage::DiscoverHost)) => {
-                let reply = discovery_reply(&ctx);
-                if let Err(e) = ctx.udp.send_to(&reply, from).await {
+                if let Some(reply) = discovery::reply_to(data, &LiveInfo(ctx.clone()))
+                    && let Err(e) = ctx.udp.send_to(&reply, from).await
+                {
                     debug!(error = %e, %from, "discovery reply failed");
                 }
             }
@@ -306,8 +307,16 @@ async fn udp_loop(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// The server-list entry with live player count and the world's published status.
-fn discovery_reply(ctx: &Ctx) -> Vec<u8> {
+/// The server-list entry with the live player count and the world's published status.
+struct LiveInfo(Arc<Ctx>);
+
+impl discovery::InfoProvider for LiveInfo {
+    fn server_info(&self) -> ServerInfo {
+        server_info(&self.0)
+    }
+}
+
+fn server_info(ctx: &Ctx) -> ServerInfo {
     let status = ctx.transport.world_status(ctx.world).unwrap_or_default();
     let newest = ctx.settings.accepted_builds.iter().copied().max().unwrap_or(159);
     ServerInfo {
@@ -323,5 +332,4 @@ fn discovery_reply(ctx: &Ctx) -> Vec<u8> {
         mode_name: status.mode_name,
         port: ctx.port as i16,
     }
-    .encode()
 }
