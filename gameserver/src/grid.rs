@@ -117,6 +117,8 @@ pub struct Grid {
     pub unbuildable_floors: Vec<u16>,
     /// Block ids that are static walls (not buildings: cannot be replaced).
     pub static_walls: Vec<u16>,
+    /// Bumped by every mutable access (so encoders can cache what they derived from an unchanged grid).
+    version: u64,
 }
 
 impl Grid {
@@ -130,7 +132,13 @@ impl Grid {
             buildings: BTreeMap::new(),
             unbuildable_floors: Vec::new(),
             static_walls: Vec::new(),
+            version: 0,
         }
+    }
+
+    /// Changes whenever the grid may have changed (any mutable access).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Width in tiles.
@@ -154,6 +162,7 @@ impl Grid {
 
     /// The tile at (x, y), mutably.
     pub fn tile_mut(&mut self, x: i32, y: i32) -> Option<&mut Tile> {
+        self.version += 1;
         self.index(x, y).map(|i| &mut self.tiles[i])
     }
 
@@ -164,6 +173,7 @@ impl Grid {
 
     /// The building whose origin is at `pos`, mutably.
     pub fn building_mut(&mut self, pos: i32) -> Option<&mut Building> {
+        self.version += 1;
         self.buildings.get_mut(&pos)
     }
 
@@ -193,6 +203,7 @@ impl Grid {
     /// Places a finished (or under-construction) building, overwriting nothing: the footprint must be free
     /// and inside the map. Returns false (and changes nothing) otherwise.
     pub fn put(&mut self, x: i32, y: i32, size: u8, building: Building) -> bool {
+        self.version += 1;
         let cells: Vec<(i32, i32)> = Self::footprint(x, y, size).collect();
         if cells.iter().any(|&(cx, cy)| self.tile(cx, cy).is_none_or(|t| t.building.is_some())) {
             return false;
@@ -210,6 +221,7 @@ impl Grid {
 
     /// Removes the building with origin `pos`, clearing its footprint to air.
     pub fn remove(&mut self, pos: i32) -> Option<Building> {
+        self.version += 1;
         let building = self.buildings.remove(&pos)?;
         for t in self.tiles.iter_mut().filter(|t| t.building == Some(pos)) {
             t.block = blocks::id::AIR;
@@ -220,6 +232,7 @@ impl Grid {
 
     /// Sets a non-building block (static wall, boulder) on a tile.
     pub fn set_static(&mut self, x: i32, y: i32, block: u16) {
+        self.version += 1;
         if let Some(t) = self.tile_mut(x, y)
             && t.building.is_none()
         {
@@ -274,6 +287,7 @@ impl Grid {
 
     /// The items of `team`'s first core, mutably.
     pub fn core_items_mut(&mut self, team: u8) -> Option<&mut BTreeMap<u16, i32>> {
+        self.version += 1;
         let pos = self.core_of(team)?.0;
         self.buildings.get_mut(&pos).map(|b| &mut b.items)
     }

@@ -389,6 +389,19 @@ pub fn world_stream(
     meta: &WorldMeta,
     player: &PlayerState,
 ) -> Result<Vec<u8>, WorldIoError> {
+    let (header, local) = content_header(&sim.grid, names)?;
+    let map = map_region(&sim.grid, &local);
+    world_stream_with(sim, meta, player, &header, &map)
+}
+
+/// [`world_stream`] with the content header and map region already encoded (they only depend on the grid).
+fn world_stream_with(
+    sim: &Sim,
+    meta: &WorldMeta,
+    player: &PlayerState,
+    header: &[u8],
+    map: &[u8],
+) -> Result<Vec<u8>, WorldIoError> {
     let grid = &sim.grid;
     let build = player.build;
     let mut w = Writer::with_capacity(64 * 1024);
@@ -410,12 +423,11 @@ pub fn world_stream(
     w.i64(sim.state.rand.0).i64(sim.state.rand.1);
     w.i32(player.id);
     sync::write_player_save(&mut w, player, build);
-    let (header, local) = content_header(grid, names)?;
-    w.bytes(&header);
+    w.bytes(header);
     if build < 159 {
         w.u8(0); // content patches (builds before 159)
     }
-    w.bytes(&map_region(grid, &local));
+    w.bytes(map);
     w.bytes(&team_plans(grid));
     w.u8(0x7b).u8(0x7d); // markers: {}
     w.i32(0); // custom chunks
@@ -834,18 +846,27 @@ fn read_base(r: &mut Reader<'_>) -> Result<Base, DecodeError> {
 // ------------------------------------------------------------------------------------------------------------
 // the host's WorldIo
 
-/// [`crate::host::WorldIo`] over this module.
+/// [`crate::host::WorldIo`] over this module. Keeps the encoded content header and map region of the last
+/// grid version, so a burst of joins on an unchanged world encodes the map once.
 #[derive(Debug, Clone)]
 pub struct MsavIo {
     /// Block names of the world.
     pub names: BlockNames,
     /// Name and rules.
     pub meta: WorldMeta,
+    cache: Option<(u64, Vec<u8>, Vec<u8>)>,
 }
 
 impl crate::host::WorldIo for MsavIo {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String> {
-        world_stream(sim, &self.names, &self.meta, player).map_err(|e| e.to_string())
+        let version = sim.grid.version();
+        if self.cache.as_ref().is_none_or(|(v, _, _)| *v != version) {
+            let (header, local) = content_header(&sim.grid, &self.names).map_err(|e| e.to_string())?;
+            let map = map_region(&sim.grid, &local);
+            self.cache = Some((version, header, map));
+        }
+        let Some((_, header, map)) = &self.cache else { return Err("no cached map".into()) };
+        world_stream_with(sim, &self.meta, player, header, map).map_err(|e| e.to_string())
     }
 
     fn save(&mut self, sim: &Sim, path: &Path) -> Result<(), String> {
@@ -865,7 +886,10 @@ impl LoadedWorld {
     /// Builds the simulation and its IO from a loaded world.
     pub fn into_parts(self, tick_rate: u32) -> (Sim, MsavIo) {
         let sim = Sim::new(self.grid, self.rules, self.state, tick_rate, self.next_entity_id);
-        (sim, MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json } })
+        (
+            sim,
+            MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json }, cache: None },
+        )
     }
 }
 

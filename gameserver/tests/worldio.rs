@@ -227,3 +227,19 @@ fn official_maps_of_every_format_load_and_stream() {
     assert!(loaded >= 40 && refused == 0, "loaded {loaded}, refused {refused}");
     let _ = BlockNames::builtin();
 }
+
+#[test]
+fn cached_world_streams_equal_fresh_ones_and_follow_grid_changes() {
+    use multidustry_gameserver::host::WorldIo;
+    let (mut sim, mut io) = worldio::generate(11, 80).into_parts(60);
+    let id = join(&mut sim, 1, 159);
+    let p = sim.player(id).expect("p").clone();
+    let fresh = worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh");
+    assert_eq!(io.world_stream(&sim, &p).expect("cached"), fresh);
+    assert_eq!(io.world_stream(&sim, &p).expect("cached again"), fresh);
+    let (cx, cy) = grid::unpack(sim.grid.core_of(1).expect("core").0);
+    assert!(sim.grid.put(cx + 5, cy + 5, 1, grid::Building::new(blocks::id::COPPER_WALL, 1, 0, 320.0)));
+    let changed = io.world_stream(&sim, &p).expect("after a change");
+    assert_ne!(changed, fresh);
+    assert_eq!(changed, worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh again"));
+}
