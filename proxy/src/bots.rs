@@ -395,12 +395,12 @@ async fn bot_session(opts: &BotOptions, index: usize, deadline: Instant, out: &m
         name: Some(out.name.clone()),
         locale: Some("en".into()),
         usid: Some(wire::base64(&usid8)),
-        uuid: ConnectPacket::uuid_with_crc(uuid8),
+        uuid: ConnectPacket::uuid_from_id(uuid8),
         mobile: false,
         color: 0xffd3_7fffu32 as i32,
         mods: Vec::new(),
     };
-    let payload = connect.encode().map_err(|e| e.to_string())?;
+    let payload = wire::encode_connect(&connect).map_err(|e| e.to_string())?;
     bot.send_tcp(Some(RawPacket { id: wire::CONNECT_PACKET_ID, payload }), out).await?;
 
     // --- world stream, then steady state.

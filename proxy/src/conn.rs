@@ -37,7 +37,7 @@ use tracing::{debug, info, warn};
 use crate::Ctx;
 use crate::handshake::{self, Policy};
 use crate::registry::UdpEvent;
-use crate::wire::{self, CONNECT_PACKET_ID, ConnectPacket, MAX_CHAT_CHARS, STREAM_CHUNK_SIZE, WORLD_STREAM_TYPE};
+use crate::wire::{self, CONNECT_PACKET_ID, MAX_CHAT_CHARS, STREAM_CHUNK_SIZE, WORLD_STREAM_TYPE};
 
 /// Send a TCP KeepAlive after this long without TCP writes (Arc: 8 s).
 const KEEPALIVE_AFTER: Duration = Duration::from_secs(8);
@@ -275,7 +275,7 @@ impl Conn {
     }
 
     async fn on_connect(&mut self, payload: &[u8]) -> Result<(), End> {
-        let p = match ConnectPacket::decode(payload) {
+        let p = match wire::decode_connect(payload) {
             Ok(p) => p,
             Err(e) => return Err(End::Kick(KickReason::Text(format!("Malformed connect packet: {e}.")))),
         };
@@ -290,7 +290,7 @@ impl Conn {
             access: &self.ctx.access,
         };
         let ip = self.peer.ip();
-        let uuid = p.server_uuid();
+        let uuid = p.uuid_base64();
         let admitted = self.ctx.registry.admit(session, &uuid, Instant::now(), |online, recently_kicked| {
             handshake::validate(&p, ip, &policy, online, recently_kicked)
         });
@@ -413,11 +413,18 @@ impl Conn {
             return Err(End::Kick(KickReason::Text("The world is too large to send.".into())));
         };
         let id = self.ctx.next_stream.fetch_add(1, Ordering::Relaxed);
-        self.write_packet(&wire::stream_begin(id, total, WORLD_STREAM_TYPE), Reliability::Reliable).await?;
-        for chunk in data.chunks(STREAM_CHUNK_SIZE) {
-            self.write_packet(&wire::stream_chunk(id, chunk), Reliability::Reliable).await?;
+        // One buffer, one write: StreamBegin and every 1024-byte StreamChunk frame back to back.
+        let mut frames = Vec::with_capacity(data.len() + data.len() / STREAM_CHUNK_SIZE * 12 + 32);
+        let packets = std::iter::once(wire::stream_begin(id, total, WORLD_STREAM_TYPE))
+            .chain(data.chunks(STREAM_CHUNK_SIZE).map(|c| wire::stream_chunk(id, c)));
+        for raw in packets {
+            let frame = Body::Packet(raw)
+                .encode(Compression::Java)
+                .and_then(|body| encode_tcp_frame(&body))
+                .map_err(|e| End::Error(format!("stream frame: {e}")))?;
+            frames.extend_from_slice(&frame);
         }
-        Ok(())
+        self.write_tcp(&frames).await
     }
 
     async fn write_packet(&mut self, raw: &RawPacket, reliability: Reliability) -> Result<(), End> {

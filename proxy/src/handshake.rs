@@ -75,7 +75,7 @@ pub fn validate(
     online: &Online,
     recently_kicked: bool,
 ) -> Result<Admitted, KickReason> {
-    let uuid = p.server_uuid();
+    let uuid = p.uuid_base64();
     // 7
     let usid = match p.usid.as_deref() {
         Some(u) if !u.is_empty() => u.to_string(),

@@ -4,15 +4,17 @@
 //! Owns: these payload layouts, per build through [`Build::id`]. Does not own: framing, LZ4 and the id tables
 //! (`multidustry_protocol::framing` / `build`), nor the payloads the world reads and writes.
 //!
-//! TODO(codec): the protocol crate is gaining typed packets (`packets::Packet`); once it lands, replace the
-//! hand-written layouts here with it. They follow `shared/docs/mindustry-protocol.md` §4.4, §5.1, §5.4 and the
+//! `ConnectPacket` is the codec's typed packet. TODO(codec): the remaining small payloads here (kick, message,
+//! chat, ping, streams, world-stream header) are hand-written; the codec's `packets::Packet` has typed
+//! equivalents now and they can move over. They follow `shared/docs/mindustry-protocol.md` §4.4, §5.4 and the
 //! `wire_fields_in_order` column of `packet_ids_v159.tsv`.
 //!
 //! Invariants: decoders never panic and must consume the whole payload.
 
 use multidustry_protocol::io::{DecodeError, Reader, Writer};
+use multidustry_protocol::packets::PacketError;
 use multidustry_protocol::typeio::EncodeError;
-use multidustry_protocol::{Build, PacketKind, RawPacket};
+use multidustry_protocol::{Build, Packet, PacketKind, RawPacket, Side};
 use multidustrycore::messages::KickReason;
 
 /// Packet id of `ConnectPacket` in every supported build.
@@ -24,81 +26,28 @@ pub const STREAM_CHUNK_SIZE: usize = 1024;
 /// Longest chat line the Java server accepts (`Vars.maxTextLength`); longer ones are dropped.
 pub const MAX_CHAT_CHARS: usize = 150;
 
-/// Upstream `Packets.ConnectPacket` (spec §5.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectPacket {
-    /// Client build; -1 for custom builds.
-    pub version: i32,
-    /// "official" for releases; `None` when the client sent a null string.
-    pub version_type: Option<String>,
-    /// Player name as typed.
-    pub name: Option<String>,
-    /// Locale, e.g. "en".
-    pub locale: Option<String>,
-    /// Per-server id (base64 of 8 bytes).
-    pub usid: Option<String>,
-    /// The 8 uuid bytes followed by their CRC32 as i64: the server's uuid is the base64 of all 16.
-    pub uuid: [u8; 16],
-    /// Android/iOS.
-    pub mobile: bool,
-    /// RGBA8888.
-    pub color: i32,
-    /// Enabled mods, `name:version`.
-    pub mods: Vec<Option<String>>,
+/// Upstream `Packets.ConnectPacket` (spec §5.1), the codec's typed packet.
+pub use multidustry_protocol::packets::ConnectPacket;
+
+/// Decodes a `ConnectPacket` payload (same layout and id in both builds) with the codec; trailing bytes are an
+/// error.
+pub fn decode_connect(payload: &[u8]) -> Result<ConnectPacket, PacketError> {
+    let raw = RawPacket { id: CONNECT_PACKET_ID, payload: payload.to_vec() };
+    match Packet::decode(Build::V159, Side::Client, &raw)? {
+        Packet::ConnectPacket(p) => Ok(p),
+        _ => unreachable_kind(),
+    }
 }
 
-impl ConnectPacket {
-    /// Decodes a `ConnectPacket` payload.
-    pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(payload);
-        let version = r.i32()?;
-        let version_type = r.str()?;
-        let name = r.str()?;
-        let locale = r.str()?;
-        let usid = r.str()?;
-        let mut uuid = [0u8; 16];
-        uuid.copy_from_slice(r.bytes(16)?);
-        let mobile = r.bool()?;
-        let color = r.i32()?;
-        let n = r.u8()?;
-        let mut mods = Vec::with_capacity(usize::from(n));
-        for _ in 0..n {
-            mods.push(r.str()?);
-        }
-        r.finish()?;
-        Ok(Self { version, version_type, name, locale, usid, uuid, mobile, color, mods })
-    }
+/// Encodes a `ConnectPacket` payload as the Java client writes it.
+pub fn encode_connect(p: &ConnectPacket) -> Result<Vec<u8>, EncodeError> {
+    Ok(Packet::ConnectPacket(p.clone()).encode(Build::V159)?.payload)
+}
 
-    /// Encodes the payload as the Java client writes it.
-    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut w = Writer::new();
-        w.i32(self.version);
-        w.str(self.version_type.as_deref())?;
-        w.str(self.name.as_deref())?;
-        w.str(self.locale.as_deref())?;
-        w.str(self.usid.as_deref())?;
-        w.bytes(&self.uuid);
-        w.bool(self.mobile);
-        w.i32(self.color);
-        w.u8(self.mods.len().min(255) as u8);
-        for m in self.mods.iter().take(255) {
-            w.str(m.as_deref())?;
-        }
-        Ok(w.into_inner())
-    }
-
-    /// The server-side uuid: base64 of the 16 id+CRC bytes (24 chars).
-    pub fn server_uuid(&self) -> String {
-        base64(&self.uuid)
-    }
-
-    /// The 16 bytes a Java client sends for an 8-byte uuid: the bytes, then CRC32 of them as a big-endian i64.
-    pub fn uuid_with_crc(id: [u8; 8]) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        out[..8].copy_from_slice(&id);
-        out[8..].copy_from_slice(&u64::from(crc32(&id)).to_be_bytes());
-        out
-    }
+/// Id 3 is `ConnectPacket` in every build, so the codec cannot return another kind for it; answer with an
+/// error rather than panic should that ever change.
+fn unreachable_kind() -> Result<ConnectPacket, PacketError> {
+    Err(PacketError::UnknownId { id: CONNECT_PACKET_ID, build: Build::V159.number() })
 }
 
 /// Standard base64 with padding (what Java's `Base64.getEncoder()` writes).
@@ -117,18 +66,6 @@ pub fn base64(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// CRC-32 (IEEE), as `java.util.zip.CRC32`.
-pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 /// A packet of `kind` for `build`; `None` if the build has no such packet.
@@ -315,16 +252,16 @@ mod tests {
         // Spec §5.1 example payload (66 bytes).
         let hex = "0000009f0100086f6666696369616c010006506c6179657201000265 6e01000c414141414141414141414 13d0102030405060708000000003fca88c500ffffffff00";
         let bytes: Vec<u8> = hex_decode(hex);
-        let p = ConnectPacket::decode(&bytes).expect("spec example decodes");
+        let p = decode_connect(&bytes).expect("spec example decodes");
         assert_eq!(p.version, 159);
         assert_eq!(p.name.as_deref(), Some("Player"));
-        assert_eq!(p.server_uuid(), "AQIDBAUGBwgAAAAAP8qIxQ==");
-        assert_eq!(p.uuid, ConnectPacket::uuid_with_crc([1, 2, 3, 4, 5, 6, 7, 8]));
-        assert_eq!(p.encode().expect("encodes"), bytes);
-        assert!(ConnectPacket::decode(&bytes[..bytes.len() - 1]).is_err());
+        assert_eq!(p.uuid_base64(), "AQIDBAUGBwgAAAAAP8qIxQ==");
+        assert_eq!(p.uuid, ConnectPacket::uuid_from_id([1, 2, 3, 4, 5, 6, 7, 8]));
+        assert_eq!(encode_connect(&p).expect("encodes"), bytes);
+        assert!(decode_connect(&bytes[..bytes.len() - 1]).is_err());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(ConnectPacket::decode(&longer).is_err());
+        assert!(decode_connect(&longer).is_err());
     }
 
     #[test]
@@ -338,12 +275,11 @@ mod tests {
     }
 
     #[test]
-    fn base64_and_crc_match_java() {
+    fn base64_matches_java() {
         assert_eq!(base64(b""), "");
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

@@ -148,7 +148,7 @@ async fn names_and_ids_in_use_empty_names_and_mods() {
 async fn bans_limits_and_recent_kicks() {
     let access = Arc::new(Access::in_memory());
     let banned = connect_packet("banned", 1, 159);
-    access.ban_uuid(&banned.server_uuid()).expect("in memory");
+    access.ban_uuid(&banned.uuid_base64()).expect("in memory");
     let mut cfg = config(&[159]);
     cfg.proxy.max_players = 2;
     let h = Harness::start_with(cfg, access.clone(), InProcess::new()).await;
@@ -159,7 +159,7 @@ async fn bans_limits_and_recent_kicks() {
     assert_eq!(kicked_with(&h, connect_packet("c", 4, 159)).await, KickReason::PlayerLimit);
     // Admins are exempt from the limit.
     let admin = connect_packet("boss", 5, 159);
-    access.set_admin(&admin.server_uuid(), true).expect("in memory");
+    access.set_admin(&admin.uuid_base64(), true).expect("in memory");
     let mut boss = Client::connect(h.addr).await;
     boss.send_connect(&admin).await;
     assert!(boss.wait_packet(PacketKind::StreamBegin).await.is_some(), "admin joins a full server");

@@ -246,7 +246,7 @@ impl Client {
     pub async fn send_connect(&mut self, p: &wire::ConnectPacket) {
         // The table kicks come in: the client's build, or for unsupported builds the nearest supported one.
         self.build = Build::from_number(p.version).unwrap_or(if p.version < 157 { Build::V154 } else { Build::V159 });
-        let payload = p.encode().expect("encodable");
+        let payload = wire::encode_connect(p).expect("encodable");
         self.send_packet(RawPacket { id: wire::CONNECT_PACKET_ID, payload }).await;
     }
 
@@ -334,7 +334,7 @@ pub fn connect_packet(name: &str, seed: u8, version: i32) -> wire::ConnectPacket
         name: Some(name.into()),
         locale: Some("en".into()),
         usid: Some(wire::base64(&[seed, 1, 2, 3, 4, 5, 6, 7])),
-        uuid: wire::ConnectPacket::uuid_with_crc([seed, 9, 9, 9, 9, 9, 9, 9]),
+        uuid: wire::ConnectPacket::uuid_from_id([seed, 9, 9, 9, 9, 9, 9, 9]),
         mobile: false,
         color: -1,
         mods: vec![],
