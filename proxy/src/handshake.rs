@@ -246,6 +246,17 @@ mod tests {
         assert!(fixed.len() <= MAX_NAME_BYTES && fixed.chars().all(|c| c == 'é'), "{fixed}");
     }
 
+    proptest::proptest! {
+        /// Any name: fixName stays within the byte limit, never panics, and never keeps a newline or tab.
+        #[test]
+        fn fix_name_is_total(name in "\\PC{0,80}[\\[\\]#a-f0-9\t\n]{0,20}") {
+            let f = fix_name(&name);
+            proptest::prop_assert!(f.len() <= MAX_NAME_BYTES);
+            proptest::prop_assert!(!f.contains('\n') && !f.contains('\t'));
+            let _ = name_key(&name);
+        }
+    }
+
     #[test]
     fn name_keys_ignore_colors_case_and_spacing() {
         assert_eq!(name_key("[red]Dupe "), "dupe");

@@ -291,6 +291,32 @@ mod tests {
         assert!(decode_stream_chunk(&[0, 0, 0, 7, 0xff, 0xff]).is_err());
     }
 
+    proptest::proptest! {
+        /// Hostile payloads: every decoder returns (Ok or Err) without panicking.
+        #[test]
+        fn decoders_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = decode_connect(&bytes);
+            let _ = decode_stream_begin(&bytes);
+            let _ = decode_stream_chunk(&bytes);
+            let _ = decode_str_payload(&bytes);
+            let _ = decode_i64_payload(&bytes);
+            let _ = decode_chat(&bytes);
+            let _ = decode_player_spawn(&bytes);
+            let _ = decode_world_header(Build::V159, &bytes);
+            let _ = decode_world_header(Build::V154, &bytes);
+        }
+
+        /// Chat lines round-trip through the payload helpers.
+        #[test]
+        fn chat_payloads_round_trip(text in "\\PC{0,150}", sender in proptest::option::of(0i32..1000)) {
+            let p = chat(Build::V154, &text, Some(&text), sender).expect("154 has sendMessage2");
+            let (m, u, s) = decode_chat(&p.payload).expect("decodes");
+            proptest::prop_assert_eq!(m.as_deref(), Some(text.as_str()));
+            proptest::prop_assert_eq!(u.as_deref(), Some(text.as_str()));
+            proptest::prop_assert_eq!(s, sender.unwrap_or(-1));
+        }
+    }
+
     fn hex_decode(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("test hex")).collect()
