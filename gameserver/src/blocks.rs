@@ -9,9 +9,11 @@
 //! Does not own: blocks the world only carries (anything not in [`RULES`] still exists, persists and reaches
 //! clients through the world crate's raw building data; it just cannot be placed by a player yet).
 //!
-//! Build cost (`Block.init`): `(20 + Σ amount × item.cost) × buildCostMultiplier`; a builder adds
-//! `buildSpeed / buildCost` progress per tick (`BuilderComp`), so an alpha (build speed 0.5) needs
-//! `2 × buildCost` ticks. Deconstruction refunds `deconstructRefundMultiplier` (0.5) of the requirements.
+//! Build cost (`Block.init`): `Σ amount × item.cost × buildCostMultiplier` (20 × multiplier for a block without
+//! requirements); a builder adds `buildSpeed / buildCost` progress per tick (`BuilderComp`), so an alpha (build
+//! speed 0.5) needs `2 × buildCost` ticks: a copper wall (`Wall.buildCostMultiplier` = 5) takes 30 ticks, as
+//! the Java server's 0.44 s between `beginPlace` and `constructFinish` in the b154 actions capture shows.
+//! Deconstruction runs at the same speed and refunds `deconstructRefundMultiplier` (0.5) of what was paid.
 
 /// Block ids (build 159) the server itself refers to.
 pub mod id {
@@ -113,8 +115,12 @@ pub struct BlockRule {
 impl BlockRule {
     /// `Block.buildCost`.
     pub fn build_cost(&self) -> f32 {
-        let sum: f32 = self.requirements.iter().map(|&(i, n)| n as f32 * item_cost(i)).sum();
-        (20.0 + sum) * self.cost_multiplier
+        let sum: f32 = if self.requirements.is_empty() {
+            20.0
+        } else {
+            self.requirements.iter().map(|&(i, n)| n as f32 * item_cost(i)).sum()
+        };
+        sum * self.cost_multiplier
     }
 
     /// Offset of the block's origin tile from its bottom-left tile (`Block.offset` in tiles, rounded down):
@@ -126,7 +132,8 @@ impl BlockRule {
 
 use item::*;
 
-const WALL: f32 = 6.0;
+/// `Wall.buildCostMultiplier`.
+const WALL: f32 = 5.0;
 
 /// The placeable blocks (requirements from `Blocks.java`). Only blocks whose saved building layout this server
 /// writes exactly are listed (walls, doors, conveyors, sorters, routers, message, switch); others are refused.
@@ -249,11 +256,11 @@ mod tests {
     #[test]
     fn build_costs_follow_the_java_formula() {
         let conveyor = rule_named("conveyor").expect("conveyor");
-        assert!((conveyor.build_cost() - 41.0).abs() < 1e-4);
+        assert!((conveyor.build_cost() - 1.0).abs() < 1e-4);
         let wall = rule_named("copper-wall").expect("wall");
-        assert!((wall.build_cost() - 138.0).abs() < 1e-4);
+        assert!((wall.build_cost() - 15.0).abs() < 1e-4);
         let sorter = rule_for(id::SORTER).expect("sorter");
-        assert!((sorter.build_cost() - (20.0 + 1.4 + 1.0) * 3.0).abs() < 1e-4);
+        assert!((sorter.build_cost() - (1.4 + 1.0) * 3.0).abs() < 1e-4);
     }
 
     #[test]

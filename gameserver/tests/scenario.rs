@@ -246,25 +246,28 @@ fn building_completes_at_builder_speed_and_costs_core_items() {
     w.join(1, "builder", 159);
     w.take();
     let (cx, cy) = core_xy();
-    w.snapshot(1, cx, cy, Some(vec![place(24, 20, blocks::id::CONVEYOR, 1, Value::Null)]));
+    w.snapshot(1, cx, cy, Some(vec![place(24, 20, blocks::id::COPPER_WALL, 1, Value::Null)]));
     w.ticks(1);
     let out = w.take();
-    assert!(
-        broadcasts(&out).iter().any(|c| matches!(c, Call::BeginPlace { block: 257, x: 24, y: 20, rotation: 1, .. }))
-    );
-    // conveyor: build cost 41, alpha build speed 0.5 → 82 ticks.
-    w.ticks(78);
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::BeginPlace { block: 216, x: 24, y: 20, .. })));
+    // copper wall: build cost 6 × 0.5 × 5 = 15, alpha build speed 0.5 → 30 ticks (Java: 0.44 s in the capture).
+    w.ticks(26);
     assert!(!broadcasts(&w.take()).iter().any(|c| matches!(c, Call::ConstructFinish { .. })));
     w.ticks(6);
     let out = w.take();
     let finish = broadcasts(&out).into_iter().find_map(|c| match c {
-        Call::ConstructFinish { pos, block, rotation, team, .. } => Some((*pos, *block, *rotation, *team)),
+        Call::ConstructFinish { pos, block, team, .. } => Some((*pos, *block, *team)),
         _ => None,
     });
-    assert_eq!(finish, Some((grid::pack(24, 20), 257, 1, 1)));
-    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&299));
+    assert_eq!(finish, Some((grid::pack(24, 20), 216, 1)));
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&294));
     let b = w.sim.grid.building(grid::pack(24, 20)).expect("built");
     assert!(b.construction.is_none());
+    // A conveyor (cost 1) is built within a couple of ticks and keeps its rotation.
+    w.snapshot(1, cx, cy, Some(vec![place(25, 20, blocks::id::CONVEYOR, 3, Value::Null)]));
+    w.ticks(4);
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::ConstructFinish { block: 257, rotation: 3, .. })));
 }
 
 #[test]
