@@ -166,3 +166,62 @@ fn engines_can_be_shared_across_world_threads() {
     send_sync::<JitProgram>();
     send_sync::<super::Jit>();
 }
+
+/// CPU time of this thread in nanoseconds (Linux `schedstat`), for measuring on a machine shared with other
+/// jobs where wall-clock benchmarks are inflated by waiting for a core. `None` elsewhere.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Manual measurement (not a test of speed): `cargo test --release -p multidustry-mlog --lib cpu_time_rates --
+/// --ignored --nocapture` prints instructions per CPU-second of the speed loop for both engines, and the CPU
+/// time of one tick of 10,000 logic processors.
+#[test]
+#[ignore = "measurement, run by hand in release mode"]
+fn cpu_time_rates() {
+    let src = "set n 10000000\nloop:\n jump ret lessThanEq n 0\n op sub n n 1\n jump loop always\nret:\n end";
+    let p = program(src);
+    let jit = JitProgram::compile(&p).expect("compiles");
+    let mut h = StandaloneHost::new(&LINKS);
+    let fresh = ProcessorState::new(&p, 8.0, &mut h);
+    let budget = Budget { stop_at_wrap: true, ..Budget::fuel(u64::MAX) };
+    let engines: [(&str, &dyn Engine, &Program); 2] = [("jit", &jit, jit.program()), ("interpreter", &Interpreter, &p)];
+    for (name, e, prog) in engines {
+        for _ in 0..3 {
+            let mut s = fresh.clone();
+            let t0 = thread_cpu_ns().unwrap_or(0);
+            let w0 = std::time::Instant::now();
+            let out = e.run(prog, &mut s, &mut h, budget);
+            let cpu = thread_cpu_ns().unwrap_or(0) - t0;
+            let wall = w0.elapsed().as_nanos();
+            println!(
+                "{name}: {} instructions, {:.1} M/s per CPU second, {:.1} M/s wall",
+                out.executed,
+                out.executed as f64 / cpu as f64 * 1e3,
+                out.executed as f64 / wall as f64 * 1e3
+            );
+        }
+    }
+    let mut hosts: Vec<StandaloneHost> = (0..10_000).map(|_| StandaloneHost::new(&LINKS)).collect();
+    let mut states: Vec<ProcessorState> = hosts.iter_mut().map(|h| ProcessorState::new(&p, 8.0, h)).collect();
+    for (name, e, prog) in engines {
+        const TICKS: u64 = 300;
+        let t0 = thread_cpu_ns().unwrap_or(0);
+        let w0 = std::time::Instant::now();
+        let mut executed = 0;
+        for _ in 0..TICKS {
+            for (s, h) in states.iter_mut().zip(&mut hosts) {
+                executed += tick(e, prog, s, h, 1.0).executed;
+            }
+        }
+        let cpu = thread_cpu_ns().unwrap_or(0) - t0;
+        let wall = w0.elapsed().as_nanos() as f64;
+        println!(
+            "{name}: one tick of 10,000 logic processors: {} instructions, {:.3} ms CPU, {:.3} ms wall (mean of {TICKS})",
+            executed / TICKS,
+            cpu as f64 / 1e6 / TICKS as f64,
+            wall / 1e6 / TICKS as f64
+        );
+    }
+}
