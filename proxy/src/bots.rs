@@ -6,8 +6,8 @@
 //!
 //! Each bot, like `NetClient` + `ArcNetProvider`: TCP connect → wait for `RegisterTCP{id}` → send
 //! `RegisterUDP{id}` over UDP every 100 ms until the server's TCP `RegisterUDP` → `ConnectPacket` (unique
-//! name and uuid) → receive `StreamBegin`/`StreamChunk`, inflate the world stream and read its header (the
-//! player id) → `connectConfirm` → steady state until the duration ends: `clientSnapshot` over UDP every
+//! name and uuid) → receive `StreamBegin`/`StreamChunk`, inflate and parse the whole world stream (the
+//! player id, map size, buildings) → `connectConfirm` → steady state until the duration ends: `clientSnapshot` over UDP every
 //! 100 ms (walking a small circle around the core it spawned at), `ping` over TCP every second, optional chat
 //! every 5 s (`chat`), one `say` line after joining, optional build plans (`build_blocks`: a copper wall a few
 //! tiles from the core, re-sent until the duration ends). Kicks, chat and server messages are recorded.
@@ -15,19 +15,19 @@
 //! Observations recorded per bot: chat/server lines, player ids seen in entity snapshots (decoded with the
 //! codec; failures are counted as `decode_errors`), buildings reported by `constructFinish`.
 //!
-//! Partial: the world stream is checked by inflating it and reading its header up to the player id; the rest
-//! of the stream (map, buildings) is not parsed yet (TODO(world): use the worlds crate's reader).
+//! The world stream is parsed completely with the worlds crate's reader (`multidustry_world::WorldStream`),
+//! which must consume every byte: a stream a real client could not load fails the bot.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use flate2::read::ZlibDecoder;
 use multidustry_protocol::entity::EntityData;
 use multidustry_protocol::typeio::BuildPlan;
 use multidustry_protocol::{
     Body, Build, Compression, FrameDecoder, FrameworkMessage, Object, Packet, PacketKind, RawPacket, Side, Writer,
     decode_datagram, encode_tcp_frame, pack_pos, unpack_pos,
 };
+use multidustry_world::WorldStream;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
@@ -35,8 +35,6 @@ use tokio::net::{TcpStream, UdpSocket};
 
 use crate::wire::{self, ConnectPacket};
 
-/// Largest inflated world stream a bot accepts.
-const MAX_WORLD_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest deflated world stream a bot buffers.
 const MAX_STREAM_BYTES: usize = 32 * 1024 * 1024;
 
@@ -112,6 +110,10 @@ pub struct BotOutcome {
     pub player_id: Option<i32>,
     /// Deflated world stream size.
     pub world_bytes: usize,
+    /// Map size from the world stream (width, height in tiles).
+    pub world_size: Option<(u16, u16)>,
+    /// Buildings in the world stream.
+    pub world_buildings: usize,
     /// Chat and server lines it received.
     pub messages: Vec<String>,
     /// Its core was reported by `playerSpawn`.
@@ -516,8 +518,10 @@ async fn on_packet(
                 let data = std::mem::take(buf);
                 *stream = None;
                 out.world_bytes = data.len();
-                let header = read_world(build, &data)?;
-                out.player_id = Some(header.player_id);
+                let world = WorldStream::read_compressed(&data, build).map_err(|e| format!("world stream: {e}"))?;
+                out.player_id = Some(world.player_id);
+                out.world_size = Some((world.tiles.width, world.tiles.height));
+                out.world_buildings = world.tiles.buildings.len();
                 bot.send_tcp(wire::connect_confirm(build), out).await?;
                 out.joined = true;
                 out.join_ms = Some(bot.started.elapsed().as_secs_f64() * 1000.0);
@@ -583,16 +587,6 @@ fn see_message(bot: &Bot<'_>, text: String, out: &mut BotOutcome) {
     if out.messages.len() < 200 {
         out.messages.push(text);
     }
-}
-
-fn read_world(build: Build, deflated: &[u8]) -> Result<wire::WorldHeader, String> {
-    use std::io::Read;
-    let mut inflated = Vec::new();
-    ZlibDecoder::new(deflated)
-        .take(MAX_WORLD_BYTES)
-        .read_to_end(&mut inflated)
-        .map_err(|e| format!("world stream does not inflate: {e}"))?;
-    wire::decode_world_header(build, &inflated).map_err(|e| format!("world stream header: {e}"))
 }
 
 /// A `clientSnapshot` walking a circle of radius 3 tiles around the spawn point, with one build plan (a copper

@@ -34,6 +34,7 @@ async fn bots_of_both_builds_join_say_and_hear_each_other() {
         for b in &r.bots {
             assert!(b.spawned, "bot {} saw its playerSpawn", b.name);
             assert!(b.world_bytes > 1000);
+            assert_eq!(b.world_size, Some((60, 60)), "the whole world stream parsed");
             let pid = b.player_id.expect("player id from the world stream header");
             assert!(pid > 100, "{pid}");
             // Each bot hears its own `say` line and those of every bot that joined after it.

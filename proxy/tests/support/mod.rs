@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -91,6 +90,7 @@ impl FakeWorld {
 
     fn run(self) {
         let mut names = std::collections::HashMap::new();
+        let map = multidustry_world::generate::generate(7, 60, 60);
         while !self.stop.load(Ordering::Relaxed) {
             let Some(msg) = self.end.recv_timeout(Duration::from_millis(20)) else { continue };
             self.log.lock().expect("log lock").push(msg.clone());
@@ -98,7 +98,7 @@ impl FakeWorld {
                 ToWorld::Join { session, player } => {
                     let build = if player.build == 154 { Build::V154 } else { Build::V159 };
                     names.insert(session, (player.name.clone(), build));
-                    let data = world_stream(build, player_id(session.0));
+                    let data = world_stream(&map, build, player_id(session.0), &player.name);
                     let _ = self.end.send(ToProxy::WorldStream { session, data });
                 }
                 ToWorld::Client { session, msg: ClientMsg::ConnectConfirm } => {
@@ -169,26 +169,11 @@ pub fn player_id(session: u64) -> i32 {
     100 + session as i32
 }
 
-/// A deflated world stream whose header is valid for `build`, padded with 5000 incompressible-ish bytes so it
-/// spans several chunks.
-pub fn world_stream(build: Build, player_id: i32) -> Vec<u8> {
-    let mut w = Writer::new();
-    if build == Build::V159 {
-        w.i32(2).i32(0);
-    }
-    w.jutf("{}").expect("short");
-    w.jutf("{}").expect("short");
-    w.i16(0).i32(1).f32(100.0).f64(1.0).i64(1).i64(2).i32(player_id);
-    let mut x = 0x1234_5678u32;
-    for _ in 0..5000 {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        w.u8(x as u8);
-    }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(w.as_slice()).expect("in memory");
-    z.finish().expect("in memory")
+/// A real deflated world stream for `build` (a small generated world), as the worlds crate writes it.
+pub fn world_stream(world: &multidustry_world::World, build: Build, player_id: i32, name: &str) -> Vec<u8> {
+    let player = multidustry_world::PlayerRecord::new(name, 1, -1);
+    let params = multidustry_world::StreamParams::new(player_id, player);
+    world.world_stream(build, &params).expect("the generated world streams")
 }
 
 /// A raw client.
