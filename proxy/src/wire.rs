@@ -1,11 +1,12 @@
 //! The few packet payloads the proxy (and the bot client) read or write themselves: `ConnectPacket`, chat,
-//! ping, kicks, server messages, streams, and the header of the world stream.
+//! ping, kicks, server messages, streams.
 //!
-//! Owns: these payload layouts, per build through [`Build::id`]. Does not own: framing, LZ4 and the id tables
+//! Owns: these payload layouts, per build through [`Build::id`]. (The world stream itself is read with
+//! `multidustry_world::WorldStream`.) Does not own: framing, LZ4 and the id tables
 //! (`multidustry_protocol::framing` / `build`), nor the payloads the world reads and writes.
 //!
 //! `ConnectPacket` is the codec's typed packet. TODO(codec): the remaining small payloads here (kick, message,
-//! chat, ping, streams, world-stream header) are hand-written; the codec's `packets::Packet` has typed
+//! chat, ping, streams) are hand-written; the codec's `packets::Packet` has typed
 //! equivalents now and they can move over. They follow `shared/docs/mindustry-protocol.md` §4.4, §5.4 and the
 //! `wire_fields_in_order` column of `packet_ids_v159.tsv`.
 //!
@@ -202,47 +203,6 @@ fn write_str_lossy(w: &mut Writer, s: Option<&str>) {
     }
 }
 
-/// The start of an inflated world stream (`NetworkIO.writeWorld`) up to the receiving player's id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorldHeader {
-    /// Rules JSON.
-    pub rules: String,
-    /// Current wave.
-    pub wave: i32,
-    /// Game tick.
-    pub tick: f64,
-    /// The receiving player's entity id.
-    pub player_id: i32,
-}
-
-/// Reads the header of an inflated world stream for `build` (159 starts with the data-patch section).
-///
-/// TODO(world): the worlds helper's stream reader parses the whole stream; use it when it lands.
-pub fn decode_world_header(build: Build, inflated: &[u8]) -> Result<WorldHeader, DecodeError> {
-    let mut r = Reader::new(inflated);
-    if build == Build::V159 {
-        let _patch_version = r.i32()?;
-        let assets = r.i32()?;
-        if assets != 0 {
-            return Err(DecodeError::Invalid { what: "data patch asset count", value: assets.into() });
-        }
-    }
-    let rules = r.jutf()?;
-    let _locales = r.jutf()?;
-    let tags = r.i16()?;
-    for _ in 0..tags.max(0) {
-        r.jutf()?;
-        r.jutf()?;
-    }
-    let wave = r.i32()?;
-    let _wavetime = r.f32()?;
-    let tick = r.f64()?;
-    let _seed0 = r.i64()?;
-    let _seed1 = r.i64()?;
-    let player_id = r.i32()?;
-    Ok(WorldHeader { rules, wave, tick, player_id })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,8 +262,6 @@ mod tests {
             let _ = decode_i64_payload(&bytes);
             let _ = decode_chat(&bytes);
             let _ = decode_player_spawn(&bytes);
-            let _ = decode_world_header(Build::V159, &bytes);
-            let _ = decode_world_header(Build::V154, &bytes);
         }
 
         /// Chat lines round-trip through the payload helpers.
