@@ -1,7 +1,7 @@
 //! Translation of a [`Program`] into one cranelift function `(ctx, fuel) -> remaining fuel`.
 //!
 //! Owns: the shape of compiled code — an entry that dispatches on `@counter` through a jump table, one block per
-//! mlog instruction that first checks and debits fuel, inline numeric code for `set`/`op`/`jump`/`end`/`noop`,
+//! mlog instruction that first checks and debits fuel, inline code for `set`/`op`/`select`/`jump`/`end`/`noop`,
 //! and a call to the slow helper (the reference interpreter, one instruction) for everything else.
 //! Does not own: semantics. Inline code implements exactly the interpreter's rules for the cases it accepts
 //! (numbers and null through `setnum`, objects read as 1/0, Java long conversions) and hands every other case of
@@ -430,6 +430,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             {
                 self.emit_op(i, op, dst, a, b)
             }
+            Instr::Select { dst, cond, a, b, x, y } if [a, b, x, y].iter().all(|s| !matches!(s, Src::Global(_))) => {
+                self.emit_select(i, dst, cond, (a, b), x, y)
+            }
             Instr::Jump { target, cond, a, b } if !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_)) => {
                 self.emit_jump(i, target, cond, a, b)
             }
@@ -444,30 +447,8 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let slow_blk = self.slow_block(i);
                 let td = self.slot_tag(d);
                 let dstr = self.b.ins().icmp_imm_s(IntCC::Equal, td, TAG_STR);
-                match src {
-                    Src::Slot(s) => {
-                        let ts = self.slot_tag(s);
-                        let sstr = self.b.ins().icmp_imm_s(IntCC::Equal, ts, TAG_STR);
-                        let any = self.b.ins().bor(dstr, sstr);
-                        self.bail_if(any, slow_blk);
-                        if s != d {
-                            let sa = self.slot_addr(s);
-                            let da = self.slot_addr(d);
-                            for off in [0, 8, 16] {
-                                let w = self.b.ins().load(types::I64, self.mem, sa, off);
-                                self.b.ins().store(self.mem, w, da, off);
-                            }
-                        }
-                    }
-                    Src::Counter | Src::Global(_) => {
-                        self.bail_if(dstr, slow_blk);
-                        let v = self.f64c(i as f64 + 1.0);
-                        let da = self.slot_addr(d);
-                        let t = self.b.ins().iconst(types::I8, TAG_NUM);
-                        self.b.ins().store(self.mem, t, da, 0);
-                        self.b.ins().store(self.mem, v, da, NUM_OFFSET);
-                    }
-                }
+                self.bail_if(dstr, slow_blk);
+                self.copy_into(i, d, src, slow_blk);
                 self.goto_next(i);
             }
             Dst::Counter => match src {
@@ -626,6 +607,79 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().band(same_kind, eq)
     }
 
+    /// A `jump`/`select` condition as an `i8` boolean; two objects under `equal`-like conditions go to `slow_blk`.
+    fn condition(&mut self, i: usize, cond: Cond, a: Src, b: Src, slow_blk: Block) -> CValue {
+        if cond == Cond::Always {
+            return self.b.ins().iconst(types::I8, 1);
+        }
+        let x = self.operand(i, a);
+        let y = self.operand(i, b);
+        match cond {
+            Cond::Equal | Cond::NotEqual => {
+                let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
+                let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
+                let both = self.b.ins().band(xo, yo);
+                self.bail_if(both, slow_blk);
+                let c = self.num_equal(x.num, y.num);
+                if cond == Cond::NotEqual { self.b.ins().bxor_imm_s(c, 1) } else { c }
+            }
+            Cond::StrictEqual => self.strict_equal(x, y, slow_blk),
+            Cond::LessThan => self.b.ins().fcmp(FloatCC::LessThan, x.num, y.num),
+            Cond::LessThanEq => self.b.ins().fcmp(FloatCC::LessThanOrEqual, x.num, y.num),
+            Cond::GreaterThan => self.b.ins().fcmp(FloatCC::GreaterThan, x.num, y.num),
+            Cond::GreaterThanEq => self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x.num, y.num),
+            Cond::Always => unreachable!("handled above"),
+        }
+    }
+
+    /// `select dst cond a b x y` into a variable slot: the chosen operand is copied like `set`.
+    fn emit_select(&mut self, i: usize, dst: Dst, cond: Cond, ab: (Src, Src), x: Src, y: Src) {
+        let Dst::Slot(d) = dst else {
+            // Discard: the condition has no side effects. A counter destination is rare: slow path.
+            return if dst == Dst::Discard { self.goto_next(i) } else { self.slow(i) };
+        };
+        let slow_blk = self.slow_block(i);
+        let td = self.slot_tag(d);
+        let dstr = self.b.ins().icmp_imm_s(IntCC::Equal, td, TAG_STR);
+        self.bail_if(dstr, slow_blk);
+        let c = self.condition(i, cond, ab.0, ab.1, slow_blk);
+        let (px, py) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(c, px, &[], py, &[]);
+        for (blk, src) in [(px, x), (py, y)] {
+            self.b.switch_to_block(blk);
+            self.copy_into(i, d, src, slow_blk);
+            self.goto_next(i);
+        }
+    }
+
+    /// Copies `src` into variable slot `d` (whose tag is known not to be a string); a string source goes to
+    /// `slow_blk` before anything is written.
+    fn copy_into(&mut self, i: usize, d: u32, src: Src, slow_blk: Block) {
+        match src {
+            Src::Slot(s) => {
+                let ts = self.slot_tag(s);
+                let sstr = self.b.ins().icmp_imm_s(IntCC::Equal, ts, TAG_STR);
+                self.bail_if(sstr, slow_blk);
+                if s != d {
+                    let sa = self.slot_addr(s);
+                    let da = self.slot_addr(d);
+                    for off in [0, 8, 16] {
+                        let w = self.b.ins().load(types::I64, self.mem, sa, off);
+                        self.b.ins().store(self.mem, w, da, off);
+                    }
+                }
+            }
+            Src::Counter | Src::Global(_) => {
+                // (Globals never reach here: `emit_instr` sends them to the slow path.)
+                let v = self.f64c(i as f64 + 1.0);
+                let da = self.slot_addr(d);
+                let t = self.b.ins().iconst(types::I8, TAG_NUM);
+                self.b.ins().store(self.mem, t, da, 0);
+                self.b.ins().store(self.mem, v, da, NUM_OFFSET);
+            }
+        }
+    }
+
     fn emit_jump(&mut self, i: usize, target: i32, cond: Cond, a: Src, b: Src) {
         if target == -1 {
             // Never fires; operands are plain reads without side effects.
@@ -636,24 +690,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.b.ins().jump(taken, &[]);
         } else {
             let slow_blk = self.slow_block(i);
-            let x = self.operand(i, a);
-            let y = self.operand(i, b);
-            let c = match cond {
-                Cond::Equal | Cond::NotEqual => {
-                    let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
-                    let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
-                    let both = self.b.ins().band(xo, yo);
-                    self.bail_if(both, slow_blk);
-                    let c = self.num_equal(x.num, y.num);
-                    if cond == Cond::NotEqual { self.b.ins().bxor_imm_s(c, 1) } else { c }
-                }
-                Cond::StrictEqual => self.strict_equal(x, y, slow_blk),
-                Cond::LessThan => self.b.ins().fcmp(FloatCC::LessThan, x.num, y.num),
-                Cond::LessThanEq => self.b.ins().fcmp(FloatCC::LessThanOrEqual, x.num, y.num),
-                Cond::GreaterThan => self.b.ins().fcmp(FloatCC::GreaterThan, x.num, y.num),
-                Cond::GreaterThanEq => self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x.num, y.num),
-                Cond::Always => unreachable!("handled above"),
-            };
+            let c = self.condition(i, cond, a, b, slow_blk);
             let not_taken = self.b.create_block();
             self.b.ins().brif(c, taken, &[], not_taken, &[]);
             self.b.switch_to_block(not_taken);

@@ -18,7 +18,7 @@
 //! ```
 //! Compiled code debits one unit of fuel before every instruction and can return between any two; it keeps the
 //! program counter implicit and stores it into `state.counter` when it returns, so the next run resumes exactly
-//! there. Inline: `set`, numeric `op` (every kind; non-trivial ones call [`crate::ops::num_op`], the
+//! there. Inline: `set`, `select`, numeric `op` (every kind; non-trivial ones call [`crate::ops::num_op`], the
 //! interpreter's own function), `jump`, `end`, `noop`; strings, object equality, globals and every other
 //! instruction go to the interpreter one instruction at a time (see [`codegen`]).
 //!
