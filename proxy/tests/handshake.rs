@@ -253,7 +253,7 @@ async fn world_stream_chunks_ping_chat_and_leave() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_connections_get_keepalives_and_silent_ones_time_out() {
+async fn silent_connections_time_out_without_a_kick() {
     let mut cfg = config(&[159]);
     cfg.proxy.timeout_secs = 2;
     let h = Harness::start(cfg).await;
@@ -283,4 +283,28 @@ async fn shutdown_kicks_with_server_close_and_reports_leave() {
         msgs.iter().any(|m| matches!(m, ToWorld::Leave { reason: LeaveReason::Shutdown, .. })),
         "no Leave(Shutdown) in {msgs:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_tcp_connection_gets_a_keepalive_after_8_seconds() {
+    let h = Harness::start(config(&[159])).await;
+    let mut c = Client::join(h.addr, "idler", 1, Build::V159).await;
+    // Drain the join traffic, then stay quiet on TCP except our own keep-alives (as the Java client does when
+    // it has nothing to send), so the proxy's TCP write side goes idle.
+    let keepalive = Body::Framework(FrameworkMessage::KeepAlive)
+        .encode_tcp(multidustry_protocol::Compression::Never)
+        .expect("small");
+    let started = std::time::Instant::now();
+    let mut got = false;
+    while started.elapsed() < Duration::from_secs(12) {
+        c.send_tcp_bytes(&keepalive).await;
+        // next_body waits up to 5 s; anything but a KeepAlive (join messages, playerSpawn) is skipped.
+        if let Some(Body::Framework(FrameworkMessage::KeepAlive)) = c.next_body().await {
+            got = true;
+            break;
+        }
+    }
+    assert!(got, "no KeepAlive from the proxy within 12 s of idle TCP");
+    assert!(started.elapsed() >= Duration::from_secs(7), "KeepAlive came before the 8 s idle period");
+    h.stop().await;
 }
