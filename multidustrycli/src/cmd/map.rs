@@ -1,13 +1,81 @@
-//! `multidustry map`: not built yet; answers with a clear error.
+//! `multidustry map`: inspect and render `.msav` maps and saves (any save version 2..13).
+//!
+//! `map info FILE [--json]` prints name, author, description, size, save version, rules, tags, block and
+//! building counts; `map render FILE -o OUT.png [--scale N]` writes a top-down picture.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use multidustry_world::World;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    _rest: Vec<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    Ok(super::not_yet("map"))
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Print a map's name, size, save version, rules, tags and counts.
+    Info {
+        /// The `.msav` file.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a top-down PNG picture of a map.
+    Render {
+        /// The `.msav` file.
+        file: PathBuf,
+        /// Output PNG file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Pixels per tile (1..=16).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+        scale: u32,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.cmd {
+        Cmd::Info { file, json } => {
+            let world = World::load(&file)?;
+            let info = world.info();
+            if json {
+                let mut v = serde_json::to_value(&info).context("serializing map info")?;
+                v["meta"] = serde_json::Value::Object(
+                    world.meta.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+                );
+                println!("{}", serde_json::to_string_pretty(&v).context("serializing map info")?);
+            } else {
+                println!("name:        {}", info.name);
+                println!("author:      {}", info.author);
+                println!("description: {}", info.description);
+                println!("size:        {}x{}", info.width, info.height);
+                println!("version:     {}", info.version);
+                println!("blocks:      {}", info.block_count);
+                println!("buildings:   {}", info.building_count);
+                for (team, n) in &info.buildings_by_team {
+                    println!("  team {team}:    {n}");
+                }
+                println!("entities:    {}", info.entity_count);
+                println!("tags:        {}", info.tags.join(", "));
+                println!("rules:       {}", info.rules);
+            }
+        }
+        Cmd::Render { file, output, scale } => {
+            let world = World::load(&file)?;
+            let png = multidustry_world::render::render_png(&world, scale)?;
+            std::fs::write(&output, png).with_context(|| format!("writing {}", output.display()))?;
+            eprintln!(
+                "wrote {} ({}x{} px)",
+                output.display(),
+                u32::from(world.tiles.width) * scale,
+                u32::from(world.tiles.height) * scale
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@
 //! generate::generate(seed, width, height)           deterministic default world (core shard, ores, spawn)
 //! ContentTable::for_build(build)                    native names <-> ids, block size/class/core capacity
 //! Translation::new(&world.content, build)           a world's own ids -> a build's native ids (by name)
+//! world.to_native(build)                            the whole world re-keyed to a build's native ids
 //! world.block_name(id), world.name(), world.info()  queries; render::render_png(&world) for pictures
 //! ```
 //!
@@ -127,6 +128,39 @@ impl World {
     /// Name of block id `id` in this world's header.
     pub fn block_name(&self, id: u16) -> Option<&str> {
         self.content.name(ContentType::BLOCK, id)
+    }
+
+    /// This world with every content id translated to `build`'s native ids and the native content header:
+    /// floors, overlays, blocks, team-plan blocks, and the item/liquid ids of building item and liquid modules
+    /// (records in the current base layout). Ids inside class-specific record tails (sorter items, configured
+    /// blocks, …) are not translated: they stay correct only where the file's ids equal the native ones (true
+    /// for every map saved by the same build).
+    pub fn to_native(&self, build: Build) -> World {
+        let tr = Translation::new(&self.content, build);
+        let mut w = self.clone();
+        w.content = ContentHeader::native(build);
+        for v in [&mut w.tiles.floor, &mut w.tiles.overlay, &mut w.tiles.block] {
+            for id in v.iter_mut() {
+                *id = tr.block(*id);
+            }
+        }
+        for t in &mut w.teams {
+            for p in &mut t.plans {
+                p.block = i16::try_from(tr.block(u16::try_from(p.block).unwrap_or(0))).unwrap_or(0);
+            }
+        }
+        for b in w.tiles.buildings.values_mut() {
+            let Some(m) = b.modules() else { continue };
+            for (offsets, ty) in [(&m.items, ContentType::ITEM), (&m.liquids, ContentType::LIQUID)] {
+                for &off in offsets {
+                    if let Some(slot) = b.record.get_mut(off..off + 2) {
+                        let id = u16::from_be_bytes([slot[0], slot[1]]);
+                        slot.copy_from_slice(&tr.get(ty, id).to_be_bytes());
+                    }
+                }
+            }
+        }
+        w
     }
 
     /// Summary for listings.

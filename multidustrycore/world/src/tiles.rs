@@ -51,6 +51,17 @@ pub struct Building {
     pub record: Vec<u8>,
 }
 
+/// Where the content ids of a record's item and liquid modules are (byte offsets of each `i16` id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleIds {
+    /// Whether the record has an item module.
+    pub has_items: bool,
+    /// Offsets of item ids.
+    pub items: Vec<usize>,
+    /// Offsets of liquid ids.
+    pub liquids: Vec<usize>,
+}
+
 /// The common prefix of a modern building record (`BuildingComp.writeBase`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingBase {
@@ -63,7 +74,7 @@ pub struct BuildingBase {
     /// Team id.
     pub team: u8,
     /// Item module contents `(item id, amount)` in the record's own ids, when the record has one and its
-    /// layout is the current one (base version ≥ 3 with the module mask).
+    /// layout is the current one (base version ≥ 2 with the module mask).
     pub items: Option<Vec<(u16, i32)>>,
 }
 
@@ -82,24 +93,15 @@ impl Building {
                 let health = r.f32().ok()?;
                 let rot = r.u8().ok()?;
                 let team = r.u8().ok()?;
-                let mut items = None;
-                if rot & 0x80 != 0 {
-                    let version = r.u8().ok()?;
-                    if version >= 3 {
-                        let _enabled = r.u8().ok()?;
-                        let mask = r.u8().ok()?;
-                        if mask & 1 != 0 {
-                            let n = r.i16().ok()?;
-                            let mut v = Vec::new();
-                            for _ in 0..n.max(0) {
-                                let id = r.i16().ok()?;
-                                let amount = r.i32().ok()?;
-                                v.push((u16::try_from(id).ok()?, amount));
-                            }
-                            items = Some(v);
-                        }
-                    }
-                }
+                let items = self.modules().filter(|m| m.has_items).and_then(|m| {
+                    m.items
+                        .iter()
+                        .map(|&off| {
+                            let mut r = Reader::new(self.record.get(off..)?);
+                            Some((r.u16().ok()?, r.i32().ok()?))
+                        })
+                        .collect::<Option<Vec<_>>>()
+                });
                 Some(BuildingBase { revision, health, rotation: rot & 0x7f, team, items })
             }
             RecordFormat::Legacy => {
@@ -111,6 +113,48 @@ impl Building {
                 Some(BuildingBase { revision, health, rotation, team, items: None })
             }
         }
+    }
+
+    /// Offsets of the content ids inside the record's item and liquid modules, for records in the current base
+    /// layout (rotation high bit set, base version >= 2 with a module mask). `None` when the layout is older
+    /// or the record is too short.
+    pub fn modules(&self) -> Option<ModuleIds> {
+        if self.format != RecordFormat::Modern {
+            return None;
+        }
+        let mut r = Reader::new(&self.record);
+        r.skip(5).ok()?;
+        let rot = r.u8().ok()?;
+        r.skip(1).ok()?;
+        if rot & 0x80 == 0 {
+            return None;
+        }
+        let version = r.u8().ok()?;
+        if version < 2 {
+            return None;
+        }
+        r.skip(1).ok()?;
+        let mask = r.u8().ok()?;
+        let mut out = ModuleIds { has_items: mask & 1 != 0, items: Vec::new(), liquids: Vec::new() };
+        if mask & 1 != 0 {
+            let n = r.i16().ok()?;
+            for _ in 0..n.max(0) {
+                out.items.push(r.position());
+                r.skip(6).ok()?;
+            }
+        }
+        if mask & 2 != 0 {
+            let links = r.i16().ok()?;
+            r.skip(usize::try_from(links).ok()? * 4 + 4).ok()?;
+        }
+        if mask & 4 != 0 {
+            let n = r.i16().ok()?;
+            for _ in 0..n.max(0) {
+                out.liquids.push(r.position());
+                r.skip(6).ok()?;
+            }
+        }
+        Some(out)
     }
 
     /// Team of the building, if the record can be parsed that far.
@@ -270,10 +314,11 @@ impl Tiles {
                 block.push(id);
                 parts.push(true);
             } else if old_data || new_data {
-                if old_data && !new_data {
-                    data.insert(idx, TileData { data: r.i8()?, ..TileData::default() });
-                } else if old_data {
-                    let _legacy = r.i8()?;
+                if old_data {
+                    // The 1-byte legacy data follows (after the 7 bytes when both flags are set) and sets
+                    // `Tile.data`, as `ShortChunkSaveVersion.readMap` does.
+                    let byte = r.i8()?;
+                    data.entry(idx).or_default().data = byte;
                 }
                 block.push(id);
                 parts.push(false);

@@ -196,3 +196,30 @@ fn our_stream_from_the_java_save_matches_java_stream() {
         }
     }
 }
+
+#[test]
+fn to_native_translates_ids_by_name() {
+    for file in ["maps/default/fortress.msav", "captures/b154/world/groundzero-b154.msav"] {
+        let Some(raw) = multidustry_testdata::read(file) else { return };
+        let map = World::read_msav(&raw).expect("loads");
+        for build in Build::ALL {
+            let native = map.to_native(build);
+            assert_eq!(native.content, ContentHeader::native(build));
+            let t = (&map.tiles, &native.tiles);
+            for i in 0..t.0.len() {
+                for (a, b) in [(&t.0.floor, &t.1.floor), (&t.0.overlay, &t.1.overlay), (&t.0.block, &t.1.block)] {
+                    let old = legacy_block_name(map.content.name(ContentType::BLOCK, a[i]).expect("name"));
+                    assert_eq!(native.content.name(ContentType::BLOCK, b[i]), Some(old), "{file} {build:?} tile {i}");
+                }
+            }
+            for (k, b) in &t.0.buildings {
+                let items = |w: &World, b: &multidustry_world::Building| -> Vec<(String, i32)> {
+                    let names =
+                        |(i, n): (u16, i32)| (w.content.name(ContentType::ITEM, i).unwrap_or("?").to_owned(), n);
+                    b.base().and_then(|x| x.items).unwrap_or_default().into_iter().map(names).collect()
+                };
+                assert_eq!(items(&map, b), items(&native, &t.1.buildings[k]), "{file}: items of building {k}");
+            }
+        }
+    }
+}
