@@ -428,10 +428,10 @@ pub enum Instr {
     /// Test-only (Mindcode emulator, parsed only with [`crate::parse::ParseOptions::test_instructions`]):
     /// `assertequals expected actual message`.
     AssertEquals { expected: Src, actual: Src, message: Src },
-    /// Test-only: `assertflush` — remember the current text-buffer position.
-    AssertFlush,
-    /// Test-only: `assertprints expected message` — text printed since the last `assertflush` must equal.
-    AssertPrints { expected: Src, message: Src },
+    /// Test-only: `assertflush mark` — store the current text-buffer position into `mark`.
+    AssertFlush { mark: Dst },
+    /// Test-only: `assertprints mark expected message` — text printed since position `mark` must equal.
+    AssertPrints { mark: Src, expected: Src, message: Src },
 }
 
 /// A loaded program: instructions plus the slot table. Cheap to share (`Arc<Program>`) between processors

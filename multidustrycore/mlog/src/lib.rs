@@ -30,5 +30,6 @@ pub mod ir;
 pub mod jit;
 pub mod ops;
 pub mod parse;
+pub mod run;
 pub mod state;
 pub mod value;

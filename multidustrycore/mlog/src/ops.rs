@@ -224,47 +224,63 @@ pub fn dst(x: f32, y: f32) -> f32 {
     f64::from(x * x + y * y).sqrt() as f32
 }
 
-/// Arc `Simplex.raw2d(seed, x, y)`: 2D simplex noise with Arc's seeded gradient hashing.
-///
-/// Partial: the game's exact hash constants are not reproduced here yet; this returns a deterministic simplex
-/// value in [-1, 1] that does not match the game bit for bit (see the module report).
+/// Arc `Simplex.raw2d(seed, x, y)`: 2D simplex noise with Arc's integer hash (`perm`) and its `fastfloor`
+/// (which maps every non-positive integer n to n - 1, as the game does).
 #[must_use]
 pub fn simplex_raw2d(seed: i32, x: f64, y: f64) -> f64 {
-    const F2: f64 = 0.366_025_403_784_438_6;
-    const G2: f64 = 0.211_324_865_405_187_1;
-    const GRAD: [(f64, f64); 8] =
-        [(1.0, 1.0), (-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)];
-    let hash = |i: i64, j: i64| -> usize {
-        let mut h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        h ^= seed as u64;
-        h ^= h >> 29;
-        (h & 7) as usize
-    };
-    let s = (x + y) * F2;
-    let i = (x + s).floor();
-    let j = (y + s).floor();
-    let t = (i + j) * G2;
-    let x0 = x - (i - t);
-    let y0 = y - (j - t);
-    let (i1, j1) = if x0 > y0 { (1.0, 0.0) } else { (0.0, 1.0) };
-    let x1 = x0 - i1 + G2;
-    let y1 = y0 - j1 + G2;
-    let x2 = x0 - 1.0 + 2.0 * G2;
-    let y2 = y0 - 1.0 + 2.0 * G2;
-    let (ii, jj) = (i as i64, j as i64);
-    let corner = |tx: f64, ty: f64, g: usize| -> f64 {
-        let t = 0.5 - tx * tx - ty * ty;
+    const GRAD: [(f64, f64); 12] = [
+        (1.0, 1.0),
+        (-1.0, 1.0),
+        (1.0, -1.0),
+        (-1.0, -1.0),
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (0.0, 1.0),
+        (0.0, -1.0),
+        (0.0, 1.0),
+        (0.0, -1.0),
+    ];
+    fn fastfloor(x: f64) -> i32 {
+        if x > 0.0 { x as i32 } else { (x as i32).wrapping_sub(1) }
+    }
+    fn perm(seed: i32, x: i32) -> i32 {
+        let mut x = x;
+        x = (((x as u32) >> 16) as i32 ^ x).wrapping_mul(0x45d9f3b);
+        x = (((x as u32) >> 16) as i32 ^ x).wrapping_mul(0x45d9f3b_i32.wrapping_add(seed));
+        x = ((x as u32) >> 16) as i32 ^ x;
+        x & 0xff
+    }
+    let f2 = 0.5 * (3.0f64.sqrt() - 1.0);
+    let s = (x + y) * f2;
+    let i = fastfloor(x + s);
+    let j = fastfloor(y + s);
+    let g2 = (3.0 - 3.0f64.sqrt()) / 6.0;
+    let t = f64::from(i.wrapping_add(j)) * g2;
+    let x0 = x - (f64::from(i) - t);
+    let y0 = y - (f64::from(j) - t);
+    let (i1, j1) = if x0 > y0 { (1, 0) } else { (0, 1) };
+    let x1 = x0 - f64::from(i1) + g2;
+    let y1 = y0 - f64::from(j1) + g2;
+    let x2 = x0 - 1.0 + 2.0 * g2;
+    let y2 = y0 - 1.0 + 2.0 * g2;
+    let ii = i & 255;
+    let jj = j & 255;
+    let gi0 = perm(seed, ii + perm(seed, jj)) % 12;
+    let gi1 = perm(seed, ii + i1 + perm(seed, jj + j1)) % 12;
+    let gi2 = perm(seed, ii + 1 + perm(seed, jj + 1)) % 12;
+    let corner = |tx: f64, ty: f64, g: i32| -> f64 {
+        let mut t = 0.5 - tx * tx - ty * ty;
         if t < 0.0 {
             0.0
         } else {
-            let t2 = t * t;
-            t2 * t2 * (GRAD[g].0 * tx + GRAD[g].1 * ty)
+            t *= t;
+            let (gx, gy) = GRAD[g as usize];
+            t * t * (gx * tx + gy * ty)
         }
     };
-    let n0 = corner(x0, y0, hash(ii, jj));
-    let n1 = corner(x1, y1, hash(ii + i1 as i64, jj + j1 as i64));
-    let n2 = corner(x2, y2, hash(ii + 1, jj + 1));
-    70.0 * (n0 + n1 + n2)
+    70.0 * (corner(x0, y0, gi0) + corner(x1, y1, gi1) + corner(x2, y2, gi2))
 }
 
 #[cfg(test)]

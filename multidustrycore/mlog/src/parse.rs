@@ -504,10 +504,14 @@ impl<'a> Builder<'a> {
                 actual: fi(self, 1, "0"),
                 message: fi(self, 2, "\"\""),
             },
-            "assertflush" if self.opts.test_instructions => Instr::AssertFlush,
-            "assertprints" if self.opts.test_instructions => {
-                Instr::AssertPrints { expected: fi(self, 0, "\"\""), message: fi(self, 1, "\"\"") }
+            "assertflush" if self.opts.test_instructions => {
+                Instr::AssertFlush { mark: self.dst(Self::field(t, 0, "mark")) }
             }
+            "assertprints" if self.opts.test_instructions => Instr::AssertPrints {
+                mark: fi(self, 0, "mark"),
+                expected: fi(self, 1, "\"\""),
+                message: fi(self, 2, "\"\""),
+            },
             _ => match HostOp::parse(op) {
                 Some(h) => {
                     if h.privileged() && !self.opts.privileged {
@@ -710,10 +714,16 @@ pub fn parse_number(sym: &str, build: Build) -> Option<f64> {
             }
         }
         Build::B154 => {
-            if let Some(d) = sym.strip_prefix("0x") {
-                arc_parse_long(d, 16, false).map(|v| v as f64)
-            } else if let Some(d) = sym.strip_prefix("0b") {
-                arc_parse_long(d, 2, false).map(|v| v as f64)
+            let (neg, body) = match sym.as_bytes()[0] {
+                b'-' => (true, &sym[1..]),
+                b'+' => (false, &sym[1..]),
+                _ => (false, sym),
+            };
+            let signed = |v: i64| Some(if neg { -(v as f64) } else { v as f64 });
+            if let Some(d) = body.strip_prefix("0x") {
+                arc_parse_long(d, 16, false).and_then(signed)
+            } else if let Some(d) = body.strip_prefix("0b") {
+                arc_parse_long(d, 2, false).and_then(signed)
             } else if sym.starts_with('%') {
                 parse_color(sym)
             } else {
