@@ -23,7 +23,7 @@ use crate::build::{Build, PacketKind, Side};
 use crate::entity::{self, EntityRecord};
 use crate::framing::RawPacket;
 use crate::io::{DecodeError, Reader, Writer};
-use crate::typeio::{BuildPlan, ContentRef, EncodeError, ItemStack, Object, TraceInfo, UnitRef};
+use crate::typeio::{BuildPlan, ClientPlan, ContentRef, EncodeError, ItemStack, Object, TraceInfo, UnitRef};
 
 /// Why a packet could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -725,6 +725,33 @@ impl EntitySnapshotCallPacket {
         let (amount, data) = entity::encode_records(records, build)?;
         Ok(Self { amount, data })
     }
+}
+
+impl ClientPlanSnapshotCallPacket {
+    /// Decodes the preview plans; `rotates(block)` is the block's `rotate` flag.
+    ///
+    /// # Errors
+    /// Malformed plans or trailing bytes.
+    pub fn decode_plans(&self, rotates: impl Fn(u16) -> bool) -> Result<Vec<ClientPlan>, DecodeError> {
+        decode_client_plans(&self.plans.0, rotates)
+    }
+}
+
+impl ClientPlanSnapshotReceivedCallPacket {
+    /// Decodes the relayed preview plans; `rotates(block)` is the block's `rotate` flag.
+    ///
+    /// # Errors
+    /// Malformed plans or trailing bytes.
+    pub fn decode_plans(&self, rotates: impl Fn(u16) -> bool) -> Result<Vec<ClientPlan>, DecodeError> {
+        decode_client_plans(&self.plans.0, rotates)
+    }
+}
+
+fn decode_client_plans(bytes: &[u8], rotates: impl Fn(u16) -> bool) -> Result<Vec<ClientPlan>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let plans = r.client_plans(rotates)?;
+    r.finish()?;
+    Ok(plans)
 }
 
 impl UnitSpawnCallPacket {

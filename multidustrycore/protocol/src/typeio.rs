@@ -202,6 +202,24 @@ pub enum BuildPlan {
     },
 }
 
+/// Most preview plans accepted in one `ClientBuildPlans` (the spec's limit; Java caps its pre-allocation there).
+pub const MAX_CLIENT_PLANS: usize = 1000;
+
+/// One preview plan of `ClientBuildPlans` (`TypeIO.writeClientPlans`): never a breaking plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientPlan {
+    /// Tile x (read back unsigned).
+    pub x: u16,
+    /// Tile y.
+    pub y: u16,
+    /// Block id.
+    pub block: u16,
+    /// Rotation, present only for blocks with `rotate = true`.
+    pub rotation: Option<u8>,
+    /// Configuration (Java keeps only null, numbers, content and teams).
+    pub config: Object,
+}
+
 /// Dynamic status fields, in wire order (damage, health, speed, reload, buildSpeed, drag multipliers,
 /// armorOverride); `Some` = the bit is set and the f32 is present.
 pub type DynamicStatus = [Option<f32>; 7];
@@ -595,6 +613,24 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// `ClientBuildPlans` (`TypeIO.readClientPlans`): i16 count (0 = null, read as empty), per plan packed
+    /// pos as u16 x/y, u16 block, a rotation byte only if `rotates(block)`, a tagged object. The rotate flag is
+    /// per block (`blocks.tsv`), which this crate does not know: the caller supplies it.
+    pub fn client_plans(&mut self, rotates: impl Fn(u16) -> bool) -> Result<Vec<ClientPlan>, DecodeError> {
+        let n = self.i16()?;
+        let n = usize::try_from(n).map_err(|_| DecodeError::Invalid { what: "client plan count", value: n.into() })?;
+        let n = check_count(self, "client plans", n, MAX_CLIENT_PLANS, 7)?;
+        (0..n)
+            .map(|_| {
+                let x = self.u16()?;
+                let y = self.u16()?;
+                let block = self.u16()?;
+                let rotation = if rotates(block) { Some(self.u8()?) } else { None };
+                Ok(ClientPlan { x, y, block, rotation, config: self.object()? })
+            })
+            .collect()
+    }
+
     /// Trace info (`TypeIO.readTraceInfo`).
     pub fn trace_info(&mut self) -> Result<TraceInfo, DecodeError> {
         Ok(TraceInfo {
@@ -926,6 +962,22 @@ impl Writer {
                 }
                 self.u8(len_u8("stances", ai.stances.len())?).bytes(&ai.stances);
             }
+        }
+        Ok(self)
+    }
+
+    /// `ClientBuildPlans` (an empty list is written as count 0, as Java writes null).
+    pub fn client_plans(&mut self, plans: &[ClientPlan]) -> Result<&mut Self, EncodeError> {
+        if plans.len() > MAX_CLIENT_PLANS {
+            return Err(EncodeError::TooLong { what: "client plans", len: plans.len(), limit: MAX_CLIENT_PLANS });
+        }
+        self.i16(plans.len() as i16);
+        for p in plans {
+            self.u16(p.x).u16(p.y).u16(p.block);
+            if let Some(r) = p.rotation {
+                self.u8(r);
+            }
+            self.object(&p.config)?;
         }
         Ok(self)
     }

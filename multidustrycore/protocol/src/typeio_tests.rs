@@ -82,3 +82,19 @@ fn dynamic_status_writes_only_set_fields() {
     assert_eq!(w.as_slice()[6], 0b100_0010);
     assert_eq!(Reader::new(w.as_slice()).status().unwrap(), s);
 }
+
+#[test]
+fn client_plans_need_the_rotate_flag() {
+    let plans = vec![
+        ClientPlan { x: 113, y: 70, block: 215, rotation: None, config: Object::Null },
+        ClientPlan { x: 1, y: 65535, block: 300, rotation: Some(3), config: Object::Int(4) },
+    ];
+    let mut w = Writer::new();
+    w.client_plans(&plans).unwrap();
+    let mut r = Reader::new(w.as_slice());
+    assert_eq!(r.client_plans(|b| b == 300).unwrap(), plans);
+    r.finish().unwrap();
+    // The capture's empty preview (`00 00`).
+    assert_eq!(Reader::new(&[0, 0]).client_plans(|_| false).unwrap(), vec![]);
+    assert!(Reader::new(&[0xff, 0xff]).client_plans(|_| false).is_err());
+}

@@ -100,6 +100,7 @@ fn check_packet_body(build: Build, dir: &str, body: &[u8], t: &mut Tally) -> Pac
         Packet::ClientPlanSnapshotReceivedCallPacket(c) => {
             // ClientBuildPlans with count 0 (= null): the harness plans nothing.
             assert_eq!(c.plans.0, [0, 0]);
+            assert_eq!(c.decode_plans(|_| false).unwrap(), vec![]);
         }
         _ => {}
     }
