@@ -63,6 +63,6 @@ for r in rows:
                 name = 'streamType'
             out.append(f'{snake(name)}: {rt}')
     upstream = f'`Call.{method}` ({direction})' if method != '-' else f'`Packets.{cls}` ({direction})'
-    print(f'    /// {upstream}: {fields}')
-    print(f'    {cls} {{ {", ".join(out)} }}')
+    print(f'    /// {upstream}: {fields or "(empty)"}')
+    print(f'    {cls} {{ {", ".join(out)} }}' if out else f'    {cls} {{}}')
 print('}')

@@ -32,7 +32,7 @@ simple_packets! {
     ClearItemsCallPacket { build: i32 }
     /// `Call.clearLiquids` (S->C): build:building(i32 pos)
     ClearLiquidsCallPacket { build: i32 }
-    /// `Call.clearObjectives` (S->C):
+    /// `Call.clearObjectives` (S->C): (empty)
     ClearObjectivesCallPacket {}
     /// `Call.clientBinaryPacketReliable` (S->C): type:str; contents:bytes(i16 len + data)
     ClientBinaryPacketReliableCallPacket { kind: Option<String>, contents: Vec<u8> }
@@ -58,7 +58,7 @@ simple_packets! {
     CompleteObjectiveCallPacket { index: i32 }
     /// `Call.connect` (S->C): ip:str; port:i32
     ConnectCallPacket { ip: Option<String>, port: i32 }
-    /// `Call.connectConfirm` (C->S):
+    /// `Call.connectConfirm` (C->S): (empty)
     ConnectConfirmCallPacket {}
     /// `Call.constructFinish` (S->C): tile:tile(i32 pos); block:block(i16 id); builder:unitref(u8 kind,i32); rotation:i8; team:team(u8); config:object(tagged)
     ConstructFinishCallPacket { tile: i32, block: i16, builder: UnitRef, rotation: i8, team: u8, config: Object }
@@ -98,7 +98,7 @@ simple_packets! {
     HiddenSnapshotCallPacket { ids: IntSeq }
     /// `Call.hideFollowUpMenu` (S->C): menuId:i32
     HideFollowUpMenuCallPacket { menu_id: i32 }
-    /// `Call.hideHudText` (S->C):
+    /// `Call.hideHudText` (S->C): (empty)
     HideHudTextCallPacket {}
     /// `Call.infoMessage` (S->C): message:str
     InfoMessageCallPacket { message: Option<String> }
@@ -170,7 +170,7 @@ simple_packets! {
     RequestBlockSnapshotCallPacket { pos: i32 }
     /// `Call.requestBuildPayload` (both): [S->C only] player:entity(i32 id); build:building(i32 pos)
     RequestBuildPayloadCallPacket { player: Option<i32>, build: i32 }
-    /// `Call.requestDebugStatus` (C->S):
+    /// `Call.requestDebugStatus` (C->S): (empty)
     RequestDebugStatusCallPacket {}
     /// `Call.requestDropPayload` (both): [S->C only] player:entity(i32 id); x:f32; y:f32
     RequestDropPayloadCallPacket { player: Option<i32>, x: f32, y: f32 }
@@ -178,13 +178,13 @@ simple_packets! {
     RequestItemCallPacket { player: Option<i32>, build: i32, item: i16, amount: i32 }
     /// `Call.requestUnitPayload` (both): [S->C only] player:entity(i32 id); target:unitref(u8 kind,i32)
     RequestUnitPayloadCallPacket { player: Option<i32>, target: UnitRef }
-    /// `Call.requestWorld` (C->S):
+    /// `Call.requestWorld` (C->S): (empty)
     RequestWorldCallPacket {}
     /// `Call.researched` (S->C): content:content(u8 type,i16 id)
     ResearchedCallPacket { content: ContentRef }
     /// `Call.rotateBlock` (both): [S->C only] player:entity(i32 id); build:building(i32 pos); direction:bool(u8)
     RotateBlockCallPacket { player: Option<i32>, build: i32, direction: bool }
-    /// `Call.sectorCapture` (S->C):
+    /// `Call.sectorCapture` (S->C): (empty)
     SectorCaptureCallPacket {}
     /// `Call.sendChatMessage` (C->S): message:str
     SendChatMessageCallPacket { message: Option<String> }
@@ -320,6 +320,6 @@ simple_packets! {
     UpdateMarkerTextureCallPacket { id: i32, texture: Object }
     /// `Call.warningToast` (S->C): unicode:i32; text:str
     WarningToastCallPacket { unicode: i32, text: Option<String> }
-    /// `Call.worldDataBegin` (S->C):
+    /// `Call.worldDataBegin` (S->C): (empty)
     WorldDataBeginCallPacket {}
 }
