@@ -15,7 +15,7 @@
 //!          check[i]: fuel == 0? ── yes ──▶ exit FUEL (counter i)
 //!              ▼ fuel -= 1
 //!          body[i]: inline code ─▶ check[i+1] | check[target] | wrap(n) | dispatch
-//!                   or slow(i): helper → NEXT: check[i+1] | DISPATCH: dispatch | EXIT: return
+//!                   or slow(i): interpreter runs instruction i → dispatch | EXIT: return
 //! ```
 //!
 //! Reads of `SlotKind::Const` slots are folded to immediates: no instruction writes a constant slot (the IR
@@ -75,6 +75,8 @@ pub(crate) fn compile(program: &Program) -> Result<Compiled, JitError> {
     let mut flags = settings::builder();
     let cg = |e: settings::SetError| JitError::Codegen(e.to_string());
     flags.set("opt_level", "speed").map_err(cg)?;
+    // The verifier costs about as much as compiling; keep it where tests run (debug builds).
+    flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(cg)?;
     flags.set("use_colocated_libcalls", "false").map_err(cg)?;
     flags.set("is_pic", "false").map_err(cg)?;
     let isa = cranelift_native::builder()
@@ -349,15 +351,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         let r = self.b.inst_results(call)[0];
         let vars = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_VARS);
         self.b.def_var(self.vars, vars);
-        let is_next = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::NEXT));
-        let next = self.b.create_block();
-        let other = self.b.create_block();
-        self.b.ins().brif(is_next, next, &[], other, &[]);
-        self.b.switch_to_block(next);
-        self.goto_next(i);
-        self.b.switch_to_block(other);
-        let is_dispatch = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::DISPATCH));
-        self.b.ins().brif(is_dispatch, self.dispatch, &[], self.ret, &[]);
+        // NEXT and DISPATCH both continue through the dispatch block (the interpreter stored the counter): one
+        // edge per call site keeps large programs quick to compile; the extra table jump is small next to the call.
+        let is_exit = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::EXIT));
+        self.b.ins().brif(is_exit, self.ret, &[], self.dispatch, &[]);
     }
 
     /// The block that runs the slow path for `i` (filled after the instruction's inline code).
