@@ -12,6 +12,7 @@
 //! right before its unit (Java's `Groups.sync` order, which the captures show).
 
 use multidustry_protocol::io::Writer;
+use multidustry_protocol::typeio::{BuildPlan, Object, UnitRef};
 
 use crate::ecs::Ecs;
 use crate::grid::Grid;
@@ -80,8 +81,7 @@ pub fn state_snapshot(state: &GameState, grid: &Grid, tick_rate: u32) -> StateSn
 }
 
 fn string(w: &mut Writer, s: &str) {
-    w.u8(1);
-    if w.jutf(s).is_err() {
+    if w.str(Some(s)).is_err() {
         // Names and texts are limited far below 65535 bytes upstream; never emit a broken record.
         w.u16(0);
     }
@@ -115,10 +115,7 @@ pub fn write_player_save(w: &mut Writer, p: &PlayerState, build: u32) {
 }
 
 fn unit_ref(w: &mut Writer, unit: Option<i32>) {
-    match unit {
-        Some(id) => w.u8(2).i32(id),
-        None => w.u8(0).i32(0),
-    };
+    w.unit_ref(unit.map_or(UnitRef::NONE, UnitRef::Unit));
 }
 
 /// Core unit `writeSync` (UnitEntity layout, classes 0/30/31) for `build`.
@@ -162,7 +159,7 @@ pub fn write_plans_net<'a>(w: &mut Writer, plans: impl Iterator<Item = &'a Plan>
         if let Value::Str(Some(s)) = &p.config {
             config_bytes += s.len();
         }
-        if let Value::Other(b) = &p.config {
+        if let Value::Other(Object::Bytes(b)) = &p.config {
             config_bytes += b.len();
         }
         if config_bytes > 500 {
@@ -175,53 +172,31 @@ pub fn write_plans_net<'a>(w: &mut Writer, plans: impl Iterator<Item = &'a Plan>
     }
 }
 
-/// `writePlan`.
+/// `writePlan` (the protocol crate's codec; block ids mapped to `build`).
 pub fn write_plan(w: &mut Writer, p: &Plan, build: u32) {
-    w.bool(p.breaking).i32(crate::grid::pack(p.x, p.y));
-    if !p.breaking {
-        w.i16(crate::blocks::to_build(p.block, build) as i16).u8(p.rotation).u8(1);
-        write_value(w, &p.config);
+    let pos = crate::grid::pack(p.x, p.y);
+    let block = crate::blocks::to_build(p.block, build) as i16;
+    let plan = if p.breaking {
+        BuildPlan::Break { pos }
+    } else {
+        BuildPlan::Place { pos, block, rotation: p.rotation, has_config: 1, config: p.config.to_object() }
+    };
+    let mut tmp = Writer::new();
+    if tmp.plan(&plan).is_err() {
+        // Only an over-long config fails, which input limits exclude: keep the record well-formed.
+        tmp = Writer::new();
+        tmp.u8(0).i32(pos).i16(block).u8(p.rotation).u8(1).u8(0);
     }
+    w.bytes(tmp.as_slice());
 }
 
-/// `TypeIO.writeObject` for [`Value`].
+/// `TypeIO.writeObject` for [`Value`] (an unencodable value, which input limits exclude, is written as null).
 pub fn write_value(w: &mut Writer, v: &Value) {
-    match v {
-        Value::Null => {
-            w.u8(0);
-        }
-        Value::Int(i) => {
-            w.u8(1).i32(*i);
-        }
-        Value::Long(l) => {
-            w.u8(2).i64(*l);
-        }
-        Value::Float(f) => {
-            w.u8(3).f32(*f);
-        }
-        Value::Str(None) => {
-            w.u8(4).u8(0);
-        }
-        Value::Str(Some(s)) => {
-            w.u8(4);
-            string(w, s);
-        }
-        Value::Content(t, id) => {
-            w.u8(5).u8(*t).i16(*id);
-        }
-        Value::Point(x, y) => {
-            w.u8(7).i32(*x).i32(*y);
-        }
-        Value::Bool(b) => {
-            w.u8(10).bool(*b);
-        }
-        Value::Building(pos) => {
-            w.u8(12).i32(*pos);
-        }
-        Value::Other(raw) => {
-            w.bytes(raw);
-        }
-    }
+    let mut tmp = Writer::new();
+    match tmp.object(&v.to_object()) {
+        Ok(_) => w.bytes(tmp.as_slice()),
+        Err(_) => w.u8(0),
+    };
 }
 
 /// Entity snapshot packets for `build`: (amount, data) chunks of at most ~800 bytes.

@@ -1,11 +1,13 @@
 //! Building and plan configuration values: the subset of TypeIO's tagged object (`writeObject`, protocol spec
 //! §1.7) that the blocks this server simulates use.
 //!
-//! Owns: the in-memory form the simulation stores and compares. Wire encoding of these values is done where
-//! packets are encoded (the protocol crate's object codec); values this server does not understand are kept
-//! as [`Value::Other`] with their encoded bytes, so they still reach clients unchanged.
+//! Owns: the in-memory form the simulation stores and compares, and its conversion to/from the protocol
+//! crate's [`Object`] (whose codec, `Reader::object`/`Writer::object`, is the only wire codec used); objects
+//! this server does not interpret are kept as [`Value::Other`], so they still reach clients unchanged.
 //!
-//! Invariants: `Other` always holds one complete encoded object (tag byte first).
+//! Invariants: `Other` never holds an object that has its own variant here (see [`Value::from`]).
+
+use multidustry_protocol::typeio::{ContentRef, Object};
 
 /// A configuration value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -29,8 +31,43 @@ pub enum Value {
     Bool(bool),
     /// Building position (tag 12).
     Building(i32),
-    /// Any other object, as its encoded bytes (tag byte first).
-    Other(Vec<u8>),
+    /// Any other object, kept as the protocol crate decoded it.
+    Other(Object),
+}
+
+impl From<Object> for Value {
+    fn from(o: Object) -> Value {
+        match o {
+            Object::Null => Value::Null,
+            Object::Int(v) => Value::Int(v),
+            Object::Long(v) => Value::Long(v),
+            Object::Float(v) => Value::Float(v),
+            Object::String(s) => Value::Str(s),
+            Object::Content(c) => Value::Content(c.content_type, c.id),
+            Object::Point2 { x, y } => Value::Point(x, y),
+            Object::Bool(b) => Value::Bool(b),
+            Object::Building(p) => Value::Building(p),
+            other => Value::Other(other),
+        }
+    }
+}
+
+impl Value {
+    /// The protocol object this value encodes as.
+    pub fn to_object(&self) -> Object {
+        match self {
+            Value::Null => Object::Null,
+            Value::Int(v) => Object::Int(*v),
+            Value::Long(v) => Object::Long(*v),
+            Value::Float(v) => Object::Float(*v),
+            Value::Str(s) => Object::String(s.clone()),
+            Value::Content(t, id) => Object::Content(ContentRef { content_type: *t, id: *id }),
+            Value::Point(x, y) => Object::Point2 { x: *x, y: *y },
+            Value::Bool(b) => Object::Bool(*b),
+            Value::Building(p) => Object::Building(*p),
+            Value::Other(o) => o.clone(),
+        }
+    }
 }
 
 /// ContentType ordinal of items.
@@ -68,5 +105,22 @@ mod tests {
         assert!(Value::Str(Some("hi".into())).fits(ConfigKind::Text));
         assert!(!Value::Str(Some("x".repeat(221))).fits(ConfigKind::Text));
         assert!(Value::Null.fits(ConfigKind::None));
+    }
+
+    #[test]
+    fn objects_convert_both_ways() {
+        for o in [
+            Object::Null,
+            Object::Int(-3),
+            Object::String(Some("héllo".into())),
+            Object::Content(ContentRef { content_type: 0, id: 4 }),
+            Object::Point2 { x: 1, y: -2 },
+            Object::Bool(true),
+            Object::Building(77),
+            Object::IntSeq(vec![1, 2]),
+        ] {
+            assert_eq!(Value::from(o.clone()).to_object(), o);
+        }
+        assert_eq!(Value::from(Object::IntSeq(vec![1])), Value::Other(Object::IntSeq(vec![1])));
     }
 }

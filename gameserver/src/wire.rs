@@ -2,307 +2,129 @@
 //! client packets the proxy forwards as bytes are decoded here for the session's build, and calls are encoded
 //! per build into `OutPacket::Raw` (or the build-neutral `Message`/`Chat`).
 //!
-//! Owns: the packet ids and payload layouts of the calls the world sends and the client packets it reads
-//! (ids from `shared/data/protocol/packet_ids_v159.tsv` and `captures/b154/packet-ids-b154.tsv`; layouts from
-//! the generated `*CallPacket` classes as listed there and in `snapshots-b*.md`), and the tagged-object subset
-//! of [`Value`].
-//!
-//! Partial: this duplicates a few TypeIO readers (plans, objects) that the protocol crate's `typeio` module
-//! also provides; switching to it is a local change here.
+//! Owns: the mapping between the protocol crate's typed packets ([`Packet`]) and the world's [`Input`]/[`Call`]
+//! (block ids re-keyed per build, unit references, the server-sent `player` fields). Packet ids, payload layouts
+//! and the TypeIO codecs (objects, plans) are the protocol crate's: `Packet::decode_lazy` / `Packet::encode`.
 //!
 //! Invariants: decoders never panic and consume exactly their payload; unknown client packets are ignored
 //! (returned as `None`), malformed ones are an error (the caller logs at debug and drops them).
 
-use multidustry_protocol::io::{DecodeError, Reader, Writer};
+use multidustry_protocol::packets::{
+    BeginBreakCallPacket, BeginPlaceCallPacket, BlockSnapshotCallPacket, ClientSnapshotCallPacket,
+    ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket, PacketError,
+    PlayerDisconnectCallPacket, PlayerSpawnCallPacket, RemoveQueueBlockCallPacket, RotateBlockCallPacket,
+    SetPositionCallPacket, StateSnapshotCallPacket, TileConfigCallPacket, UnitDespawnCallPacket,
+};
+use multidustry_protocol::typeio::{BuildPlan, unpack_pos};
+use multidustry_protocol::{Build, DecodeError, Packet, PacketKind, RawPacket, Side, UnitRef};
 use multidustrycore::messages::{OutPacket, Reliability, SessionId as Sid, Target as MsgTarget, ToProxy};
 
 use crate::blocks;
 use crate::sim::{Call, ClientSnapshot, Input, Plan, SessionId, Target};
-use crate::sync::{self, StateSnapshot};
 use crate::value::Value;
-
-/// Packet ids of one client build.
-#[derive(Debug, Clone, Copy)]
-struct Ids {
-    entity_snapshot: u8,
-    state_snapshot: u8,
-    block_snapshot: u8,
-    client_snapshot: u8,
-    player_spawn: u8,
-    player_disconnect: u8,
-    unit_despawn: u8,
-    begin_place: u8,
-    begin_break: u8,
-    construct_finish: u8,
-    deconstruct_finish: u8,
-    remove_queue_block: u8,
-    tile_config: u8,
-    rotate_block: u8,
-    set_position: u8,
-    request_block_snapshot: Option<u8>,
-}
-
-const IDS_159: Ids = Ids {
-    entity_snapshot: 48,
-    state_snapshot: 133,
-    block_snapshot: 13,
-    client_snapshot: 28,
-    player_spawn: 81,
-    player_disconnect: 80,
-    unit_despawn: 152,
-    begin_place: 12,
-    begin_break: 11,
-    construct_finish: 34,
-    deconstruct_finish: 41,
-    remove_queue_block: 83,
-    tile_config: 139,
-    rotate_block: 95,
-    set_position: 117,
-    request_block_snapshot: Some(87),
-};
-
-const IDS_154: Ids = Ids {
-    entity_snapshot: 43,
-    state_snapshot: 117,
-    block_snapshot: 11,
-    client_snapshot: 24,
-    player_spawn: 68,
-    player_disconnect: 67,
-    unit_despawn: 136,
-    begin_place: 10,
-    begin_break: 9,
-    construct_finish: 30,
-    deconstruct_finish: 36,
-    remove_queue_block: 70,
-    tile_config: 123,
-    rotate_block: 79,
-    set_position: 101,
-    request_block_snapshot: None,
-};
-
-fn ids(build: u32) -> &'static Ids {
-    if build >= 159 { &IDS_159 } else { &IDS_154 }
-}
 
 /// The client builds the world encodes for.
 pub const BUILDS: [u32; 2] = [159, 154];
 
-/// Decodes a forwarded client packet of `build` into a world input. `Ok(None)`: a packet the world ignores.
-pub fn decode_client(session: SessionId, build: u32, id: u8, payload: &[u8]) -> Result<Option<Input>, DecodeError> {
-    let ids = ids(build);
-    let mut r = Reader::new(payload);
-    let input = if id == ids.client_snapshot {
-        let snapshot = client_snapshot(&mut r, build)?;
-        Input::ClientSnapshot { session, snapshot }
-    } else if id == ids.tile_config {
-        let pos = r.i32()?;
-        let value = object(&mut r)?;
-        Input::TileConfig { session, pos, value }
-    } else if id == ids.rotate_block {
-        let pos = r.i32()?;
-        let direction = r.bool()?;
-        Input::RotateBlock { session, pos, direction }
-    } else if Some(id) == ids.request_block_snapshot {
-        Input::RequestBlockSnapshot { session, pos: r.i32()? }
-    } else {
-        return Ok(None);
-    };
-    r.finish()?;
-    Ok(Some(input))
+/// Longest configuration string accepted from a client (`TypeIO.readObject` in safe mode).
+const MAX_CONFIG_STRING: usize = 1200;
+
+/// The client packets the world reads; every other one is passed over unparsed.
+const CLIENT_KINDS: [PacketKind; 4] = [
+    PacketKind::ClientSnapshotCallPacket,
+    PacketKind::TileConfigCallPacket,
+    PacketKind::RotateBlockCallPacket,
+    PacketKind::RequestBlockSnapshotCallPacket,
+];
+
+fn build_of(build: u32) -> Build {
+    if build >= 159 { Build::V159 } else { Build::V154 }
 }
 
-fn client_snapshot(r: &mut Reader<'_>, build: u32) -> Result<ClientSnapshot, DecodeError> {
-    let snapshot_id = r.i32()?;
-    let unit_id = r.i32()?;
-    let dead = r.bool()?;
-    let (x, y) = (r.f32()?, r.f32()?);
-    let (pointer_x, pointer_y) = (r.f32()?, r.f32()?);
-    let rotation = r.f32()?;
-    let _base_rotation = r.f32()?;
-    let (vel_x, vel_y) = (r.f32()?, r.f32()?);
-    let _mining = r.i32()?;
-    let boosting = r.bool()?;
-    let shooting = r.bool()?;
-    let chatting = r.bool()?;
-    let building = r.bool()?;
+/// Decodes a forwarded client packet of `build` into a world input. `Ok(None)`: a packet the world ignores.
+pub fn decode_client(session: SessionId, build: u32, id: u8, payload: &[u8]) -> Result<Option<Input>, PacketError> {
+    let raw = RawPacket { id, payload: payload.to_vec() };
+    let packet = match Packet::decode_lazy(build_of(build), Side::Client, &raw, &CLIENT_KINDS) {
+        Ok(p) => p,
+        Err(PacketError::UnknownId { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let bad = |kind, source| PacketError::Payload { kind, source };
+    Ok(Some(match packet {
+        Packet::ClientSnapshotCallPacket(p) => {
+            let snapshot = client_snapshot(p, build).map_err(|e| bad(PacketKind::ClientSnapshotCallPacket, e))?;
+            Input::ClientSnapshot { session, snapshot }
+        }
+        Packet::TileConfigCallPacket(p) => {
+            let value = config(p.value.into()).map_err(|e| bad(PacketKind::TileConfigCallPacket, e))?;
+            Input::TileConfig { session, pos: p.build, value }
+        }
+        Packet::RotateBlockCallPacket(p) => Input::RotateBlock { session, pos: p.build, direction: p.direction },
+        Packet::RequestBlockSnapshotCallPacket(p) => Input::RequestBlockSnapshot { session, pos: p.pos },
+        _ => return Ok(None),
+    }))
+}
+
+/// A client-sent configuration, with the safe-mode string limit.
+fn config(value: Value) -> Result<Value, DecodeError> {
+    match &value {
+        Value::Str(Some(s)) if s.len() > MAX_CONFIG_STRING => {
+            Err(DecodeError::TooLarge { what: "config string", value: s.len(), limit: MAX_CONFIG_STRING })
+        }
+        _ => Ok(value),
+    }
+}
+
+fn client_snapshot(p: ClientSnapshotCallPacket, build: u32) -> Result<ClientSnapshot, DecodeError> {
     let (selected_block, selected_rotation) = if build >= 159 {
-        let b = r.i16()?;
-        let b = if b < 0 { b } else { blocks::from_build(b as u16, build) as i16 };
-        (b, r.i32()?)
+        let b = p.selected_block;
+        (if b < 0 { b } else { blocks::from_build(b as u16, build) as i16 }, p.selected_rotation)
     } else {
         (-1, 0)
     };
-    let n = r.i32()?;
-    let plans = if n < 0 {
-        None
-    } else {
-        let limit = if build >= 159 { crate::sim::MAX_PLANS } else { 1000 };
-        let n = n as usize;
-        if n > limit {
-            return Err(DecodeError::TooLarge { what: "plans", value: n, limit });
-        }
-        let mut plans = Vec::with_capacity(n.min(crate::sim::MAX_PLANS));
-        for _ in 0..n {
-            plans.push(plan(r, build)?);
-        }
-        Some(plans)
+    let plans = match p.plans {
+        None => None,
+        Some(plans) => Some(plans.into_iter().map(|plan| self::plan(plan, build)).collect::<Result<Vec<_>, _>>()?),
     };
-    for _ in 0..4 {
-        r.f32()?; // view rectangle
-    }
     Ok(ClientSnapshot {
-        snapshot_id,
-        unit_id,
-        dead,
-        x,
-        y,
-        pointer_x,
-        pointer_y,
-        rotation,
-        vel_x,
-        vel_y,
-        boosting,
-        shooting,
-        chatting,
-        building,
+        snapshot_id: p.snapshot_id,
+        unit_id: p.unit_id,
+        dead: p.dead,
+        x: p.x,
+        y: p.y,
+        pointer_x: p.pointer_x,
+        pointer_y: p.pointer_y,
+        rotation: p.rotation,
+        vel_x: p.x_velocity,
+        vel_y: p.y_velocity,
+        boosting: p.boosting,
+        shooting: p.shooting,
+        chatting: p.chatting,
+        building: p.building,
         selected_block,
         selected_rotation,
         plans,
     })
 }
 
-fn plan(r: &mut Reader<'_>, build: u32) -> Result<Plan, DecodeError> {
-    let breaking = r.u8()? == 1;
-    let pos = r.i32()?;
-    let (x, y) = crate::grid::unpack(pos);
-    if breaking {
-        return Ok(Plan { x, y, breaking, block: 0, rotation: 0, config: Value::Null });
-    }
-    let block = r.i16()?;
-    let rotation = r.u8()?;
-    let has_config = r.u8()?;
-    let config = if has_config != 0 { object(r)? } else { Value::Null };
-    let block = if block < 0 { u16::MAX } else { blocks::from_build(block as u16, build) };
-    Ok(Plan { x, y, breaking, block, rotation, config })
-}
-
-fn typeio_str(r: &mut Reader<'_>) -> Result<Option<String>, DecodeError> {
-    if r.u8()? == 0 { Ok(None) } else { r.jutf().map(Some) }
-}
-
-/// `TypeIO.readObject` (safe mode): the tags this world interprets become [`Value`]s, every other valid tag is
-/// kept as raw bytes.
-pub fn object(r: &mut Reader<'_>) -> Result<Value, DecodeError> {
-    let start = *r;
-    let tag = r.u8()?;
-    let v = match tag {
-        0 => Value::Null,
-        1 => Value::Int(r.i32()?),
-        2 => Value::Long(r.i64()?),
-        3 => Value::Float(r.f32()?),
-        4 => {
-            let s = typeio_str(r)?;
-            if s.as_ref().is_some_and(|s| s.len() > 1200) {
-                return Err(DecodeError::TooLarge { what: "config string", value: 1201, limit: 1200 });
-            }
-            Value::Str(s)
-        }
-        5 => Value::Content(r.u8()?, r.i16()?),
-        7 => Value::Point(r.i32()?, r.i32()?),
-        10 => Value::Bool(r.bool()?),
-        12 => Value::Building(r.i32()?),
-        _ => {
-            skip_object_body(r, tag)?;
-            let used = start.remaining() - r.remaining();
-            let mut raw = start;
-            return Ok(Value::Other(raw.bytes(used)?.to_vec()));
-        }
+fn plan(p: BuildPlan, build: u32) -> Result<Plan, DecodeError> {
+    let (pos, breaking) = match &p {
+        BuildPlan::Break { pos } => (*pos, true),
+        BuildPlan::Place { pos, .. } => (*pos, false),
     };
-    Ok(v)
-}
-
-fn counted(r: &mut Reader<'_>, n: usize, each: usize) -> Result<(), DecodeError> {
-    if n > 1000 {
-        return Err(DecodeError::TooLarge { what: "object array", value: n, limit: 1000 });
-    }
-    r.skip(n * each)
-}
-
-fn skip_object_body(r: &mut Reader<'_>, tag: u8) -> Result<(), DecodeError> {
-    match tag {
-        6 | 21 => {
-            let n = r.i16()?;
-            counted(r, n.max(0) as usize, 4)
+    let (x, y) = unpack_pos(pos);
+    let (x, y) = (i32::from(x), i32::from(y));
+    match p {
+        BuildPlan::Break { .. } => Ok(Plan { x, y, breaking, block: 0, rotation: 0, config: Value::Null }),
+        BuildPlan::Place { block, rotation, config: c, .. } => {
+            let block = if block < 0 { u16::MAX } else { blocks::from_build(block as u16, build) };
+            Ok(Plan { x, y, breaking, block, rotation, config: config(c.into())? })
         }
-        8 => {
-            let n = r.u8()?;
-            counted(r, n as usize, 4)
-        }
-        9 => r.skip(3),
-        11 => r.skip(8),
-        13 => r.skip(2),
-        14 => {
-            let n = r.i32()?;
-            if !(0..=40_000).contains(&n) {
-                return Err(DecodeError::TooLarge { what: "byte[]", value: n.max(0) as usize, limit: 40_000 });
-            }
-            r.skip(n as usize)
-        }
-        15 => r.skip(1),
-        16 => {
-            let n = r.i32()?;
-            counted(r, n.max(0) as usize, 1)
-        }
-        17 => r.skip(4),
-        18 => {
-            let n = r.i16()?;
-            counted(r, n.max(0) as usize, 8)
-        }
-        19 => r.skip(8),
-        20 => r.skip(1),
-        22 => {
-            let n = r.i32()?;
-            if !(0..=1000).contains(&n) {
-                return Err(DecodeError::TooLarge { what: "object[]", value: n.max(0) as usize, limit: 1000 });
-            }
-            for _ in 0..n {
-                let t = r.u8()?;
-                if t == 22 {
-                    return Err(DecodeError::Other("nested object array"));
-                }
-                let v = match t {
-                    0 => Ok(()),
-                    1 | 3 | 12 | 17 => r.skip(4),
-                    2 | 11 | 19 | 7 => r.skip(8),
-                    4 => typeio_str(r).map(|_| ()),
-                    5 | 9 => r.skip(3),
-                    10 | 15 | 20 => r.skip(1),
-                    13 | 23 => r.skip(2),
-                    other => skip_object_body(r, other),
-                };
-                v?;
-            }
-            Ok(())
-        }
-        23 => r.skip(2),
-        _ => Err(DecodeError::Invalid { what: "object tag", value: i64::from(tag) }),
     }
 }
 
 fn sid(s: SessionId) -> Sid {
     Sid(s)
-}
-
-fn raw(to: MsgTarget, build: u32, id: u8, w: Writer, reliability: Reliability) -> ToProxy {
-    ToProxy::Packet { to, packet: OutPacket::Raw { build, id, payload: w.into_inner() }, reliability }
-}
-
-fn state_payload(s: &StateSnapshot) -> Writer {
-    let mut w = Writer::with_capacity(48 + s.core_data.len());
-    w.f32(s.wave_time).i32(s.wave).i32(s.enemies).bool(s.paused).bool(s.game_over).i32(s.time_data);
-    w.u8(s.tps).i64(s.rand0).i64(s.rand1);
-    w.i16(s.core_data.len() as i16).bytes(&s.core_data);
-    w
 }
 
 /// Encodes a call for its receivers. Build-neutral calls become one message; build-specific ones one `Raw`
@@ -333,8 +155,12 @@ pub fn encode(target: Target, call: &Call, builds: &[u32], out: &mut Vec<ToProxy
                 if only.is_some_and(|b| b != build) {
                     continue;
                 }
-                if let Some((id, w, reliability)) = encode_for(call, build) {
-                    out.push(raw(to, build, id, w, reliability));
+                let Some((packet, reliability)) = packet_for(call, build) else { continue };
+                match packet.encode(build_of(build)) {
+                    Ok(RawPacket { id, payload }) => {
+                        out.push(ToProxy::Packet { to, packet: OutPacket::Raw { build, id, payload }, reliability })
+                    }
+                    Err(e) => tracing::warn!(build, kind = ?packet.kind(), error = %e, "call not encodable, dropped"),
                 }
             }
         }
@@ -345,75 +171,111 @@ fn block_id(block: u16, build: u32) -> i16 {
     blocks::to_build(block, build) as i16
 }
 
-/// Encodes a build-specific call: (packet id, payload, reliability).
-fn encode_for(call: &Call, build: u32) -> Option<(u8, Writer, Reliability)> {
-    let ids = ids(build);
-    let mut w = Writer::new();
-    let (id, rel) = match call {
-        Call::EntitySnapshot { amount, data } => {
-            w.i16(*amount).i16(data.len() as i16).bytes(data);
-            (ids.entity_snapshot, Reliability::Unreliable)
-        }
-        Call::BlockSnapshot { amount, data } => {
-            w.i16(*amount).i16(data.len() as i16).bytes(data);
-            (ids.block_snapshot, Reliability::Unreliable)
-        }
-        Call::StateSnapshot(s) => return Some((ids.state_snapshot, state_payload(s), Reliability::Unreliable)),
+/// The typed packet of a build-specific call, and its reliability.
+fn packet_for(call: &Call, build: u32) -> Option<(Packet, Reliability)> {
+    use Reliability::{Reliable, Unreliable};
+    let unit = |id: i32| UnitRef::Unit(id);
+    let (packet, rel): (Packet, _) = match call {
+        Call::EntitySnapshot { amount, data } => (
+            Packet::EntitySnapshotCallPacket(EntitySnapshotCallPacket { amount: *amount, data: data.to_vec() }),
+            Unreliable,
+        ),
+        Call::BlockSnapshot { amount, data } => (
+            Packet::BlockSnapshotCallPacket(BlockSnapshotCallPacket { amount: *amount, data: data.to_vec() }),
+            Unreliable,
+        ),
+        Call::StateSnapshot(s) => (
+            Packet::StateSnapshotCallPacket(StateSnapshotCallPacket {
+                wave_time: s.wave_time,
+                wave: s.wave,
+                enemies: s.enemies,
+                paused: s.paused,
+                game_over: s.game_over,
+                time_data: s.time_data,
+                tps: s.tps as i8,
+                rand0: s.rand0,
+                rand1: s.rand1,
+                core_data: s.core_data.clone(),
+            }),
+            Unreliable,
+        ),
         Call::PlayerSpawn { core, player } => {
-            w.i32(*core).i32(*player);
-            (ids.player_spawn, Reliability::Reliable)
+            (Packet::PlayerSpawnCallPacket(PlayerSpawnCallPacket { tile: *core, player: *player }), Reliable)
         }
         Call::PlayerDisconnect(id) => {
-            w.i32(*id);
-            (ids.player_disconnect, Reliability::Reliable)
+            (Packet::PlayerDisconnectCallPacket(PlayerDisconnectCallPacket { playerid: *id }), Reliable)
         }
-        Call::UnitDespawn(unit) => {
-            w.u8(2).i32(*unit);
-            (ids.unit_despawn, Reliability::Reliable)
+        Call::UnitDespawn(u) => (Packet::UnitDespawnCallPacket(UnitDespawnCallPacket { unit: unit(*u) }), Reliable),
+        Call::BeginPlace { unit: u, block, team, x, y, rotation, config } => (
+            Packet::BeginPlaceCallPacket(BeginPlaceCallPacket {
+                unit: unit(*u),
+                result: block_id(*block, build),
+                team: *team,
+                x: *x,
+                y: *y,
+                rotation: i32::from(*rotation),
+                place_config: config.to_object(),
+            }),
+            Reliable,
+        ),
+        Call::BeginBreak { unit: u, team, x, y } => {
+            (Packet::BeginBreakCallPacket(BeginBreakCallPacket { unit: unit(*u), team: *team, x: *x, y: *y }), Reliable)
         }
-        Call::BeginPlace { unit, block, team, x, y, rotation, config } => {
-            w.u8(2).i32(*unit).i16(block_id(*block, build)).u8(*team).i32(*x).i32(*y).i32(i32::from(*rotation));
-            sync::write_value(&mut w, config);
-            (ids.begin_place, Reliability::Reliable)
-        }
-        Call::BeginBreak { unit, team, x, y } => {
-            w.u8(2).i32(*unit).u8(*team).i32(*x).i32(*y);
-            (ids.begin_break, Reliability::Reliable)
-        }
-        Call::ConstructFinish { pos, block, unit, rotation, team, config } => {
-            w.i32(*pos).i16(block_id(*block, build)).u8(2).i32(*unit).u8(*rotation).u8(*team);
-            sync::write_value(&mut w, config);
-            (ids.construct_finish, Reliability::Reliable)
-        }
-        Call::DeconstructFinish { pos, block, unit } => {
-            w.i32(*pos).i16(block_id(*block, build)).u8(2).i32(*unit);
-            (ids.deconstruct_finish, Reliability::Reliable)
-        }
-        Call::RemoveQueueBlock { x, y, breaking } => {
-            w.i32(*x).i32(*y).bool(*breaking);
-            (ids.remove_queue_block, Reliability::Reliable)
-        }
-        Call::TileConfig { player, pos, value } => {
-            w.i32(player.unwrap_or(-1)).i32(*pos);
-            sync::write_value(&mut w, value);
-            (ids.tile_config, Reliability::Reliable)
-        }
-        Call::RotateBlock { player, pos, direction } => {
-            w.i32(player.unwrap_or(-1)).i32(*pos).bool(*direction);
-            (ids.rotate_block, Reliability::Reliable)
-        }
-        Call::SetPosition { x, y } => {
-            w.f32(*x).f32(*y);
-            (ids.set_position, Reliability::Reliable)
-        }
+        Call::ConstructFinish { pos, block, unit: u, rotation, team, config } => (
+            Packet::ConstructFinishCallPacket(ConstructFinishCallPacket {
+                tile: *pos,
+                block: block_id(*block, build),
+                builder: unit(*u),
+                rotation: *rotation as i8,
+                team: *team,
+                config: config.to_object(),
+            }),
+            Reliable,
+        ),
+        Call::DeconstructFinish { pos, block, unit: u } => (
+            Packet::DeconstructFinishCallPacket(DeconstructFinishCallPacket {
+                tile: *pos,
+                block: block_id(*block, build),
+                builder: unit(*u),
+            }),
+            Reliable,
+        ),
+        Call::RemoveQueueBlock { x, y, breaking } => (
+            Packet::RemoveQueueBlockCallPacket(RemoveQueueBlockCallPacket { x: *x, y: *y, breaking: *breaking }),
+            Reliable,
+        ),
+        // Server-sent `both` calls carry the player id, -1 for the server itself.
+        Call::TileConfig { player, pos, value } => (
+            Packet::TileConfigCallPacket(TileConfigCallPacket {
+                player: Some(player.unwrap_or(-1)),
+                build: *pos,
+                value: value.to_object(),
+            }),
+            Reliable,
+        ),
+        Call::RotateBlock { player, pos, direction } => (
+            Packet::RotateBlockCallPacket(RotateBlockCallPacket {
+                player: Some(player.unwrap_or(-1)),
+                build: *pos,
+                direction: *direction,
+            }),
+            Reliable,
+        ),
+        Call::SetPosition { x, y } => (Packet::SetPositionCallPacket(SetPositionCallPacket { x: *x, y: *y }), Reliable),
         Call::WorldStream { .. } | Call::SendMessage(_) | Call::SendChat { .. } => return None,
     };
-    Some((id, w, rel))
+    Some((packet, rel))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync;
+    use multidustry_protocol::Writer;
+
+    fn client_id(build: u32, kind: PacketKind) -> u8 {
+        build_of(build).id(kind).expect("registered")
+    }
 
     fn snapshot_bytes(build: u32, plans: &[Plan]) -> Vec<u8> {
         let mut w = Writer::new();
@@ -438,7 +300,7 @@ mod tests {
         ];
         for build in BUILDS {
             let bytes = snapshot_bytes(build, &plans);
-            let id = ids(build).client_snapshot;
+            let id = client_id(build, PacketKind::ClientSnapshotCallPacket);
             let Some(Input::ClientSnapshot { snapshot, .. }) = decode_client(1, build, id, &bytes).expect("decodes")
             else {
                 panic!("not a snapshot")
@@ -453,30 +315,26 @@ mod tests {
     }
 
     #[test]
-    fn objects_round_trip_and_unknown_tags_stay_raw() {
-        for v in [
-            Value::Null,
-            Value::Int(-3),
-            Value::Str(Some("héllo".into())),
-            Value::Content(0, 4),
-            Value::Point(1, -2),
-            Value::Bool(true),
-            Value::Building(77),
-        ] {
+    fn tile_configs_keep_uninterpreted_objects_and_reject_bad_ones() {
+        for build in BUILDS {
+            let id = client_id(build, PacketKind::TileConfigCallPacket);
+            let int_seq = [0u8, 0, 0, 7, 6, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
+            let Some(Input::TileConfig { pos, value, .. }) = decode_client(1, build, id, &int_seq).expect("decodes")
+            else {
+                panic!("not a tile config")
+            };
+            assert_eq!(pos, 7);
             let mut w = Writer::new();
-            sync::write_value(&mut w, &v);
-            let bytes = w.into_inner();
-            let mut r = Reader::new(&bytes);
-            assert_eq!(object(&mut r).expect("reads"), v);
-            assert!(r.is_empty());
+            sync::write_value(&mut w, &value);
+            assert_eq!(w.as_slice(), &int_seq[4..], "re-encodes unchanged");
+            for bad in [&[0u8, 0, 0, 7, 99][..], &[0, 0, 0, 7, 14, 0x7f, 0xff, 0xff, 0xff]] {
+                assert!(decode_client(1, build, id, bad).is_err());
+            }
+            let mut long = vec![0u8, 0, 0, 7, 4, 1];
+            long.extend_from_slice(&1300u16.to_be_bytes());
+            long.extend(std::iter::repeat_n(b'a', 1300));
+            assert!(decode_client(1, build, id, &long).is_err(), "config strings are capped at 1200 bytes");
         }
-        let int_seq = [6u8, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
-        let mut r = Reader::new(&int_seq);
-        assert_eq!(object(&mut r).expect("reads"), Value::Other(int_seq.to_vec()));
-        let bad = [99u8];
-        assert!(object(&mut Reader::new(&bad)).is_err());
-        let huge = [14u8, 0x7f, 0xff, 0xff, 0xff];
-        assert!(object(&mut Reader::new(&huge)).is_err());
     }
 
     #[test]

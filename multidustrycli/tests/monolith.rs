@@ -122,6 +122,12 @@ fn bots_of_both_builds_join_see_each_other_chat_and_build_and_a_restart_keeps_th
         assert_eq!(json["joined"], 3, "{json}");
         assert_eq!(json["failed"], 0, "{json}");
         assert_eq!(json["expect_seen"], 3, "every bot got the chat line: {json}");
+        // Issue 4: a placed block is reported built (constructFinish) to every bot, and every bot sees the
+        // other players in its entity snapshots.
+        let built_by_all = json["blocks_built_seen_by_all"].as_u64().expect("blocks_built_seen_by_all");
+        assert!(built_by_all >= 1, "some placed block was reported built to every bot: {json}");
+        assert_eq!(json["min_players_seen"], 3, "every bot saw all three players: {json}");
+        assert_eq!(json["decode_errors"], 0, "{json}");
         let list = json["bots"].as_array().expect("bots");
         for bot in list {
             assert_eq!(bot["spawned"], true, "{bot}");
