@@ -99,21 +99,6 @@ pub fn write_player_sync(w: &mut Writer, p: &PlayerState, build: u32) {
     w.f32(p.x).f32(p.y);
 }
 
-/// Player save `write()` (world stream item 10): revision 2 for 159, revision 1 for 154.
-pub fn write_player_save(w: &mut Writer, p: &PlayerState, build: u32) {
-    w.i16(if build >= 159 { 2 } else { 1 });
-    w.bool(p.admin).bool(p.boosting).u32(p.color);
-    w.u8(255); // lastCommand: none
-    w.f32(p.mouse_x).f32(p.mouse_y);
-    string(w, &p.name);
-    if build >= 159 {
-        w.i16(p.selected_block).i32(p.selected_rotation);
-    }
-    w.bool(p.shooting).u8(p.team).bool(p.typing);
-    unit_ref(w, p.unit);
-    w.f32(p.x).f32(p.y);
-}
-
 fn unit_ref(w: &mut Writer, unit: Option<i32>) {
     w.unit_ref(unit.map_or(UnitRef::NONE, UnitRef::Unit));
 }
@@ -267,20 +252,6 @@ mod tests {
         assert_eq!(w154.len(), w.len() - 6);
         let b = w.as_slice();
         assert_eq!(&b[b.len() - 13..b.len() - 8], &[2, 0, 0, 0, 9]);
-    }
-
-    #[test]
-    fn player_save_record_has_the_revision_first() {
-        let p = PlayerState::for_tests(1, "mindref");
-        let mut w = Writer::new();
-        write_player_save(&mut w, &p, 154);
-        // ERRATA B: 43 bytes for the name "mindref" in build 154.
-        assert_eq!(w.len(), 43);
-        assert_eq!(&w.as_slice()[..2], &[0, 1]);
-        let mut w = Writer::new();
-        write_player_save(&mut w, &PlayerState::for_tests(1, "mindref1"), 159);
-        // snapshots-b159.md: 50 bytes for the name "mindref1".
-        assert_eq!(w.len(), 50);
     }
 
     #[test]

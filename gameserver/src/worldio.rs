@@ -1,35 +1,39 @@
-//! World files and the world stream for this server's [`Grid`]: the generated default world (from the world
-//! crate), the `.msav`
-//! snapshot writer/reader (format 13, readable from format 10 on), and `NetworkIO.writeWorld` per client build.
+//! World files and the world stream for this server's [`Grid`], through the world crate (`multidustry_world`):
+//! the generated default world, `.msav` snapshots (`World::read_msav` / `World::write_msav(13)`), and
+//! `NetworkIO.writeWorld` per client build (`World::world_stream`).
 //!
-//! Owns: converting between the grid and the save/stream layouts of protocol spec §6 and §8 (with
-//! `shared/data/protocol/ERRATA.md`: build 154 streams have no data-patch prefix and carry a `u8` content-patch
-//! count after the content header; 159 streams start with `i32 2, i32 0`), the building records of the blocks
-//! this server simulates (`writeBase` + class tail), and the block-name table the content header needs.
+//! Owns: converting between the grid and a [`World`] ([`to_world`] / [`from_world`]): the content header
+//! listing exactly the blocks used (§6.1 strategy b, so one stream serves both builds), the building records of
+//! the blocks this server simulates (`writeBase` + class tail; parsed back by [`parse_building`]), the
+//! block-name table, and the `multidustry.*` meta tags (entity ids, RNG). Byte layouts of files and streams are
+//! the world crate's.
 //!
 //! Content ids: the grid uses build-159 ids for every block in [`NAMES`]; blocks of a loaded map that are not in
 //! it get ids from [`DYNAMIC_BASE`] on, remembered by name, and their building records are kept as raw bytes and
-//! re-emitted unchanged. Every file and stream written here carries its own content header listing exactly the
-//! blocks used, so a client maps everything by name (§6.1 strategy b) and the same map bytes serve both builds.
+//! re-emitted unchanged. Block names, sizes and classes come from the world crate's build-159 content table.
+//! Partial: buildings of save formats 1–3 (legacy records) are dropped; units are not saved (core units respawn
+//! with their players). Still local: `read_base` (the world crate's `Building::base` does not expose where the
+//! class tail starts, which the simulated blocks' configs need).
 //!
-//! Maps older than format 10 are read with the world crate's reader (`multidustry_world::World`) and converted
-//! by block name; block names, sizes and classes come from its build-159 content table. Partial: buildings of
-//! save formats 1–3 (legacy records) are dropped; units are not saved (core units respawn with their players).
-//!
-//! Invariants: readers never panic and never allocate from an untrusted length beyond the bytes present; a
-//! snapshot is written to a temporary file and renamed, so a crash leaves the previous snapshot intact.
+//! Invariants: readers never panic and never allocate from an untrusted length beyond the bytes present (the
+//! world crate's limits); a snapshot is written to a temporary file and renamed, so a crash leaves the previous
+//! snapshot intact.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
+use multidustry_protocol::UnitRef;
 use multidustry_protocol::io::{DecodeError, Reader, Writer};
-use multidustry_world::{Build, ContentTable, ContentType};
+use multidustry_world::content::legacy_block_name;
+use multidustry_world::{
+    Build, ContentHeader, ContentTable, ContentType, DataPatches, PlayerRecord, StreamParams, TeamPlans, Tiles, World,
+    WorldError,
+};
 
 use crate::blocks::{self, id};
 use crate::grid::{self, Building, Grid};
 use crate::sim::{GameState, PlayerState, Sim, SimRules};
-use crate::sync;
 use crate::value::Value;
 
 /// First id given to block names this server does not know.
@@ -98,6 +102,9 @@ pub enum WorldIoError {
     /// A valid file this reader does not support.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The world crate could not read or write it.
+    #[error("{0}")]
+    World(#[from] WorldError),
 }
 
 /// Block id ↔ name mapping of one world.
@@ -206,27 +213,6 @@ pub fn rules_from_json(json: &str) -> SimRules {
 // ------------------------------------------------------------------------------------------------------------
 // writing
 
-/// Content header listing the used blocks: returns (header bytes, map id → header-local id).
-fn content_header(grid: &Grid, names: &BlockNames) -> Result<(Vec<u8>, HashMap<u16, i16>), WorldIoError> {
-    let mut used: Vec<u16> = vec![0];
-    for y in 0..grid.height() {
-        for x in 0..grid.width() {
-            if let Some(t) = grid.tile(x, y) {
-                used.extend([t.floor, t.overlay, t.block]);
-            }
-        }
-    }
-    used.sort_unstable();
-    used.dedup();
-    let local: HashMap<u16, i16> = used.iter().enumerate().map(|(i, &b)| (b, i as i16)).collect();
-    let mut w = Writer::new();
-    w.u8(1).i8(1).i16(used.len() as i16);
-    for b in &used {
-        w.jutf(names.name(*b)).map_err(|e| WorldIoError::Unsupported(e.to_string()))?;
-    }
-    Ok((w.into_inner(), local))
-}
-
 /// `writeBase` + tail of a building this server simulates (None: keep the raw record).
 fn building_record(b: &Building) -> Vec<u8> {
     if let Some(raw) = &b.raw {
@@ -283,96 +269,6 @@ fn building_record(b: &Building) -> Vec<u8> {
     w.into_inner()
 }
 
-/// The map region (§8.4, format ≥ 10 layout) in header-local ids.
-fn map_region(grid: &Grid, local: &HashMap<u16, i16>) -> Vec<u8> {
-    let (wd, ht) = (grid.width(), grid.height());
-    let total = (wd * ht) as usize;
-    let at = |i: usize| grid.tile(i as i32 % wd, i as i32 / wd).copied().unwrap_or_default();
-    let id = |b: u16| local.get(&b).copied().unwrap_or(0);
-    let mut w = Writer::with_capacity(total * 2);
-    w.u16(wd as u16).u16(ht as u16);
-    let mut i = 0;
-    while i < total {
-        let t = at(i);
-        let mut run = 0usize;
-        while i + run + 1 < total && run < 255 {
-            let n = at(i + run + 1);
-            if n.floor != t.floor || n.overlay != t.overlay {
-                break;
-            }
-            run += 1;
-        }
-        w.i16(id(t.floor)).i16(id(t.overlay)).u8(run as u8);
-        i += run + 1;
-    }
-    // Construction sites are written as air: a client joining mid-construction sees the result on finish.
-    let effective = |t: grid::Tile| -> (u16, Option<i32>) {
-        match t.building.and_then(|p| grid.building(p).map(|b| (p, b))) {
-            Some((p, b)) if b.construction.is_none() => (t.block, Some(p)),
-            Some(_) => (0, None),
-            None => (t.block, None),
-        }
-    };
-    let mut i = 0;
-    while i < total {
-        let t = at(i);
-        let (block, building) = effective(t);
-        w.i16(id(block));
-        match building {
-            Some(pos) => {
-                w.u8(1);
-                let (x, y) = (i as i32 % wd, i as i32 / wd);
-                let center = grid::pack(x, y) == pos;
-                w.bool(center);
-                if center && let Some(b) = grid.building(pos) {
-                    let rec = building_record(b);
-                    w.i32(rec.len() as i32).bytes(&rec);
-                }
-                i += 1;
-            }
-            None => {
-                w.u8(0);
-                let mut run = 0usize;
-                while i + run + 1 < total && run < 255 {
-                    let (nb, nbuild) = effective(at(i + run + 1));
-                    if nb != block || nbuild.is_some() {
-                        break;
-                    }
-                    run += 1;
-                }
-                w.u8(run as u8);
-                i += run + 1;
-            }
-        }
-    }
-    w.into_inner()
-}
-
-fn team_plans(grid: &Grid) -> Vec<u8> {
-    let mut w = Writer::new();
-    let teams = grid.core_teams();
-    w.i32(teams.len() as i32);
-    for t in teams {
-        w.i32(i32::from(t)).i32(0);
-    }
-    w.into_inner()
-}
-
-fn string_map(w: &mut Writer, pairs: &[(&str, String)]) -> Result<(), WorldIoError> {
-    w.i16(pairs.len() as i16);
-    for (k, v) in pairs {
-        w.jutf(k).map_err(|e| WorldIoError::Unsupported(e.to_string()))?;
-        w.jutf(v).map_err(|e| WorldIoError::Unsupported(e.to_string()))?;
-    }
-    Ok(())
-}
-
-fn deflate(bytes: &[u8]) -> Result<Vec<u8>, WorldIoError> {
-    let mut e = flate2::write::ZlibEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
-    e.write_all(bytes)?;
-    Ok(e.finish()?)
-}
-
 /// Metadata of a world that is not in the grid.
 #[derive(Debug, Clone)]
 pub struct WorldMeta {
@@ -382,6 +278,99 @@ pub struct WorldMeta {
     pub rules_json: String,
 }
 
+/// The grid as a world crate [`World`] (format 13): a content header listing exactly the blocks used (ids local
+/// to it), the tiles with the buildings' records, one empty plan list per core team, and the tags `name`,
+/// `mapname`, `width`, `height`, `rules`. Construction sites are written as air: a client joining
+/// mid-construction sees the result on finish. State tags are added by [`save`]; streams take the state from
+/// [`StreamParams`].
+pub fn to_world(grid: &Grid, names: &BlockNames, meta: &WorldMeta) -> World {
+    let (wd, ht) = (grid.width(), grid.height());
+    let mut used: Vec<u16> = vec![0];
+    for y in 0..ht {
+        for x in 0..wd {
+            if let Some(t) = grid.tile(x, y) {
+                used.extend([t.floor, t.overlay, t.block]);
+            }
+        }
+    }
+    used.sort_unstable();
+    used.dedup();
+    let local: HashMap<u16, u16> = used.iter().enumerate().map(|(i, &b)| (b, i as u16)).collect();
+    let id = |b: u16| local.get(&b).copied().unwrap_or(0);
+    let content =
+        ContentHeader { types: vec![(ContentType::BLOCK, used.iter().map(|&b| names.name(b).to_string()).collect())] };
+    let mut tiles = Tiles::new(wd as u16, ht as u16, 0);
+    for i in 0..tiles.len() {
+        let (x, y) = (i as i32 % wd, i as i32 / wd);
+        let t = grid.tile(x, y).copied().unwrap_or_default();
+        tiles.floor[i] = id(t.floor);
+        tiles.overlay[i] = id(t.overlay);
+        match t.building.and_then(|p| grid.building(p).map(|b| (p, b))) {
+            Some((p, b)) if b.construction.is_none() => {
+                tiles.block[i] = id(t.block);
+                tiles.parts[i] = true;
+                if grid::pack(x, y) == p {
+                    tiles.buildings.insert(i as u32, multidustry_world::Building::modern(building_record(b)));
+                }
+            }
+            Some(_) => {}
+            None => tiles.block[i] = id(t.block),
+        }
+    }
+    World {
+        version: 13,
+        meta: vec![
+            ("name".into(), meta.name.clone()),
+            ("mapname".into(), meta.name.clone()),
+            ("width".into(), wd.to_string()),
+            ("height".into(), ht.to_string()),
+            ("rules".into(), meta.rules_json.clone()),
+        ],
+        patches: DataPatches { format: 2, assets: Vec::new() },
+        content,
+        tiles,
+        entity_mapping: Vec::new(),
+        teams: grid.core_teams().into_iter().map(|t| TeamPlans { team: i32::from(t), plans: Vec::new() }).collect(),
+        entities: Vec::new(),
+        markers: b"{}".to_vec(),
+        custom: Vec::new(),
+    }
+}
+
+/// What the stream of `player` needs beyond the world: the player record and the live state.
+fn stream_params(sim: &Sim, meta: &WorldMeta, player: &PlayerState) -> StreamParams {
+    let record = PlayerRecord {
+        admin: player.admin,
+        boosting: player.boosting,
+        color: player.color as i32,
+        last_command: 255,
+        mouse_x: player.mouse_x,
+        mouse_y: player.mouse_y,
+        name: Some(player.name.clone()),
+        selected_block: player.selected_block,
+        selected_rotation: player.selected_rotation,
+        shooting: player.shooting,
+        team: player.team,
+        typing: player.typing,
+        unit: player.unit.map_or(UnitRef::NONE, UnitRef::Unit),
+        x: player.x,
+        y: player.y,
+    };
+    StreamParams {
+        player_id: player.id,
+        player: record,
+        rules: Some(meta.rules_json.clone()),
+        wave: Some(sim.state.wave),
+        wavetime: Some(sim.state.wave_countdown),
+        tick: Some(sim.state.tick),
+        seeds: sim.state.rand,
+    }
+}
+
+fn build_of(build: u32) -> Build {
+    if build >= 159 { Build::V159 } else { Build::V154 }
+}
+
 /// `NetworkIO.writeWorld` for `player` in its build's layout, zlib-deflated.
 pub fn world_stream(
     sim: &Sim,
@@ -389,91 +378,29 @@ pub fn world_stream(
     meta: &WorldMeta,
     player: &PlayerState,
 ) -> Result<Vec<u8>, WorldIoError> {
-    let (header, local) = content_header(&sim.grid, names)?;
-    let map = map_region(&sim.grid, &local);
-    world_stream_with(sim, meta, player, &header, &map)
+    world_stream_with(&to_world(&sim.grid, names, meta), sim, meta, player)
 }
 
-/// [`world_stream`] with the content header and map region already encoded (they only depend on the grid).
+/// [`world_stream`] from an already converted world (it only depends on the grid).
 fn world_stream_with(
+    world: &World,
     sim: &Sim,
     meta: &WorldMeta,
     player: &PlayerState,
-    header: &[u8],
-    map: &[u8],
 ) -> Result<Vec<u8>, WorldIoError> {
-    let grid = &sim.grid;
-    let build = player.build;
-    let mut w = Writer::with_capacity(64 * 1024);
-    if build >= 159 {
-        w.i32(2).i32(0); // data patches: format 2, no assets
-    }
-    w.jutf(&meta.rules_json).map_err(|e| WorldIoError::Unsupported(e.to_string()))?;
-    w.jutf("{}").map_err(|e| WorldIoError::Unsupported(e.to_string()))?;
-    string_map(
-        &mut w,
-        &[
-            ("name", meta.name.clone()),
-            ("width", grid.width().to_string()),
-            ("height", grid.height().to_string()),
-            ("rules", meta.rules_json.clone()),
-        ],
-    )?;
-    w.i32(sim.state.wave).f32(sim.state.wave_countdown).f64(sim.state.tick);
-    w.i64(sim.state.rand.0).i64(sim.state.rand.1);
-    w.i32(player.id);
-    sync::write_player_save(&mut w, player, build);
-    w.bytes(header);
-    if build < 159 {
-        w.u8(0); // content patches (builds before 159)
-    }
-    w.bytes(map);
-    w.bytes(&team_plans(grid));
-    w.u8(0x7b).u8(0x7d); // markers: {}
-    w.i32(0); // custom chunks
-    deflate(w.as_slice())
+    Ok(world.world_stream(build_of(player.build), &stream_params(sim, meta, player))?)
 }
 
 /// Writes an `.msav` (format 13) snapshot of the world to `path` (temp file + rename).
 pub fn save(sim: &Sim, names: &BlockNames, meta: &WorldMeta, path: &Path) -> Result<(), WorldIoError> {
-    let grid = &sim.grid;
-    let mut out = Writer::with_capacity(64 * 1024);
-    out.bytes(b"MSAV").i32(13);
-    let region = |out: &mut Writer, body: &[u8]| {
-        out.i32(body.len() as i32).bytes(body);
-    };
-    let mut m = Writer::new();
-    string_map(
-        &mut m,
-        &[
-            ("name", meta.name.clone()),
-            ("mapname", meta.name.clone()),
-            ("width", grid.width().to_string()),
-            ("height", grid.height().to_string()),
-            ("rules", meta.rules_json.clone()),
-            ("wave", sim.state.wave.to_string()),
-            ("wavetime", sim.state.wave_countdown.to_string()),
-            ("tick", sim.state.tick.to_string()),
-            ("build", "159".into()),
-            ("multidustry.next-entity-id", sim.next_entity_id().to_string()),
-            ("multidustry.rand", format!("{} {}", sim.state.rand.0, sim.state.rand.1)),
-        ],
-    )?;
-    region(&mut out, m.as_slice());
-    let mut p = Writer::new();
-    p.i32(2).i32(0);
-    region(&mut out, p.as_slice());
-    let (header, local) = content_header(grid, names)?;
-    region(&mut out, &header);
-    region(&mut out, &map_region(grid, &local));
-    let mut e = Writer::new();
-    e.i16(0).bytes(&team_plans(grid)).i32(0);
-    region(&mut out, e.as_slice());
-    region(&mut out, b"{}");
-    let mut c = Writer::new();
-    c.i32(0);
-    region(&mut out, c.as_slice());
-    let data = deflate(out.as_slice())?;
+    let mut world = to_world(&sim.grid, names, meta);
+    world.set_tag("wave", sim.state.wave.to_string());
+    world.set_tag("wavetime", sim.state.wave_countdown.to_string());
+    world.set_tag("tick", sim.state.tick.to_string());
+    world.set_tag("build", "159");
+    world.set_tag("multidustry.next-entity-id", sim.next_entity_id().to_string());
+    world.set_tag("multidustry.rand", format!("{} {}", sim.state.rand.0, sim.state.rand.1));
+    let data = world.write_msav(13)?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -490,83 +417,17 @@ pub fn save(sim: &Sim, names: &BlockNames, meta: &WorldMeta, path: &Path) -> Res
 // ------------------------------------------------------------------------------------------------------------
 // reading
 
-/// Most decompressed bytes accepted from one file (the largest official maps inflate to a few MB).
-pub const MAX_INFLATED: u64 = 256 << 20;
-
-/// Reads an `.msav` (format 10–13) from bytes.
+/// Reads an `.msav` (save versions 2–13, the world crate's reader) from bytes.
 pub fn load(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
-    let mut raw = Vec::new();
-    flate2::read::ZlibDecoder::new(bytes).take(MAX_INFLATED).read_to_end(&mut raw)?;
-    let mut r = Reader::new(&raw);
-    if r.bytes(4)? != b"MSAV" {
-        return Err(WorldIoError::Unsupported("not an msav file (no MSAV magic)".into()));
-    }
-    let version = r.i32()?;
-    if !(10..=13).contains(&version) {
-        return load_with_world_crate(bytes);
-    }
-    let region = |r: &mut Reader<'_>| -> Result<Vec<u8>, WorldIoError> {
-        let n = r.i32()?;
-        if n < 0 {
-            return Err(DecodeError::Invalid { what: "region length", value: i64::from(n) }.into());
-        }
-        Ok(r.bytes(n as usize)?.to_vec())
-    };
-    let meta = region(&mut r)?;
-    let content;
-    if version >= 12 {
-        let _patches = region(&mut r)?;
-        content = region(&mut r)?;
-    } else {
-        content = region(&mut r)?;
-        if version == 11 {
-            let _patches = region(&mut r)?;
-        }
-    }
-    let map = region(&mut r)?;
-    let meta = read_string_map(&meta)?;
-    let mut names = BlockNames::builtin();
-    let header = read_block_header(&content, &mut names)?;
-    let grid = read_map(&map, &header)?;
-    let get = |k: &str| meta.get(k).cloned();
-    let rules_json = get("rules").unwrap_or_else(|| "{}".into());
-    let mut state = GameState::default();
-    if let Some(w) = get("wave").and_then(|v| v.parse().ok()) {
-        state.wave = w;
-    }
-    if let Some(w) = get("wavetime").and_then(|v| v.parse().ok()) {
-        state.wave_countdown = w;
-    }
-    if let Some(t) = get("tick").and_then(|v| v.parse().ok()) {
-        state.tick = t;
-    }
-    if let Some((a, b)) = get("multidustry.rand").as_deref().and_then(|v| v.split_once(' '))
-        && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
-    {
-        state.rand = (a, b);
-    }
-    Ok(LoadedWorld {
-        grid,
-        names,
-        state,
-        rules: rules_from_json(&rules_json),
-        rules_json,
-        name: get("name").or_else(|| get("mapname")).unwrap_or_else(|| "Unnamed".into()),
-        next_entity_id: get("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
-    })
-}
-
-/// Older save formats (2–9) through the world crate's reader, converted to a grid by block name.
-fn load_with_world_crate(bytes: &[u8]) -> Result<LoadedWorld, WorldIoError> {
-    let world = multidustry_world::World::read_msav(bytes).map_err(|e| WorldIoError::Unsupported(format!("{e}")))?;
-    Ok(from_world(&world))
+    Ok(from_world(&World::read_msav(bytes)?))
 }
 
 /// Converts a world crate [`multidustry_world::World`] (ids of its own content header) into a grid with
 /// build-159 ids, by block name.
 pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
     let mut names = BlockNames::builtin();
-    let ids: Vec<u16> = world.content.names(ContentType::BLOCK).iter().map(|n| names.id_of(legacy_name(n))).collect();
+    let ids: Vec<u16> =
+        world.content.names(ContentType::BLOCK).iter().map(|n| names.id_of(legacy_block_name(n))).collect();
     let map_id = |id: u16| ids.get(usize::from(id)).copied().unwrap_or(0);
     let tiles = &world.tiles;
     let (wd, ht) = (tiles.width, tiles.height);
@@ -605,6 +466,14 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
     if let Some(v) = world.tag("wavetime").and_then(|v| v.parse().ok()) {
         state.wave_countdown = v;
     }
+    if let Some(v) = world.tag("tick").and_then(|v| v.parse().ok()) {
+        state.tick = v;
+    }
+    if let Some((a, b)) = world.tag("multidustry.rand").and_then(|v| v.split_once(' '))
+        && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+    {
+        state.rand = (a, b);
+    }
     LoadedWorld {
         grid,
         names,
@@ -612,125 +481,8 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         rules: rules_from_json(&rules_json),
         rules_json,
         name: world.name().to_string(),
-        next_entity_id: 1,
+        next_entity_id: world.tag("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
     }
-}
-
-fn read_string_map(bytes: &[u8]) -> Result<HashMap<String, String>, WorldIoError> {
-    let mut r = Reader::new(bytes);
-    let n = r.i16()?.max(0);
-    let mut m = HashMap::new();
-    for _ in 0..n {
-        let k = r.jutf()?;
-        let v = r.jutf()?;
-        m.insert(k, v);
-    }
-    Ok(m)
-}
-
-/// Reads the content header; returns the file's block id → grid id table.
-fn read_block_header(bytes: &[u8], names: &mut BlockNames) -> Result<Vec<u16>, WorldIoError> {
-    let mut r = Reader::new(bytes);
-    let types = r.u8()?;
-    let mut blocks_table = Vec::new();
-    for _ in 0..types {
-        let kind = r.i8()?;
-        let n = r.i16()?.max(0) as usize;
-        if n > r.remaining() {
-            return Err(DecodeError::TooLarge { what: "content count", value: n, limit: r.remaining() }.into());
-        }
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            list.push(r.jutf()?);
-        }
-        if kind == 1 {
-            blocks_table = list.iter().map(|name| names.id_of(legacy_name(name))).collect();
-        }
-    }
-    Ok(blocks_table)
-}
-
-/// `SaveFileReader` legacy block renames (the common ones).
-fn legacy_name(name: &str) -> &str {
-    match name {
-        "rocks" => "stone-wall",
-        "sporerocks" => "spore-wall",
-        "icerocks" => "ice-wall",
-        "deepwater" => "deep-water",
-        "water" => "shallow-water",
-        "sand" => "sand-floor",
-        "ignarock" => "basalt",
-        "holostone" => "dacite",
-        "slag" => "molten-slag",
-        "craters" => "crater-stone",
-        other => other,
-    }
-}
-
-fn read_map(bytes: &[u8], header: &[u16]) -> Result<Grid, WorldIoError> {
-    let mut r = Reader::new(bytes);
-    let (wd, ht) = (r.u16()?, r.u16()?);
-    if wd == 0 || ht == 0 || u32::from(wd) * u32::from(ht) > 4_000_000 {
-        return Err(WorldIoError::Unsupported(format!("map size {wd}x{ht}")));
-    }
-    let map_id = |id: i16| -> u16 { header.get(id.max(0) as usize).copied().unwrap_or(0) };
-    let mut grid = Grid::new(wd, ht, 33);
-    environment(&mut grid);
-    let total = usize::from(wd) * usize::from(ht);
-    let w = i32::from(wd);
-    let mut i = 0;
-    while i < total {
-        let floor = map_id(r.i16()?);
-        let overlay = map_id(r.i16()?);
-        let run = usize::from(r.u8()?);
-        for j in i..(i + run + 1).min(total) {
-            if let Some(t) = grid.tile_mut(j as i32 % w, j as i32 / w) {
-                t.floor = if floor == 0 { 33 } else { floor };
-                t.overlay = overlay;
-            }
-        }
-        i += run + 1;
-    }
-    let mut i = 0;
-    while i < total {
-        let block = map_id(r.i16()?);
-        let flags = r.u8()?;
-        if flags & 4 != 0 {
-            r.skip(7)?;
-        }
-        let (x, y) = (i as i32 % w, i as i32 / w);
-        if flags & 1 != 0 {
-            let center = r.bool()?;
-            if center {
-                let n = r.i32()?;
-                if n < 0 {
-                    return Err(DecodeError::Invalid { what: "building chunk length", value: i64::from(n) }.into());
-                }
-                let record = r.bytes(n as usize)?;
-                let size = block_size(block);
-                let b = parse_building(block, record);
-                if size == 1 || !grid.put(x, y, size, b.clone()) {
-                    // Unknown multi-tile blocks: occupy the origin tile; the covered tiles keep their block id.
-                    grid.put(x, y, 1, b);
-                }
-            } else if let Some(t) = grid.tile_mut(x, y)
-                && t.building.is_none()
-            {
-                t.block = block;
-            }
-            i += 1;
-        } else if flags & 4 != 0 {
-            grid.set_static(x, y, block);
-            i += 1;
-        } else {
-            let run = usize::from(r.u8()?);
-            for j in i..(i + run + 1).min(total) {
-                grid.set_static(j as i32 % w, j as i32 / w, block);
-            }
-            i += run + 1;
-        }
-    }
-    Ok(grid)
 }
 
 fn core_size(block: u16) -> Option<u8> {
@@ -846,27 +598,25 @@ fn read_base(r: &mut Reader<'_>) -> Result<Base, DecodeError> {
 // ------------------------------------------------------------------------------------------------------------
 // the host's WorldIo
 
-/// [`crate::host::WorldIo`] over this module. Keeps the encoded content header and map region of the last
-/// grid version, so a burst of joins on an unchanged world encodes the map once.
+/// [`crate::host::WorldIo`] over this module. Keeps the [`World`] converted from the last grid version, so a
+/// burst of joins on an unchanged world converts the grid once (each stream is still written and deflated).
 #[derive(Debug, Clone)]
 pub struct MsavIo {
     /// Block names of the world.
     pub names: BlockNames,
     /// Name and rules.
     pub meta: WorldMeta,
-    cache: Option<(u64, Vec<u8>, Vec<u8>)>,
+    cache: Option<(u64, World)>,
 }
 
 impl crate::host::WorldIo for MsavIo {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String> {
         let version = sim.grid.version();
-        if self.cache.as_ref().is_none_or(|(v, _, _)| *v != version) {
-            let (header, local) = content_header(&sim.grid, &self.names).map_err(|e| e.to_string())?;
-            let map = map_region(&sim.grid, &local);
-            self.cache = Some((version, header, map));
+        if self.cache.as_ref().is_none_or(|(v, _)| *v != version) {
+            self.cache = Some((version, to_world(&sim.grid, &self.names, &self.meta)));
         }
-        let Some((_, header, map)) = &self.cache else { return Err("no cached map".into()) };
-        world_stream_with(sim, &self.meta, player, header, map).map_err(|e| e.to_string())
+        let Some((_, world)) = &self.cache else { return Err("no cached world".into()) };
+        world_stream_with(world, sim, &self.meta, player).map_err(|e| e.to_string())
     }
 
     fn save(&mut self, sim: &Sim, path: &Path) -> Result<(), String> {
@@ -896,6 +646,20 @@ impl LoadedWorld {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn player_records_in_streams_have_the_sizes_java_writes() {
+        let (sim, _) = generate(1, 40).into_parts(60);
+        let meta = WorldMeta { name: "t".into(), rules_json: "{}".into() };
+        // ERRATA B: 43 bytes for the name "mindref" in build 154; snapshots-b159.md: 50 for "mindref1" in 159.
+        for (name, build, len) in [("mindref", Build::V154, 43), ("mindref1", Build::V159, 50)] {
+            let p = stream_params(&sim, &meta, &PlayerState::for_tests(1, name));
+            let mut w = Writer::new();
+            p.player.write(&mut w, build).expect("writes");
+            assert_eq!(w.len(), len, "{name}");
+            assert_eq!(&w.as_slice()[..2], &[0, if build == Build::V159 { 2 } else { 1 }]);
+        }
+    }
 
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
