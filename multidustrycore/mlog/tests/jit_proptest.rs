@@ -20,9 +20,7 @@ use proptest::prelude::*;
 
 const LINKS: [&str; 2] = ["message1", "cell1"];
 
-// `noise` is left out: `ops::simplex_raw2d` overflows (`ii + 1` on i64::MAX) in debug builds for huge inputs,
-// a panic in the interpreter itself; put it back when that is fixed.
-const OPS: [&str; 44] = [
+const OPS: [&str; 45] = [
     "add",
     "sub",
     "mul",
@@ -51,6 +49,7 @@ const OPS: [&str; 44] = [
     "angle",
     "angleDiff",
     "len",
+    "noise",
     "abs",
     "sign",
     "log",
