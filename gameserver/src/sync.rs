@@ -1,18 +1,19 @@
-//! Snapshot encoding: entity records (`writeSync`) of players and core units per client build, the state
-//! snapshot's fields, and the player "save" record that goes into the world stream.
+//! Snapshot contents: the entity records of players and core units (as the protocol crate's [`EntityRecord`]s,
+//! whose codec writes each build's field layout and whose `entity::chunk_records` does the 800-byte chunking
+//! of `NetServer.writeEntitySnapshotsAll`), the state snapshot's fields, and plan/object writing helpers.
 //!
-//! Owns: the field order of the entity classes this server syncs, taken from
-//! `shared/data/protocol/entity-sync-b159.tsv` / `-b154.tsv` and `entity-save-*.tsv` (Player = class 12;
-//! alpha/beta/gamma = classes 0/30/31, the plain UnitEntity layout; 154 writes `ammo` where 159 writes
-//! `aimX, aimY`), and the 800-byte chunking of `NetServer.writeEntitySnapshotsAll`.
-//!
-//! Does not own: packet framing (the host wraps these bytes in `entitySnapshot`/`stateSnapshot` packets).
+//! Owns: which values the server puts in those records (alpha/beta/gamma = classes 0/30/31, flying, player
+//! controller, one mount entry per weapon, `writePlansQueueNet`'s 20-plan/500-byte selection). Does not own:
+//! byte layouts (protocol crate), packet framing (the host wraps the bytes in `entitySnapshot`/`stateSnapshot`
+//! packets), the player "save" record of the world stream (the world crate's `PlayerRecord`).
 //!
 //! Invariants: records of one packet are complete; a packet holds at least one record; the player is listed
 //! right before its unit (Java's `Groups.sync` order, which the captures show).
 
+use multidustry_protocol::entity::{self, EntityData, PlayerSync, UnitSync};
 use multidustry_protocol::io::Writer;
-use multidustry_protocol::typeio::{BuildPlan, Object, UnitRef};
+use multidustry_protocol::typeio::{BuildPlan, Controller, ItemStack, Mount, Object, UnitRef};
+use multidustry_protocol::{Build, EntityRecord};
 
 use crate::ecs::Ecs;
 use crate::grid::Grid;
@@ -80,67 +81,67 @@ pub fn state_snapshot(state: &GameState, grid: &Grid, tick_rate: u32) -> StateSn
     }
 }
 
-fn string(w: &mut Writer, s: &str) {
-    if w.str(Some(s)).is_err() {
-        // Names and texts are limited far below 65535 bytes upstream; never emit a broken record.
-        w.u16(0);
+/// Player `writeSync` fields (class 12).
+pub fn player_sync(p: &PlayerState) -> PlayerSync {
+    PlayerSync {
+        admin: p.admin,
+        boosting: p.boosting,
+        color: p.color as i32,
+        mouse_x: p.mouse_x,
+        mouse_y: p.mouse_y,
+        name: Some(p.name.clone()),
+        selected_block: p.selected_block,
+        selected_rotation: p.selected_rotation,
+        shooting: p.shooting,
+        team: p.team,
+        typing: p.typing,
+        unit: p.unit.map_or(UnitRef::NONE, UnitRef::Unit),
+        x: p.x,
+        y: p.y,
     }
 }
 
-/// Player `writeSync` (class 12) for `build`, without the id/class header.
-pub fn write_player_sync(w: &mut Writer, p: &PlayerState, build: u32) {
-    w.bool(p.admin).bool(p.boosting).u32(p.color).f32(p.mouse_x).f32(p.mouse_y);
-    string(w, &p.name);
-    if build >= 159 {
-        w.i16(p.selected_block).i32(p.selected_rotation);
-    }
-    w.bool(p.shooting).u8(p.team).bool(p.typing);
-    unit_ref(w, p.unit);
-    w.f32(p.x).f32(p.y);
-}
-
-fn unit_ref(w: &mut Writer, unit: Option<i32>) {
-    w.unit_ref(unit.map_or(UnitRef::NONE, UnitRef::Unit));
-}
-
-/// Core unit `writeSync` (UnitEntity layout, classes 0/30/31) for `build`.
-pub fn write_unit_sync(w: &mut Writer, u: &UnitState, build: u32) {
-    w.u8(0); // abilities: none on alpha/beta/gamma
-    if build >= 159 {
-        w.f32(u.aim.0).f32(u.aim.1);
-    } else {
-        w.f32(0.0); // ammo
-    }
-    w.u8(0).i32(u.controller); // controller: player
-    w.f32(1.0); // elevation: flying
-    w.f64(0.0); // flag
-    w.f32(u.health);
-    w.bool(u.shooting);
-    w.i32(-1); // mineTile
+/// Core unit `writeSync` fields (UnitEntity layout, classes 0/30/31) for `build` (plans' block ids).
+pub fn unit_sync(u: &UnitState, build: u32) -> UnitSync {
     let mounts = crate::blocks::unit_stats(u.type_id).mounts;
-    w.u8(mounts);
-    for _ in 0..mounts {
-        w.u8(u8::from(u.shooting)).f32(u.aim.0).f32(u.aim.1);
+    UnitSync {
+        class_id: crate::blocks::unit_class(u.type_id),
+        abilities: Vec::new(), // none on alpha/beta/gamma
+        ammo: 0.0,
+        aim_x: u.aim.0,
+        aim_y: u.aim.1,
+        base_rotation: 0.0,
+        building: 0,
+        controller: Controller::Player(u.controller),
+        elevation: 1.0, // flying
+        flag: 0.0,
+        health: u.health,
+        is_shooting: u.shooting,
+        lifetime: 0.0,
+        mine_tile: -1,
+        mounts: (0..mounts).map(|_| Mount { flags: u8::from(u.shooting), aim_x: u.aim.0, aim_y: u.aim.1 }).collect(),
+        plans: Some(plans_net(u.plans.iter(), build)),
+        rotation: u.rotation,
+        shield: 0.0,
+        spawned_by_core: u.spawned_by_core,
+        stack: ItemStack { item: -1, amount: 0 },
+        statuses: Vec::new(),
+        team: u.team,
+        time: 0.0,
+        type_id: u.type_id,
+        update_building: u.update_building,
+        vel: u.vel,
+        x: u.x,
+        y: u.y,
     }
-    write_plans_net(w, u.plans.iter(), build);
-    w.f32(u.rotation);
-    w.f32(0.0); // shield
-    w.bool(u.spawned_by_core);
-    w.i16(-1).i32(0); // stack
-    w.i32(0); // statuses
-    w.u8(u.team);
-    w.i16(u.type_id);
-    w.bool(u.update_building);
-    w.f32(u.vel.0).f32(u.vel.1);
-    w.f32(u.x).f32(u.y);
 }
 
-/// `writePlansQueueNet`: i32 n (≤ 20, cut once configs pass 500 bytes) + plans.
-pub fn write_plans_net<'a>(w: &mut Writer, plans: impl Iterator<Item = &'a Plan>, build: u32) {
+/// `writePlansQueueNet`'s selection: at most 20 plans, cut once configs pass 500 bytes.
+pub fn plans_net<'a>(plans: impl Iterator<Item = &'a Plan>, build: u32) -> Vec<BuildPlan> {
     let mut chosen = Vec::new();
     let mut config_bytes = 0usize;
     for p in plans.take(20) {
-        chosen.push(p);
+        chosen.push(build_plan(p, build));
         if let Value::Str(Some(s)) = &p.config {
             config_bytes += s.len();
         }
@@ -151,26 +152,28 @@ pub fn write_plans_net<'a>(w: &mut Writer, plans: impl Iterator<Item = &'a Plan>
             break;
         }
     }
-    w.i32(chosen.len() as i32);
-    for p in chosen {
-        write_plan(w, p, build);
+    chosen
+}
+
+/// A plan in the protocol crate's form, block id mapped to `build`.
+pub fn build_plan(p: &Plan, build: u32) -> BuildPlan {
+    let pos = crate::grid::pack(p.x, p.y);
+    if p.breaking {
+        BuildPlan::Break { pos }
+    } else {
+        let block = crate::blocks::to_build(p.block, build) as i16;
+        BuildPlan::Place { pos, block, rotation: p.rotation, has_config: 1, config: p.config.to_object() }
     }
 }
 
 /// `writePlan` (the protocol crate's codec; block ids mapped to `build`).
 pub fn write_plan(w: &mut Writer, p: &Plan, build: u32) {
-    let pos = crate::grid::pack(p.x, p.y);
-    let block = crate::blocks::to_build(p.block, build) as i16;
-    let plan = if p.breaking {
-        BuildPlan::Break { pos }
-    } else {
-        BuildPlan::Place { pos, block, rotation: p.rotation, has_config: 1, config: p.config.to_object() }
-    };
     let mut tmp = Writer::new();
-    if tmp.plan(&plan).is_err() {
+    if tmp.plan(&build_plan(p, build)).is_err() {
         // Only an over-long config fails, which input limits exclude: keep the record well-formed.
         tmp = Writer::new();
-        tmp.u8(0).i32(pos).i16(block).u8(p.rotation).u8(1).u8(0);
+        let block = crate::blocks::to_build(p.block, build) as i16;
+        tmp.u8(0).i32(crate::grid::pack(p.x, p.y)).i16(block).u8(p.rotation).u8(1).u8(0);
     }
     w.bytes(tmp.as_slice());
 }
@@ -184,45 +187,36 @@ pub fn write_value(w: &mut Writer, v: &Value) {
     };
 }
 
-/// Entity snapshot packets for `build`: (amount, data) chunks of at most ~800 bytes.
-pub fn entity_snapshots(ecs: &Ecs, build: u32) -> Vec<(i16, Vec<u8>)> {
-    let mut packets = Vec::new();
-    let mut w = Writer::with_capacity(1024);
-    let mut amount: i16 = 0;
-    let mut flush = |w: &mut Writer, amount: &mut i16| {
-        if *amount > 0 {
-            packets.push((*amount, std::mem::take(w).into_inner()));
-            *amount = 0;
-        }
-    };
+/// The entity records of a snapshot: each confirmed player right before its unit, then the other units.
+pub fn entity_records(ecs: &Ecs, build: u32) -> Vec<EntityRecord> {
+    let mut records = Vec::new();
     let mut listed = std::collections::BTreeSet::new();
     for p in ecs.players() {
         if !p.confirmed {
             continue;
         }
-        w.i32(p.id).u8(PLAYER_CLASS);
-        write_player_sync(&mut w, p, build);
-        amount += 1;
+        records.push(EntityRecord { id: p.id, data: EntityData::Player(player_sync(p)) });
         if let Some(u) = p.unit.and_then(|id| ecs.unit(id)) {
-            w.i32(u.id).u8(crate::blocks::unit_class(u.type_id));
-            write_unit_sync(&mut w, u, build);
-            amount += 1;
+            records.push(EntityRecord { id: u.id, data: EntityData::Unit(unit_sync(u, build)) });
             listed.insert(u.id);
-        }
-        if w.len() > MAX_SNAPSHOT_SIZE {
-            flush(&mut w, &mut amount);
         }
     }
     for u in ecs.units().filter(|u| !listed.contains(&u.id)) {
-        w.i32(u.id).u8(crate::blocks::unit_class(u.type_id));
-        write_unit_sync(&mut w, u, build);
-        amount += 1;
-        if w.len() > MAX_SNAPSHOT_SIZE {
-            flush(&mut w, &mut amount);
-        }
+        records.push(EntityRecord { id: u.id, data: EntityData::Unit(unit_sync(u, build)) });
     }
-    flush(&mut w, &mut amount);
-    packets
+    records
+}
+
+/// Entity snapshot packets for `build`: (amount, data) chunks, flushed once past [`MAX_SNAPSHOT_SIZE`] bytes
+/// (the protocol crate's `entity::chunk_records`). A record that cannot be encoded (an over-long name, which
+/// join limits exclude) is left out.
+pub fn entity_snapshots(ecs: &Ecs, build: u32) -> Vec<(i16, Vec<u8>)> {
+    let b = if build >= 159 { Build::V159 } else { Build::V154 };
+    let records = entity_records(ecs, build);
+    entity::chunk_records(&records, b, MAX_SNAPSHOT_SIZE).unwrap_or_else(|_| {
+        let ok: Vec<EntityRecord> = records.into_iter().filter(|r| r.encode(&mut Writer::new(), b).is_ok()).collect();
+        entity::chunk_records(&ok, b, MAX_SNAPSHOT_SIZE).unwrap_or_default()
+    })
 }
 
 /// Block snapshot records for `positions`, if this server can encode those buildings for `build`.
@@ -242,15 +236,17 @@ mod tests {
     fn player_sync_record_matches_the_field_tables() {
         let mut p = PlayerState::for_tests(7, "ab");
         p.unit = Some(9);
-        let mut w = Writer::new();
-        write_player_sync(&mut w, &p, 159);
+        let rec = |p: &PlayerState, b| {
+            let mut w = Writer::new();
+            EntityRecord { id: p.id, data: EntityData::Player(player_sync(p)) }.encode(&mut w, b).expect("encodes");
+            w.as_slice()[5..].to_vec() // without the id/class header
+        };
+        let w = rec(&p, Build::V159);
         // admin, boosting, color, mouse x/y, name (1+2+2), selectedBlock, selectedRotation, shooting, team,
         // typing, unit (5), x, y
         assert_eq!(w.len(), 1 + 1 + 4 + 8 + 5 + 2 + 4 + 1 + 1 + 1 + 5 + 8);
-        let mut w154 = Writer::new();
-        write_player_sync(&mut w154, &p, 154);
-        assert_eq!(w154.len(), w.len() - 6);
-        let b = w.as_slice();
+        assert_eq!(rec(&p, Build::V154).len(), w.len() - 6);
+        let b = &w[..];
         assert_eq!(&b[b.len() - 13..b.len() - 8], &[2, 0, 0, 0, 9]);
     }
 
@@ -258,8 +254,9 @@ mod tests {
     fn alpha_record_differs_between_builds_by_aim_vs_ammo() {
         let u = UnitState::for_tests(3, 1);
         let (mut a, mut b) = (Writer::new(), Writer::new());
-        write_unit_sync(&mut a, &u, 159);
-        write_unit_sync(&mut b, &u, 154);
+        let rec = |build| EntityRecord { id: u.id, data: EntityData::Unit(unit_sync(&u, build)) };
+        rec(159).encode(&mut a, Build::V159).expect("encodes");
+        rec(154).encode(&mut b, Build::V154).expect("encodes");
         assert_eq!(a.len(), b.len() + 4);
     }
 
