@@ -12,6 +12,7 @@
 
 use multidustry_protocol::entity::{self, EntityData, PlayerSync, UnitSync};
 use multidustry_protocol::io::Writer;
+use multidustry_protocol::packets::{CoreItems, StateSnapshotCallPacket};
 use multidustry_protocol::typeio::{BuildPlan, Controller, ItemStack, Mount, Object, UnitRef};
 use multidustry_protocol::{Build, EntityRecord};
 
@@ -53,20 +54,23 @@ pub struct StateSnapshot {
 
 /// Builds the state snapshot from the world.
 pub fn state_snapshot(state: &GameState, grid: &Grid, tick_rate: u32) -> StateSnapshot {
-    let mut core = Writer::new();
-    let teams = grid.core_teams();
-    core.u8(teams.len().min(255) as u8);
-    for team in teams.into_iter().take(255) {
-        core.u8(team);
-        let items: Vec<(u16, i32)> = grid
-            .core_of(team)
-            .map(|(_, b)| b.items.iter().filter(|(_, n)| **n > 0).map(|(i, n)| (*i, *n)).collect())
-            .unwrap_or_default();
-        core.i16(items.len() as i16);
-        for (item, amount) in items {
-            core.i16(item as i16).i32(amount);
-        }
-    }
+    let cores: Vec<CoreItems> = grid
+        .core_teams()
+        .into_iter()
+        .take(255)
+        .map(|team| CoreItems {
+            team,
+            items: grid
+                .core_of(team)
+                .map(|(_, b)| {
+                    let stacks = b.items.iter().filter(|(_, n)| **n > 0);
+                    stacks.map(|(i, n)| ItemStack { item: *i as i16, amount: *n }).collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    // At most 255 teams (taken above) and far fewer than 32768 item kinds: encoding cannot fail.
+    let core_data = StateSnapshotCallPacket::encode_cores(&cores).unwrap_or_else(|_| vec![0]);
     StateSnapshot {
         wave_time: state.wave_countdown,
         wave: state.wave,
@@ -77,7 +81,7 @@ pub fn state_snapshot(state: &GameState, grid: &Grid, tick_rate: u32) -> StateSn
         tps: tick_rate.clamp(1, 255) as u8,
         rand0: state.rand.0,
         rand1: state.rand.1,
-        core_data: core.into_inner(),
+        core_data,
     }
 }
 
