@@ -130,3 +130,80 @@ pub fn tick(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::content::ContentTable;
+    use crate::host::StandaloneHost;
+    use crate::interp::Interpreter;
+    use crate::parse::{ParseOptions, parse};
+
+    fn prog(src: &str, build: Build) -> Program {
+        let links = vec!["message1".to_string()];
+        let content = Arc::new(ContentTable::empty());
+        let opts =
+            ParseOptions { build, privileged: false, links: &links, content: &content, test_instructions: false };
+        parse(src, &opts).expect("parses")
+    }
+
+    #[test]
+    fn tick_budget_and_yield_accounting_per_build() {
+        // master runs before adding the tick's budget (nothing on the first tick); b154 adds first.
+        for (build, want) in [(Build::B159, [0u64, 8, 8, 8]), (Build::B154, [8, 8, 8, 8])] {
+            let p = prog("noop\nop add n n 1\njump 1 always\n", build);
+            let mut host = StandaloneHost::new(&["message1"]);
+            let mut s = ProcessorState::new(&p, 8.0, &mut host);
+            let got: Vec<u64> = (0..4).map(|_| tick(&Interpreter, &p, &mut s, &mut host, 1.0).executed).collect();
+            assert_eq!(got, want, "{build:?}");
+        }
+        // A yielding instruction: master does not charge it, b154 does.
+        for (build, start, left) in [(Build::B159, 8.0, 13.0), (Build::B154, 0.0, 4.0)] {
+            let p = prog("op add n n 1\nop add n n 1\nop add n n 1\nstop\n", build);
+            let mut host = StandaloneHost::new(&["message1"]);
+            let mut s = ProcessorState::new(&p, 8.0, &mut host);
+            s.accumulator = start;
+            let out = tick(&Interpreter, &p, &mut s, &mut host, 1.0);
+            assert_eq!(out.exit, Exit::Stop);
+            assert_eq!(out.executed, 4);
+            assert_eq!(s.accumulator, left, "{build:?}");
+        }
+    }
+
+    #[test]
+    fn accumulator_is_capped_at_five_ticks() {
+        let p = prog("op add n n 1\n", Build::B159);
+        let mut host = StandaloneHost::new(&["message1"]);
+        let mut s = ProcessorState::new(&p, 8.0, &mut host);
+        s.accumulator = 1000.0;
+        let out = tick(&Interpreter, &p, &mut s, &mut host, 1.0);
+        assert_eq!(out.executed, 40);
+    }
+
+    #[test]
+    fn snapshot_mid_program_resumes_identically() {
+        let src = "set a 0\nloop:\nop add a a 1\nprint a\nprint \",\"\njump skip lessThan a 5\nprintflush message1\nset a 0\nskip:\nwait 0.05\njump loop always\n";
+        let p = prog(src, Build::B159);
+        let run = |split: Option<usize>| -> (Vec<String>, ProcessorState) {
+            let mut host = StandaloneHost::new(&["message1"]);
+            let mut s = ProcessorState::new(&p, 8.0, &mut host);
+            for t in 0..200 {
+                if Some(t) == split {
+                    let json = serde_json::to_string(&s).expect("serializes");
+                    s = serde_json::from_str(&json).expect("deserializes");
+                }
+                tick(&Interpreter, &p, &mut s, &mut host, 1.0);
+            }
+            (host.flushes.iter().map(|f| f.text.clone()).collect(), s)
+        };
+        let (a, sa) = run(None);
+        assert!(a.len() >= 3, "the program flushes: {a:?}");
+        for split in [1, 7, 33, 101] {
+            let (b, sb) = run(Some(split));
+            assert_eq!(a, b);
+            assert_eq!(sa, sb);
+        }
+    }
+}
