@@ -3,8 +3,8 @@
 //!
 //! Owns: the facts the server needs to validate and time construction. They are taken from the Java source
 //! (`mindustry.content.Blocks` requirements and `buildCostMultiplier`, `mindustry.content.Items` item
-//! `cost`, `Block.init()`'s build cost formula); ids are build 159 native block ids (build 154 lacks 159's ids 179 and
-//! 440, so it numbers 180..=439 one lower and 441.. two lower; see [`to_build`]/[`from_build`]).
+//! `cost`, `Block.init()`'s build cost formula); ids are build 159 native block ids ([`to_build`]/[`from_build`]
+//! re-key them for build 154 by name, through the world crate's content tables).
 //!
 //! Does not own: blocks the world only carries (anything not in [`RULES`] still exists, persists and reaches
 //! clients through the world crate's raw building data; it just cannot be placed by a player yet).
@@ -14,6 +14,8 @@
 //! speed 0.5) needs `2 × buildCost` ticks: a copper wall (`Wall.buildCostMultiplier` = 5) takes 30 ticks, as
 //! the Java server's 0.44 s between `beginPlace` and `constructFinish` in the b154 actions capture shows.
 //! Deconstruction runs at the same speed and refunds `deconstructRefundMultiplier` (0.5) of what was paid.
+
+use multidustry_world::{Build, ContentHeader, Translation};
 
 /// Block ids (build 159) the server itself refers to.
 pub mod id {
@@ -230,23 +232,18 @@ pub fn to_build(block: u16, build: u32) -> u16 {
     if build >= 159 {
         return block;
     }
-    match block {
-        b if b >= 441 => b - 2,
-        b if b >= 180 => b - 1,
-        b => b,
-    }
+    static TO_154: std::sync::OnceLock<Translation> = std::sync::OnceLock::new();
+    TO_154.get_or_init(|| Translation::new(&ContentHeader::native(Build::V159), Build::V154)).block(block)
 }
 
-/// A block id sent by a client of build `build`, as build 159 numbers it.
+/// A block id sent by a client of build `build`, as build 159 numbers it (by name, through the world crate's
+/// content tables; a name 159 does not know becomes 0, air).
 pub fn from_build(block: u16, build: u32) -> u16 {
     if build >= 159 {
         return block;
     }
-    match block {
-        b if b >= 439 => b + 2,
-        b if b >= 179 => b + 1,
-        b => b,
-    }
+    static FROM_154: std::sync::OnceLock<Translation> = std::sync::OnceLock::new();
+    FROM_154.get_or_init(|| Translation::new(&ContentHeader::native(Build::V154), Build::V159)).block(block)
 }
 
 #[cfg(test)]
