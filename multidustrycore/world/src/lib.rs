@@ -25,7 +25,7 @@
 //!
 //! Invariants: readers never panic and never allocate beyond what the input can back (inflate stops at
 //! [`msav::MAX_INFLATED`], maps at [`tiles::MAX_TILES`]); building records the server does not model stay
-//! verbatim, so load → save loses nothing for save versions ≥ 4.
+//! verbatim (save versions 1–3: converted to the modern layout on read), so load → save loses nothing.
 
 pub mod content;
 #[rustfmt::skip]
