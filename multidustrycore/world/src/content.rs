@@ -206,6 +206,12 @@ impl BlockFacts {
     }
 
     /// A core's item capacity per item (`itemCapacity` in `Blocks.java`), or `None` for other blocks.
+    ///
+    /// Checked against upstream `core/src/mindustry/content/Blocks.java` (region "storage"): the revisions
+    /// stored for this project from the v7/v8 line (the ones with the erekir cores and `isFirstTier`) all set
+    /// core-shard 4000, core-foundation 9000, core-nucleus 13000, core-bastion 2000, core-citadel 3000,
+    /// core-acropolis 4000; only pre-v6 revisions differ (shard 5000). No revision pinned to the 154 or 159
+    /// tag was at hand, so these are the values of the v7/v8 line both builds belong to.
     pub fn core_item_capacity(&self) -> Option<u32> {
         match self.name {
             "core-shard" => Some(4000),

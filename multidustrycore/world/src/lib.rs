@@ -15,6 +15,8 @@
 //! ContentTable::for_build(build)                    native names <-> ids, block size/class/core capacity
 //! Translation::new(&world.content, build)           a world's own ids -> a build's native ids (by name)
 //! world.to_native(build)                            the whole world re-keyed to a build's native ids
+//! world.host_rules(mode, build)                    typed Rules as the Java server hosts the map (waves, teams, ...)
+//! world.saved_rules(build)                          typed Rules as stored (a save's state.rules)
 //! world.block_name(id), world.name(), world.info()  queries; render::render_png(&world) for pictures
 //! ```
 //!
@@ -25,8 +27,9 @@
 //!
 //! Invariants: readers never panic and never allocate beyond what the input can back (inflate stops at
 //! [`msav::MAX_INFLATED`], maps at [`tiles::MAX_TILES`]); building records the server does not model stay
-//! verbatim, so load → save loses nothing for save versions ≥ 4.
+//! verbatim (save versions 1–3: converted to the modern layout on read), so load → save loses nothing.
 
+pub mod arcjson;
 pub mod content;
 #[rustfmt::skip]
 mod content_gen;
@@ -34,6 +37,7 @@ mod error;
 pub mod generate;
 pub mod msav;
 pub mod render;
+pub mod rules;
 pub mod stream;
 pub mod tiles;
 mod ubjson;
@@ -42,6 +46,7 @@ pub use content::{ContentHeader, ContentTable, ContentType, Translation};
 pub use error::WorldError;
 pub use msav::{BlockPlan, DataPatches, EntityChunk, TeamPlans};
 pub use multidustry_protocol::build::Build;
+pub use rules::{Gamemode, Rules, SpawnGroup, TeamRule};
 pub use stream::{PlayerRecord, StreamParams, WorldStream};
 pub use tiles::{Building, BuildingBase, TileData, Tiles};
 
@@ -120,9 +125,23 @@ impl World {
         self.tag("name").or_else(|| self.tag("mapname")).unwrap_or("unknown")
     }
 
-    /// Rules JSON (`rules` tag), `{}` if absent.
+    /// Rules JSON as stored (`rules` tag), `{}` if absent. For the typed rules see [`World::host_rules`] and
+    /// [`World::saved_rules`].
     pub fn rules(&self) -> &str {
         self.tag("rules").unwrap_or("{}")
+    }
+
+    /// The rules the Java server plays this world with when it hosts it as a map in `mode`
+    /// (`Map.applyRules` plus the server's default global rules; see [`rules`]): default waves when the map
+    /// has none, team rules for the default and wave teams.
+    pub fn host_rules(&self, mode: Gamemode, build: Build) -> Rules {
+        Rules::for_map(self.rules(), mode, build)
+    }
+
+    /// The rules exactly as stored (what loading a save gives: `JsonIO.read(Rules.class, rules)`); a `rules`
+    /// tag that does not parse gives `new Rules()`.
+    pub fn saved_rules(&self, build: Build) -> Rules {
+        Rules::read_json(self.rules(), build).unwrap_or_default()
     }
 
     /// Name of block id `id` in this world's header.

@@ -8,9 +8,11 @@
 //!
 //! Invariants: every region must be consumed exactly (as the Java reader checks); inflation stops at
 //! [`MAX_INFLATED`] bytes; no count from the input allocates more than the bytes left can hold.
-//! Lossless for versions ≥ 4: read → write (13) → read gives an equal [`World`] (ids of v4/v5 entity chunks,
-//! which carried none, are assigned on read). Versions 2–3: the legacy entity groups are skipped (as the game
-//! does) and legacy building records cannot be re-written in the current layout (the writer refuses them).
+//! Lossless: read → write (13) → read gives an equal [`World`] for every save version (ids of v4/v5 entity
+//! chunks, which carried none, are assigned on read). Versions 2–3: the legacy entity groups are skipped (as the
+//! game does) and legacy building records are converted to the modern record layout on read
+//! ([`crate::Building::from_legacy`]), so the writer can emit them and the Java reader reads them as its legacy
+//! loader did.
 
 use std::io::{Read, Write};
 

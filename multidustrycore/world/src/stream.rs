@@ -258,7 +258,9 @@ pub struct StreamParams {
     pub player_id: i32,
     /// The receiving player's entity.
     pub player: PlayerRecord,
-    /// Rules JSON; `None` = the world's `rules` tag.
+    /// Rules JSON; `None` = what the Java server sends when it hosts the world as a map in survival mode
+    /// ([`World::host_rules`] written by [`crate::Rules::to_json`]). Pass the live rules for a running game or
+    /// a loaded save.
     pub rules: Option<String>,
     /// Current wave; `None` = the `wave` tag, else 1.
     pub wave: Option<i32>,
@@ -292,7 +294,7 @@ impl World {
         }
         WorldStream {
             data_patches: (build == Build::V159).then(|| self.patches.clone()),
-            rules: p.rules.clone().unwrap_or_else(|| self.rules().to_owned()),
+            rules: p.rules.clone().unwrap_or_else(|| self.host_rules(crate::Gamemode::Survival, build).to_json()),
             locales: self.tag("locales").unwrap_or("{}").to_owned(),
             tags: self.meta.clone(),
             wave: p.wave.unwrap_or_else(|| num("wave").map_or(1, |v| v as i32)),

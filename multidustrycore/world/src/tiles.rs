@@ -38,7 +38,8 @@ pub struct TileData {
 pub enum RecordFormat {
     /// `u8 revision` + `writeAll` (save versions ≥ 4, the world stream).
     Modern,
-    /// The layout of save versions 1–3 (`u16` health, packed team/rotation, …).
+    /// The layout of save versions 1–3 (`u16` health, packed team/rotation, …), kept only for a record too
+    /// short to convert ([`Building::from_legacy`]); the writer refuses it.
     Legacy,
 }
 
@@ -82,6 +83,35 @@ impl Building {
     /// A modern record.
     pub fn modern(record: Vec<u8>) -> Self {
         Self { format: RecordFormat::Modern, record }
+    }
+
+    /// Converts a save-version 1–3 building record into the modern record layout, or `None` when the record is
+    /// too short to hold the legacy header.
+    ///
+    /// The legacy layout (`LegacySaveVersion.readMap`) is `u8 revision, u16 health, u8 packed team/rotation
+    /// [, u8 team when the packed high nibble is 8]`, then the block's modules in their legacy encoding, a
+    /// consume-valid byte and the class tail. The current reader (`Building.readAll` → `readBase`) accepts the
+    /// same fields when the rotation byte has its high bit clear: `u8 revision, f32 health, u8 rotation,
+    /// u8 team`, then the modules the block declares in their legacy encoding, the consume byte and the class
+    /// tail read with the record's revision — exactly what the legacy loader reads. So the conversion only
+    /// re-encodes the header and keeps everything after it verbatim: the Java game reads the converted record
+    /// into the same building state as the original, and our writer can emit it (no module facts per block
+    /// are needed). What it does not do is re-encode the modules in the current (masked, `i16` id) form the
+    /// Java game would write after loading, so [`Building::modules`] reports `None` for such records.
+    pub fn from_legacy(record: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(record);
+        let revision = r.u8().ok()?;
+        let health = r.u16().ok()?;
+        let packed = r.u8().ok()?;
+        let (team, rotation) =
+            if packed >> 4 == 8 { (r.u8().ok()?, packed & 0x0f) } else { (packed >> 4, packed & 0x0f) };
+        let mut out = Vec::with_capacity(record.len() + 3);
+        out.push(revision);
+        out.extend_from_slice(&f32::from(health).to_be_bytes());
+        out.push(rotation);
+        out.push(team);
+        out.extend_from_slice(r.rest());
+        Some(Self::modern(out))
     }
 
     /// Parses the record's common prefix: team, rotation, health (and items for current layouts).
@@ -278,8 +308,12 @@ impl Tiles {
             if layout == MapLayout::Legacy {
                 if has_building(id) {
                     let len = usize::from(r.u16()?);
-                    let record = r.bytes(len)?.to_vec();
-                    buildings.insert(idx, Building { format: RecordFormat::Legacy, record });
+                    let record = r.bytes(len)?;
+                    let building = match Building::from_legacy(record) {
+                        Some(b) => b,
+                        None => Building { format: RecordFormat::Legacy, record: record.to_vec() },
+                    };
+                    buildings.insert(idx, building);
                     block.push(id);
                     parts.push(true);
                 } else {

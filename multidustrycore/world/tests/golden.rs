@@ -5,8 +5,8 @@
 //! * our stream for the same map (built from the official map file) matches the Java stream in every field
 //!   that does not depend on the moment it was taken: data patches, locales, tags, player id and record,
 //!   floors, overlays and blocks (except the boulders and default ores the Java server scatters with a random
-//!   seed on load), building parts, the set of buildings with their team, markers and custom chunks (rules are
-//!   the map's own JSON: the Java server re-serializes its Rules object, which this crate does not model);
+//!   seed on load), building parts, the set of buildings with their team, markers and custom chunks (the rules
+//!   JSON is compared in `tests/rules.rs`);
 //! * our stream built from the Java save of the same running game matches the Java stream in content header,
 //!   rules, the whole tile grid, team plans, markers and custom chunks; building records differ only for
 //!   buildings whose state moves with time (drill progress, processors).

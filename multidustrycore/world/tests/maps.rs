@@ -47,10 +47,11 @@ fn all_official_maps_load_match_appendix_b_and_round_trip() {
         assert_eq!((world.tiles.width, world.tiles.height), (*width, *height), "{file}: size");
         assert_eq!(world.name(), name, "{file}: name");
         assert!(!world.tiles.buildings.is_empty() || world.tiles.block.iter().any(|b| *b != 0), "{file}: has blocks");
-        if world.version <= 3 {
-            // Legacy building records cannot be written in the current layout; see msav.rs.
-            continue;
-        }
+        // Legacy (save version 1-3) building records are converted to the modern layout on read.
+        assert!(
+            world.tiles.buildings.values().all(|b| b.format == multidustry_world::tiles::RecordFormat::Modern),
+            "{file}: every building record is in the modern layout"
+        );
         let bytes = world.write_msav(13).unwrap_or_else(|e| panic!("{file}: write: {e}"));
         let mut back = World::read_msav(&bytes).unwrap_or_else(|e| panic!("{file}: re-read: {e}"));
         assert_eq!(back.version, 13);
@@ -63,6 +64,27 @@ fn all_official_maps_load_match_appendix_b_and_round_trip() {
         assert_eq!(back.write_msav_inflated(13).expect("write"), world.write_msav_inflated(13).expect("write"));
     }
     assert!(failures.is_empty(), "maps failed to load:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn canyon_legacy_core_converts_to_the_modern_layout() {
+    let Some(raw) = multidustry_testdata::read("maps/default/canyon.msav") else { return };
+    let world = World::read_msav(&raw).expect("canyon loads");
+    assert_eq!(world.version, 2);
+    assert_eq!(world.tiles.buildings.len(), 1, "canyon has one building, its core");
+    let (&index, core) = world.tiles.buildings.iter().next().expect("one building");
+    let block = world.block_name(world.tiles.block[index as usize]);
+    assert_eq!(block, Some("core-nucleus"));
+    let base = core.base().expect("base parses");
+    // Legacy header: revision 0, u16 health 4000, packed team 1 / rotation 0.
+    assert_eq!((base.revision, base.health, base.team, base.rotation), (0, 4000.0, 1, 0));
+    // The rotation byte's high bit is clear: the current reader takes the legacy module encoding next.
+    assert_eq!(core.record[5] & 0x80, 0);
+    // Everything after the 4-byte legacy header is kept verbatim: record grows by 3 bytes (u16 -> f32,
+    // packed byte -> rotation + team).
+    let bytes = world.write_msav(13).expect("canyon writes");
+    let back = World::read_msav(&bytes).expect("re-reads");
+    assert_eq!(back.tiles, world.tiles);
 }
 
 #[test]
