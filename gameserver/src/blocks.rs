@@ -1,13 +1,20 @@
-//! Construction rules for the blocks players can build here: requirements, build cost, size, rotation and
-//! what kind of configuration a block takes.
+//! Construction rules for the blocks players can build here: requirements, build cost, size, rotation,
+//! visibility, block-specific placement conditions, what configuration a block takes, and the default
+//! building record of every placeable block.
 //!
-//! Owns: the facts the server needs to validate and time construction. They are taken from the Java source
-//! (`mindustry.content.Blocks` requirements and `buildCostMultiplier`, `mindustry.content.Items` item
-//! `cost`, `Block.init()`'s build cost formula); ids are build 159 native block ids ([`to_build`]/[`from_build`]
+//! Owns: the facts table `blocks.tsv` (every Serpulo block of the build menu; its header says where each column
+//! comes from: `mindustry.content.Blocks` for requirements, `buildCostMultiplier`, health and visibility, the
+//! Java game's own saves for record layouts), the floor/ore facts placement needs ([`floor`]), `Item.cost`,
+//! and `Block.init()`'s build cost formula. Ids are build 159 native block ids ([`to_build`]/[`from_build`]
 //! re-key them for build 154 by name, through the world crate's content tables).
 //!
-//! Does not own: blocks the world only carries (anything not in [`RULES`] still exists, persists and reaches
-//! clients through the world crate's raw building data; it just cannot be placed by a player yet).
+//! Does not own: what blocks do (no block other than construction is simulated yet: a placed drill exists,
+//! persists and reaches clients with its default record, but does not mine), blocks outside the table (they
+//! still exist, persist and reach clients through the world crate's raw building data).
+//!
+//! Partial: core upgrades ([`Placement::Core`]) and replacing one block by another (`Block.canReplace`,
+//! e.g. conveyor → titanium conveyor) are refused; `rules.bannedBlocks` is not consulted; the ground-unit
+//! overlap check for solid blocks is not made. Erekir blocks are not in the table.
 //!
 //! Build cost (`Block.init`): `Σ amount × item.cost × buildCostMultiplier` (20 × multiplier for a block without
 //! requirements); a builder adds `buildSpeed / buildCost` progress per tick (`BuilderComp`), so an alpha (build
@@ -15,7 +22,7 @@
 //! the Java server's 0.44 s between `beginPlace` and `constructFinish` in the b154 actions capture shows.
 //! Deconstruction runs at the same speed and refunds `deconstructRefundMultiplier` (0.5) of what was paid.
 
-use multidustry_world::{Build, ContentHeader, Translation};
+use multidustry_world::{Build, ContentHeader, ContentTable, ContentType, Translation};
 
 /// Block ids (build 159) the server itself refers to.
 pub mod id {
@@ -83,35 +90,105 @@ pub fn item_cost(item: u16) -> f32 {
 pub enum ConfigKind {
     /// Not configurable.
     None,
-    /// An item (sorters, unloaders): content ref of type item, or null to clear.
+    /// An item (sorters, unloaders, sources): content ref, or null to clear.
     Item,
     /// A boolean (doors, switches).
     Bool,
     /// A string (message blocks, limited to 220 characters as `MessageBlock.maxTextLength`).
     Text,
-    /// A point/position link (bridges, power nodes): accepted and stored as given.
+    /// A point/position link (bridges, power nodes, mass drivers): accepted and stored as given.
     Link,
+    /// An integer (unit factory plan index, illuminator colour).
+    Int,
+    /// A processor program (compressed bytes; the logic module interprets it).
+    Program,
 }
 
-/// One placeable block.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// `Block.buildVisibility` of the placeable blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// `shown`: always.
+    Shown,
+    /// `sandboxOnly`: only with `rules.infiniteResources`.
+    Sandbox,
+    /// `lightingOnly`: only with `rules.lighting` (or in a campaign, which this server never is).
+    Lighting,
+    /// `editorOnly`: never on a server.
+    Editor,
+}
+
+impl Visibility {
+    /// `BuildVisibility.visible()` under the given world rules.
+    pub fn visible(self, sandbox: bool, lighting: bool) -> bool {
+        match self {
+            Visibility::Shown => true,
+            Visibility::Sandbox => sandbox,
+            Visibility::Lighting => lighting,
+            Visibility::Editor => false,
+        }
+    }
+}
+
+/// Block-specific placement condition (`Block.canPlaceOn` overrides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Anywhere `Build.validPlace` allows.
+    Any,
+    /// `Drill.canPlaceOn`: some covered tile drops an item of hardness <= tier.
+    Drill(u8),
+    /// `Pump.canPlaceOn`: covered tiles have exactly one kind of liquid floor.
+    Pump,
+    /// `ThermalGenerator.canPlaceOn`: the covered floors' heat attribute sums above 0.01.
+    Heat,
+    /// Oil extractor (`Fracker`, base efficiency 0): the covered floors have some oil attribute.
+    Oil,
+    /// A core: only as an upgrade of a smaller core (`CoreBlock.canPlaceOn`); refused here (not implemented).
+    Core,
+}
+
+/// Layout of a finished building's record when the server does not simulate the block: `u8 revision`,
+/// `writeBase` with an empty module of each kind in `mask`, then the class tail with default field values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSpec {
+    /// Block-class revision byte (`Building.version()`).
+    pub revision: u8,
+    /// Module mask (1 items, 2 power, 4 liquids, 8 always).
+    pub mask: u8,
+    /// Class tail (`write()` after `writeBase`) with default values.
+    pub tail: Vec<u8>,
+}
+
+/// One placeable block (a row of `blocks.tsv`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlockRule {
     /// Build 159 block id.
     pub id: u16,
     /// Content name.
     pub name: &'static str,
-    /// Side length in tiles.
+    /// Side length in tiles (the world crate's content table).
     pub size: u8,
     /// Whether the block has a rotation the player chooses.
     pub rotate: bool,
+    /// Build-menu category.
+    pub category: &'static str,
+    /// When players may place it.
+    pub visibility: Visibility,
     /// Requirements as (item id, amount).
-    pub requirements: &'static [(u16, u32)],
+    pub requirements: Vec<(u16, u32)>,
     /// `buildCostMultiplier`.
     pub cost_multiplier: f32,
     /// Health of the finished building.
     pub health: f32,
     /// Configuration accepted.
     pub config: ConfigKind,
+    /// Block-specific placement condition.
+    pub placement: Placement,
+    /// `floating`: may be placed on deep liquid floors.
+    pub floating: bool,
+    /// `sync`: included in block snapshots (`BlockFlag.synced`).
+    pub sync: bool,
+    /// Default building record.
+    pub record: RecordSpec,
 }
 
 impl BlockRule {
@@ -130,53 +207,207 @@ impl BlockRule {
     pub fn low_offset(&self) -> i32 {
         (i32::from(self.size) - 1) / 2
     }
+
+    /// Whether a player may place it under the given rules (visibility; cores never, see [`Placement::Core`]).
+    pub fn placeable(&self, sandbox: bool, lighting: bool) -> bool {
+        self.placement != Placement::Core && self.visibility.visible(sandbox, lighting)
+    }
 }
 
-use item::*;
+/// The facts table (`blocks.tsv`, documented in its header).
+const TABLE: &str = include_str!("blocks.tsv");
 
-/// `Wall.buildCostMultiplier`.
-const WALL: f32 = 5.0;
+/// A `blocks.tsv` row could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("blocks.tsv line {line}: {reason}")]
+pub struct TableError {
+    /// 1-based line.
+    pub line: usize,
+    /// What was wrong.
+    pub reason: String,
+}
 
-/// The placeable blocks (requirements from `Blocks.java`). Only blocks whose saved building layout this server
-/// writes exactly are listed (walls, doors, conveyors, sorters, routers, message, switch); others are refused.
-pub const RULES: &[BlockRule] = &[
-    rule(216, "copper-wall", 1, false, &[(COPPER, 6)], WALL, 80.0 * 4.0, ConfigKind::None),
-    rule(217, "copper-wall-large", 2, false, &[(COPPER, 24)], WALL, 80.0 * 16.0, ConfigKind::None),
-    rule(218, "titanium-wall", 1, false, &[(TITANIUM, 6)], WALL, 110.0 * 4.0, ConfigKind::None),
-    rule(219, "titanium-wall-large", 2, false, &[(TITANIUM, 24)], WALL, 110.0 * 16.0, ConfigKind::None),
-    rule(228, "door", 1, false, &[(TITANIUM, 6), (SILICON, 4)], WALL, 100.0 * 4.0, ConfigKind::Bool),
-    rule(229, "door-large", 2, false, &[(TITANIUM, 24), (SILICON, 16)], WALL, 100.0 * 16.0, ConfigKind::Bool),
-    rule(257, "conveyor", 1, true, &[(COPPER, 1)], 2.0, 45.0, ConfigKind::None),
-    rule(258, "titanium-conveyor", 1, true, &[(COPPER, 1), (LEAD, 1), (TITANIUM, 1)], 1.0, 65.0, ConfigKind::None),
-    rule(264, "sorter", 1, false, &[(LEAD, 2), (COPPER, 2)], 3.0, 40.0, ConfigKind::Item),
-    rule(265, "inverted-sorter", 1, false, &[(LEAD, 2), (COPPER, 2)], 3.0, 40.0, ConfigKind::Item),
-    rule(266, "router", 1, false, &[(COPPER, 3)], 4.0, 40.0, ConfigKind::None),
-    rule(429, "message", 1, false, &[(GRAPHITE, 5), (COPPER, 5)], 1.0, 40.0, ConfigKind::Text),
-    rule(430, "switch", 1, false, &[(GRAPHITE, 5), (COPPER, 5)], 1.0, 40.0, ConfigKind::Bool),
-];
+/// Parses the facts table (names, items and sizes resolved through the world crate's build-159 tables).
+pub fn parse_table(text: &'static str) -> Result<Vec<BlockRule>, TableError> {
+    let content = ContentTable::for_build(Build::V159);
+    let mut rules = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let err = |reason: String| TableError { line: i + 1, reason };
+        let cols: Vec<&'static str> = line.split('\t').collect();
+        let [name, category, vis, reqs, mult, health, flags, rev, mask, tail] = cols[..] else {
+            return Err(err(format!("{} columns, want 10", cols.len())));
+        };
+        let facts = content.block_by_name(name).ok_or_else(|| err(format!("unknown block {name}")))?;
+        let visibility = match vis {
+            "shown" => Visibility::Shown,
+            "sandbox" => Visibility::Sandbox,
+            "lighting" => Visibility::Lighting,
+            "editor" => Visibility::Editor,
+            v => return Err(err(format!("visibility {v}"))),
+        };
+        let mut requirements = Vec::new();
+        for stack in reqs.split(',').filter(|s| *s != "-") {
+            let (item, n) = stack.split_once(':').ok_or_else(|| err(format!("stack {stack}")))?;
+            let id = content.id(ContentType::ITEM, item).ok_or_else(|| err(format!("item {item}")))?;
+            requirements.push((id, n.parse().map_err(|_| err(format!("amount {n}")))?));
+        }
+        let size = facts.size;
+        let health = if health == "-" {
+            f32::from(size) * f32::from(size) * 40.0
+        } else {
+            health.parse().map_err(|_| err(format!("health {health}")))?
+        };
+        let (mut rotate, mut sync, mut floating) = (false, false, false);
+        let (mut placement, mut config) = (Placement::Any, ConfigKind::None);
+        for flag in flags.split(',').filter(|f| *f != "-") {
+            match flag {
+                "rotate" => rotate = true,
+                "sync" => sync = true,
+                "floating" => floating = true,
+                "pump" => placement = Placement::Pump,
+                "heat" => placement = Placement::Heat,
+                "oil" => placement = Placement::Oil,
+                "core" => placement = Placement::Core,
+                f if f.starts_with("drill:") => {
+                    placement = Placement::Drill(f[6..].parse().map_err(|_| err(format!("flag {f}")))?)
+                }
+                "config:item" => config = ConfigKind::Item,
+                "config:bool" => config = ConfigKind::Bool,
+                "config:text" => config = ConfigKind::Text,
+                "config:link" => config = ConfigKind::Link,
+                "config:int" => config = ConfigKind::Int,
+                "config:program" => config = ConfigKind::Program,
+                f => return Err(err(format!("flag {f}"))),
+            }
+        }
+        rules.push(BlockRule {
+            id: facts.id,
+            name: facts.name,
+            size,
+            rotate,
+            category,
+            visibility,
+            requirements,
+            cost_multiplier: mult.parse().map_err(|_| err(format!("multiplier {mult}")))?,
+            health,
+            config,
+            placement,
+            floating,
+            sync,
+            record: RecordSpec {
+                revision: rev.parse().map_err(|_| err(format!("revision {rev}")))?,
+                mask: mask.parse().map_err(|_| err(format!("mask {mask}")))?,
+                tail: parse_tail(tail).ok_or_else(|| err(format!("tail {tail}")))?,
+            },
+        });
+    }
+    Ok(rules)
+}
 
-#[expect(clippy::too_many_arguments, reason = "a table row")]
-const fn rule(
-    id: u16,
-    name: &'static str,
-    size: u8,
-    rotate: bool,
-    requirements: &'static [(u16, u32)],
-    cost_multiplier: f32,
-    health: f32,
-    config: ConfigKind,
-) -> BlockRule {
-    BlockRule { id, name, size, rotate, requirements, cost_multiplier, health, config }
+/// `XX*n` repeats, hex strings, `-` empty.
+fn parse_tail(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for token in text.split_whitespace().filter(|t| *t != "-") {
+        let (hex, times) = match token.split_once('*') {
+            Some((h, n)) => (h, n.parse::<usize>().ok()?),
+            None => (token, 1),
+        };
+        if hex.len() % 2 != 0 {
+            return None;
+        }
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect::<Option<_>>()?;
+        for _ in 0..times {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    Some(out)
+}
+
+/// Every placeable block.
+pub fn rules() -> &'static [BlockRule] {
+    static RULES: std::sync::OnceLock<Vec<BlockRule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| parse_table(TABLE).expect("blocks.tsv is a constant checked by the unit tests"))
 }
 
 /// The rule for a build-159 block id.
 pub fn rule_for(id: u16) -> Option<&'static BlockRule> {
-    RULES.iter().find(|r| r.id == id)
+    static BY_ID: std::sync::OnceLock<std::collections::HashMap<u16, usize>> = std::sync::OnceLock::new();
+    let index = BY_ID.get_or_init(|| rules().iter().enumerate().map(|(i, r)| (r.id, i)).collect());
+    index.get(&id).and_then(|&i| rules().get(i))
 }
 
 /// The rule for a block name.
 pub fn rule_named(name: &str) -> Option<&'static BlockRule> {
-    RULES.iter().find(|r| r.name == name)
+    rules().iter().find(|r| r.name == name)
+}
+
+/// What a floor (or overlay) offers to placement (`Floor` fields of `mindustry.content.Blocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FloorFacts {
+    /// `isDeep()` (`drownTime > 0`): only floating blocks may stand on it.
+    pub deep: bool,
+    /// `placeableOn == false` (space, empty).
+    pub unplaceable: bool,
+    /// `isLiquid`.
+    pub liquid: bool,
+    /// `liquidDrop` (liquid content id) for pumps.
+    pub liquid_drop: Option<u16>,
+    /// Hardness of the item it drops (`itemDrop.hardness`) for drills.
+    pub drop_hardness: Option<u8>,
+    /// `attributes.get(Attribute.heat)`.
+    pub heat: f32,
+    /// `attributes.get(Attribute.oil)`.
+    pub oil: f32,
+}
+
+/// Floor and ore facts by build-159 block id (unknown ids: plain buildable floor).
+pub fn floor(id: u16) -> FloorFacts {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<u16, FloorFacts>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(floor_table).get(&id).copied().unwrap_or_default()
+}
+
+fn floor_table() -> std::collections::HashMap<u16, FloorFacts> {
+    let content = ContentTable::for_build(Build::V159);
+    let liquid = |n: &str| content.id(ContentType::LIQUID, n);
+    let water = liquid("water");
+    let f = FloorFacts::default;
+    // (name, facts): Blocks.java floor definitions; item hardness from Items.java (sand 0, scrap 0, copper 1,
+    // lead 1, coal 2, titanium 3, beryllium 3, thorium 4, tungsten 5).
+    let rows: Vec<(&str, FloorFacts)> = vec![
+        ("deep-water", FloorFacts { deep: true, liquid: true, liquid_drop: water, ..f() }),
+        ("shallow-water", FloorFacts { liquid: true, liquid_drop: water, ..f() }),
+        ("tainted-water", FloorFacts { liquid: true, liquid_drop: water, ..f() }),
+        ("deep-tainted-water", FloorFacts { deep: true, liquid: true, liquid_drop: water, ..f() }),
+        ("darksand-tainted-water", FloorFacts { liquid: true, liquid_drop: water, ..f() }),
+        ("sand-water", FloorFacts { liquid: true, liquid_drop: water, ..f() }),
+        ("darksand-water", FloorFacts { liquid: true, liquid_drop: water, ..f() }),
+        ("tar", FloorFacts { deep: true, liquid: true, liquid_drop: liquid("oil"), ..f() }),
+        ("pooled-cryofluid", FloorFacts { deep: true, liquid: true, liquid_drop: liquid("cryofluid"), ..f() }),
+        ("molten-slag", FloorFacts { deep: true, liquid: true, liquid_drop: liquid("slag"), heat: 0.85, ..f() }),
+        ("arkycite-floor", FloorFacts { deep: true, liquid: true, liquid_drop: liquid("arkycite"), ..f() }),
+        ("space", FloorFacts { unplaceable: true, ..f() }),
+        ("empty", FloorFacts { unplaceable: true, ..f() }),
+        ("hotrock", FloorFacts { heat: 0.5, ..f() }),
+        ("magmarock", FloorFacts { heat: 0.75, ..f() }),
+        ("sand-floor", FloorFacts { drop_hardness: Some(0), oil: 0.7, ..f() }),
+        ("darksand", FloorFacts { drop_hardness: Some(0), oil: 1.5, ..f() }),
+        ("shale", FloorFacts { oil: 1.6, ..f() }),
+        ("salt", FloorFacts { oil: 0.3, ..f() }),
+        ("ore-copper", FloorFacts { drop_hardness: Some(1), ..f() }),
+        ("ore-lead", FloorFacts { drop_hardness: Some(1), ..f() }),
+        ("ore-scrap", FloorFacts { drop_hardness: Some(0), ..f() }),
+        ("ore-coal", FloorFacts { drop_hardness: Some(2), ..f() }),
+        ("ore-titanium", FloorFacts { drop_hardness: Some(3), ..f() }),
+        ("ore-thorium", FloorFacts { drop_hardness: Some(4), ..f() }),
+        ("ore-beryllium", FloorFacts { drop_hardness: Some(3), ..f() }),
+        ("ore-tungsten", FloorFacts { drop_hardness: Some(5), ..f() }),
+    ];
+    rows.into_iter().filter_map(|(n, facts)| Some((content.id(ContentType::BLOCK, n)?, facts))).collect()
 }
 
 /// Whether a build-159 block id is a core, and which unit type (id) it spawns: shard → alpha, foundation →
@@ -272,11 +503,44 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_offsets_sane() {
-        for (i, r) in RULES.iter().enumerate() {
-            assert!(RULES[i + 1..].iter().all(|o| o.id != r.id && o.name != r.name), "{}", r.name);
+        let rules = rules();
+        assert!(rules.len() >= 140, "{} rules", rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            assert!(rules[i + 1..].iter().all(|o| o.id != r.id && o.name != r.name), "{}", r.name);
             assert!(r.size >= 1 && r.build_cost() > 0.0);
+            assert!(r.record.mask & 8 != 0 && r.record.mask < 16, "{}", r.name);
         }
         assert_eq!(rule_named("door-large").expect("door").low_offset(), 0);
         assert_eq!(core_unit(id::CORE_SHARD), Some(35));
+    }
+
+    #[test]
+    fn the_table_parses_with_java_values() {
+        assert_eq!(parse_table(TABLE).map(|r| r.len()), Ok(rules().len()));
+        let duo = rule_named("duo").expect("duo");
+        assert_eq!((duo.size, duo.rotate, duo.sync, duo.health), (1, true, true, 250.0));
+        assert_eq!(duo.record.tail, vec![0, 0, 0, 0, 0x42, 0xb4, 0, 0, 0]);
+        let drill = rule_named("pneumatic-drill").expect("drill");
+        assert_eq!((drill.size, drill.placement), (2, Placement::Drill(3)));
+        assert_eq!(drill.requirements, vec![(item::COPPER, 18), (item::GRAPHITE, 10)]);
+        assert_eq!(rule_named("memory-bank").expect("bank").record.tail.len(), 4 + 512 * 8);
+        assert_eq!(rule_named("junction").expect("junction").record.tail.len(), 200);
+        assert!(!rule_named("item-source").expect("source").placeable(false, false));
+        assert!(rule_named("item-source").expect("source").placeable(true, false));
+        assert!(!rule_named("core-foundation").expect("core").placeable(true, true));
+        assert!(parse_table("duo\tturret").is_err());
+        assert!(parse_tail("0*3").is_none());
+        assert_eq!(parse_tail("ab*2 01"), Some(vec![0xab, 0xab, 1]));
+    }
+
+    #[test]
+    fn floors_know_deep_water_ores_and_attributes() {
+        let t = ContentTable::for_build(Build::V159);
+        let id = |n| t.id(ContentType::BLOCK, n).expect("block");
+        assert!(floor(id("deep-water")).deep && floor(id("deep-water")).liquid_drop.is_some());
+        assert!(!floor(id("shallow-water")).deep);
+        assert_eq!(floor(id("ore-titanium")).drop_hardness, Some(3));
+        assert!(floor(id("space")).unplaceable);
+        assert_eq!(floor(id("stone")), FloorFacts::default());
     }
 }

@@ -100,8 +100,10 @@ pub enum PlaceError {
     UnknownBlock,
     /// Something is in the way.
     Occupied,
-    /// Deep water / space floor, or a solid static wall.
+    /// Deep liquid floor for a block that does not float, or a floor nothing may stand on (space).
     BadFloor,
+    /// The block's own condition fails (`canPlaceOn`: a drill without ore, a pump without liquid, …).
+    CannotPlaceOn,
     /// Nothing to deconstruct, or it belongs to another team, or it is a core.
     NotBreakable,
 }
@@ -113,8 +115,6 @@ pub struct Grid {
     height: i32,
     tiles: Vec<Tile>,
     buildings: BTreeMap<i32, Building>,
-    /// Floor ids on which nothing may be built (deep water, space, …).
-    pub unbuildable_floors: Vec<u16>,
     /// Block ids that are static walls (not buildings: cannot be replaced).
     pub static_walls: Vec<u16>,
     /// Bumped by every mutable access (so encoders can cache what they derived from an unchanged grid).
@@ -130,7 +130,6 @@ impl Grid {
             height: h,
             tiles: vec![Tile { floor, ..Tile::default() }; (width as usize) * (height as usize)],
             buildings: BTreeMap::new(),
-            unbuildable_floors: Vec::new(),
             static_walls: Vec::new(),
             version: 0,
         }
@@ -240,22 +239,44 @@ impl Grid {
         }
     }
 
-    /// `Build.validPlace` for the blocks in `blocks::RULES`: inside the map, every covered tile empty
-    /// (air, or a removable boulder-like non-wall block) and on a buildable floor.
+    /// `Build.validPlace` for a placeable block: every covered tile inside the map, free (air, or a removable
+    /// boulder-like non-wall block), on a floor it may stand on (`placeableOn`; deep liquid only for `floating`
+    /// blocks), then the block's `canPlaceOn` ([`blocks::Placement`]): drills need a tile whose drop
+    /// (overlay first, then floor) their tier can mine, pumps exactly one kind of liquid, thermal generators heat,
+    /// the oil extractor oil.
     pub fn valid_place(&self, rule: &BlockRule, x: i32, y: i32) -> Result<(), PlaceError> {
+        let (mut drill_ok, mut liquid, mut mixed, mut heat, mut oil) = (false, None, false, 0.0f32, 0.0f32);
         for (cx, cy) in Self::footprint(x, y, rule.size) {
             let t = self.tile(cx, cy).ok_or(PlaceError::OutOfBounds)?;
-            if t.building.is_some() {
+            if t.building.is_some() || self.static_walls.contains(&t.block) {
                 return Err(PlaceError::Occupied);
             }
-            if self.static_walls.contains(&t.block) {
-                return Err(PlaceError::Occupied);
-            }
-            if self.unbuildable_floors.contains(&t.floor) {
+            let floor = blocks::floor(t.floor);
+            if floor.unplaceable || (floor.deep && !rule.floating) {
                 return Err(PlaceError::BadFloor);
             }
+            let drop = blocks::floor(t.overlay).drop_hardness.or(floor.drop_hardness);
+            if let blocks::Placement::Drill(tier) = rule.placement
+                && drop.is_some_and(|h| h <= tier)
+            {
+                drill_ok = true;
+            }
+            if let Some(l) = floor.liquid_drop {
+                mixed |= liquid.is_some_and(|p| p != l);
+                liquid = Some(l);
+            }
+            heat += floor.heat;
+            oil += floor.oil;
         }
-        Ok(())
+        let ok = match rule.placement {
+            blocks::Placement::Any => true,
+            blocks::Placement::Drill(_) => drill_ok,
+            blocks::Placement::Pump => liquid.is_some() && !mixed,
+            blocks::Placement::Heat => heat > 0.01,
+            blocks::Placement::Oil => oil > 0.0,
+            blocks::Placement::Core => false,
+        };
+        if ok { Ok(()) } else { Err(PlaceError::CannotPlaceOn) }
     }
 
     /// Whether `team` may deconstruct the building covering (x, y): it exists, is that team's, is no core.
@@ -319,7 +340,19 @@ mod tests {
         assert_eq!(g.valid_break(1, 1, 1), Ok(pack(0, 0)));
         assert!(g.remove(pack(0, 0)).is_some());
         assert_eq!(g.tile(1, 1).map(|t| (t.block, t.building)), Some((0, None)));
-        g.unbuildable_floors.push(1);
+        let deep = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159)
+            .id(multidustry_world::ContentType::BLOCK, "deep-water")
+            .expect("deep water");
+        g.tile_mut(1, 1).expect("tile").floor = deep;
         assert_eq!(g.valid_place(wall, 1, 1), Err(PlaceError::BadFloor));
+        let drill = blocks::rule_named("mechanical-drill").expect("drill");
+        assert_eq!(g.valid_place(drill, 4, 4), Err(PlaceError::CannotPlaceOn));
+        g.tile_mut(5, 5).expect("tile").overlay = 167; // ore-copper
+        assert_eq!(g.valid_place(drill, 4, 4), Ok(()));
+        g.tile_mut(5, 5).expect("tile").overlay = 172; // ore-thorium: too hard for tier 2
+        assert_eq!(g.valid_place(drill, 4, 4), Err(PlaceError::CannotPlaceOn));
+        let pump = blocks::rule_named("mechanical-pump").expect("pump");
+        assert_eq!(g.valid_place(pump, 1, 1), Ok(()), "pumps float (Pump.floating)");
+        assert_eq!(g.valid_place(pump, 3, 3), Err(PlaceError::CannotPlaceOn));
     }
 }

@@ -17,6 +17,7 @@ pub mod console;
 pub mod ecs;
 pub mod grid;
 pub mod host;
+pub mod records;
 pub mod sim;
 pub mod sync;
 pub mod value;

@@ -526,6 +526,8 @@ pub struct SimRules {
     pub connect_messages: bool,
     /// Message of the day sent on join (None = off).
     pub motd: Option<String>,
+    /// `rules.lighting` (lighting-only blocks such as the illuminator become placeable).
+    pub lighting: bool,
 }
 
 impl Default for SimRules {
@@ -537,6 +539,7 @@ impl Default for SimRules {
             wave_spacing: 2.0 * 60.0 * 60.0,
             connect_messages: true,
             motd: None,
+            lighting: false,
         }
     }
 }
@@ -886,6 +889,9 @@ impl Sim {
             } else {
                 match blocks::rule_for(plan.block) {
                     None => Err(grid::PlaceError::UnknownBlock),
+                    Some(rule) if !rule.placeable(self.rules.infinite_resources, self.rules.lighting) => {
+                        Err(grid::PlaceError::UnknownBlock)
+                    }
                     Some(rule) if !plan.config.fits(rule.config) => Err(grid::PlaceError::UnknownBlock),
                     Some(rule) => self.grid.valid_place(rule, plan.x, plan.y).or_else(|e| {
                         // A construction site of the same block is fine: the builder helps finish it.
@@ -1023,7 +1029,8 @@ impl Sim {
         if b.team != team {
             return;
         }
-        if let Some((amount, data)) = sync::block_snapshot(&self.grid, std::iter::once(pos), build) {
+        if let Some((amount, data)) = sync::block_snapshots(&self.grid, std::iter::once(pos), build).into_iter().next()
+        {
             self.send(Target::Session(session), Call::BlockSnapshot { amount, data: data.into() });
         }
     }
@@ -1182,7 +1189,8 @@ impl Sim {
                 progress = c.progress;
             }
         }
-        let finished = progress >= 1.0;
+        // ConstructBuild.construct: `progress >= 1 || rules.infiniteResources` finishes (sandbox is instant).
+        let finished = progress >= 1.0 || infinite;
         if let Some(b) = self.grid.building_mut(pos)
             && let Some(site) = b.construction.as_mut()
         {
@@ -1224,7 +1232,8 @@ impl Sim {
         let Some(b) = self.grid.building_mut(pos) else { return true };
         let Some(c) = b.construction.as_mut() else { return true };
         c.progress -= speed / cost;
-        if c.progress > 0.0 {
+        // ConstructBuild.deconstruct: `progress <= 0 || rules.infiniteResources` finishes.
+        if c.progress > 0.0 && !self.rules.infinite_resources {
             return false;
         }
         let paid = c.paid.clone();
@@ -1268,12 +1277,12 @@ impl Sim {
         if self.ecs.player_count() == 0 {
             return;
         }
-        let synced: Vec<i32> = self
-            .grid
-            .buildings()
-            .filter(|(_, b)| b.construction.is_none() && blocks::core_unit(b.block).is_some())
-            .map(|(p, _)| p)
-            .collect();
+        // NetServer.writeBlockSnapshots: every building whose block has `sync = true` (BlockFlag.synced), team
+        // by team; construction sites are ConstructBlocks, which are synced too.
+        let mut synced: Vec<(u8, i32)> =
+            self.grid.buildings().filter(|(_, b)| sync::is_synced(b)).map(|(p, b)| (b.team, p)).collect();
+        synced.sort_unstable();
+        let synced: Vec<i32> = synced.into_iter().map(|(_, p)| p).collect();
         let builds: Vec<u32> = {
             let mut b: Vec<u32> = self.ecs.players().filter(|p| p.confirmed).map(|p| p.build).collect();
             b.sort_unstable();
@@ -1281,7 +1290,7 @@ impl Sim {
             b
         };
         for build in builds {
-            if let Some((amount, data)) = sync::block_snapshot(&self.grid, synced.iter().copied(), build) {
+            for (amount, data) in sync::block_snapshots(&self.grid, synced.iter().copied(), build) {
                 self.send(Target::Build(build), Call::BlockSnapshot { amount, data: data.into() });
             }
         }

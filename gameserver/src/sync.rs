@@ -223,13 +223,43 @@ pub fn entity_snapshots(ecs: &Ecs, build: u32) -> Vec<(i16, Vec<u8>)> {
     })
 }
 
-/// Block snapshot records for `positions`, if this server can encode those buildings for `build`.
-///
-/// Partial: building `writeAll` bodies are block-specific and not implemented for any block yet, so this
-/// returns `None` (the Java server sends these only for `sync = true` blocks and a client works without them;
-/// core items reach clients through the state snapshot).
-pub fn block_snapshot(_grid: &Grid, _positions: impl Iterator<Item = i32>, _build: u32) -> Option<(i16, Vec<u8>)> {
-    None
+/// Whether `NetServer.writeBlockSnapshots` includes the building: blocks with `sync = true` (turrets,
+/// storage and cores, crafters, generators, payload blocks, mass drivers: the `sync` column of `blocks.tsv`),
+/// construction sites (ConstructBlock) and cores.
+pub fn is_synced(b: &crate::grid::Building) -> bool {
+    b.construction.is_some()
+        || crate::blocks::core_unit(b.block).is_some()
+        || crate::blocks::rule_for(b.block).is_some_and(|r| r.sync)
+}
+
+/// `blockSnapshot` packets for the buildings at `positions`, as `NetServer.writeBlockSnapshots` writes them:
+/// per building `i32 pos`, `i16 block id` (the client build's id; `build{size}` for a construction site),
+/// then `writeAll` (the building record without its revision byte); a packet is flushed once its data passes
+/// [`MAX_SNAPSHOT_SIZE`] bytes. Positions without a building are skipped.
+pub fn block_snapshots(grid: &Grid, positions: impl Iterator<Item = i32>, build: u32) -> Vec<(i16, Vec<u8>)> {
+    let native = |b: u16| crate::blocks::to_build(b, build);
+    let mut packets = Vec::new();
+    let mut w = Writer::new();
+    let mut amount: i16 = 0;
+    for pos in positions {
+        let Some(b) = grid.building(pos) else { continue };
+        let block = match &b.construction {
+            Some(c) => crate::records::construct_block(crate::records::block_size(c.block)),
+            None => b.block,
+        };
+        let record = crate::records::building_record(b, &native);
+        w.i32(pos).i16(native(block) as i16);
+        w.bytes(record.get(1..).unwrap_or(&[]));
+        amount += 1;
+        if w.len() > MAX_SNAPSHOT_SIZE || amount == i16::MAX {
+            packets.push((amount, std::mem::replace(&mut w, Writer::new()).into_inner()));
+            amount = 0;
+        }
+    }
+    if amount > 0 {
+        packets.push((amount, w.into_inner()));
+    }
+    packets
 }
 
 #[cfg(test)]
@@ -279,5 +309,37 @@ mod tests {
         for (_, data) in &packets[..packets.len() - 1] {
             assert!(data.len() > MAX_SNAPSHOT_SIZE && data.len() < MAX_SNAPSHOT_SIZE + 100);
         }
+    }
+
+    #[test]
+    fn block_snapshots_match_the_java_servers_bytes() {
+        // join-capture-b159: blockSnapshot(amount 2) with two default duos at (124,120) and (124,121),
+        // team 1, rotation 1.
+        let java = "007c0078015d437a0000810103010d0000000000000000000042b4000000\
+                    007c0079015d437a0000810103010d0000000000000000000042b4000000";
+        let java: Vec<u8> =
+            (0..java.len() / 2).map(|i| u8::from_str_radix(&java[2 * i..2 * i + 2], 16).expect("hex")).collect();
+        let duo = crate::blocks::rule_named("duo").expect("duo");
+        let mut grid = Grid::new(200, 200, 33);
+        for y in [120, 121] {
+            assert!(grid.put(124, y, 1, crate::grid::Building::new(duo.id, 1, 1, duo.health)));
+        }
+        let positions = [crate::grid::pack(124, 120), crate::grid::pack(124, 121)];
+        let packets = block_snapshots(&grid, positions.into_iter(), 159);
+        assert_eq!(packets, vec![(2, java)]);
+        assert!(is_synced(grid.building(positions[0]).expect("duo")));
+        // Build 154 numbers duo 347 (two blocks fewer before it).
+        let b154 = block_snapshots(&grid, positions.into_iter(), 154);
+        assert_eq!(&b154[0].1[4..6], &crate::blocks::to_build(duo.id, 154).to_be_bytes());
+        // Many buildings: chunked past 800 bytes, every record counted once.
+        let mut grid = Grid::new(200, 200, 33);
+        let mut all = Vec::new();
+        for x in 0..100 {
+            assert!(grid.put(x, 5, 1, crate::grid::Building::new(duo.id, 1, 0, duo.health)));
+            all.push(crate::grid::pack(x, 5));
+        }
+        let packets = block_snapshots(&grid, all.into_iter(), 159);
+        assert!(packets.len() > 1);
+        assert_eq!(packets.iter().map(|(n, _)| i32::from(*n)).sum::<i32>(), 100);
     }
 }

@@ -83,10 +83,15 @@ impl Value {
             (K::Bool, Value::Bool(_)) => true,
             (K::Text, Value::Str(Some(s))) => s.chars().count() <= MESSAGE_MAX_CHARS,
             (K::Link, Value::Point(..) | Value::Int(_) | Value::Building(_) | Value::Other(_)) => true,
+            (K::Int, Value::Int(_)) => true,
+            (K::Program, Value::Other(Object::Bytes(b))) => b.len() <= PROGRAM_MAX_BYTES,
             _ => false,
         }
     }
 }
+
+/// Largest compressed processor program accepted (`LogicBlock.maxByteLen`).
+pub const PROGRAM_MAX_BYTES: usize = 1024 * 100;
 
 /// `MessageBlock.maxTextLength`.
 pub const MESSAGE_MAX_CHARS: usize = 220;

@@ -3,17 +3,16 @@
 //! `NetworkIO.writeWorld` per client build (`World::world_stream`).
 //!
 //! Owns: converting between the grid and a [`World`] ([`to_world`] / [`from_world`]): the content header
-//! listing exactly the blocks used (§6.1 strategy b, so one stream serves both builds), the building records of
-//! the blocks this server simulates (`writeBase` + class tail; parsed back by [`parse_building`]), the
-//! block-name table, and the `multidustry.*` meta tags (entity ids, RNG). Byte layouts of files and streams are
-//! the world crate's.
+//! listing exactly the blocks used (§6.1 strategy b, so one stream serves both builds), placing the building
+//! records (`records`: simulated blocks, default records of the other placeable blocks, construction sites as
+//! `ConstructBuild`s on `build{size}` tiles, raw records carried from maps), the block-name table, and the
+//! `multidustry.*` meta tags (entity ids, RNG). Byte layouts of files and streams are the world crate's.
 //!
 //! Content ids: the grid uses build-159 ids for every block in [`NAMES`]; blocks of a loaded map that are not in
 //! it get ids from [`DYNAMIC_BASE`] on, remembered by name, and their building records are kept as raw bytes and
 //! re-emitted unchanged. Block names, sizes and classes come from the world crate's build-159 content table.
 //! Partial: buildings of save formats 1–3 (legacy records) are dropped; units are not saved (core units respawn
-//! with their players). Still local: `read_base` (the world crate's `Building::base` does not expose where the
-//! class tail starts, which the simulated blocks' configs need).
+//! with their players).
 //!
 //! Invariants: readers never panic and never allocate from an untrusted length beyond the bytes present (the
 //! world crate's limits); a snapshot is written to a temporary file and renamed, so a crash leaves the previous
@@ -24,17 +23,17 @@ use std::io::Write;
 use std::path::Path;
 
 use multidustry_protocol::UnitRef;
-use multidustry_protocol::io::{DecodeError, Reader, Writer};
+use multidustry_protocol::io::DecodeError;
 use multidustry_world::content::legacy_block_name;
 use multidustry_world::{
     Build, ContentHeader, ContentTable, ContentType, DataPatches, PlayerRecord, StreamParams, TeamPlans, Tiles, World,
     WorldError,
 };
 
-use crate::blocks::{self, id};
+use crate::blocks;
 use crate::grid::{self, Building, Grid};
+use crate::records;
 use crate::sim::{GameState, PlayerState, Sim, SimRules};
-use crate::value::Value;
 
 /// First id given to block names this server does not know.
 pub const DYNAMIC_BASE: u16 = 2000;
@@ -70,24 +69,11 @@ fn table() -> &'static ContentTable {
     ContentTable::for_build(Build::V159)
 }
 
-/// Floors nothing can be built on.
-const UNBUILDABLE_NAMES: &[&str] = &["deep-water", "deep-tainted-water", "space", "empty"];
-
-/// Sets which floors are unbuildable and which blocks are environment walls (not replaceable).
+/// Sets which blocks are environment walls (not replaceable); floors are judged by `blocks::floor`.
 fn environment(grid: &mut Grid) {
     let t = table();
-    grid.unbuildable_floors = UNBUILDABLE_NAMES.iter().filter_map(|n| t.id(ContentType::BLOCK, n)).collect();
     grid.static_walls =
         t.blocks().iter().filter(|b| b.is_static() && !b.class.contains("Prop")).map(|b| b.id).collect();
-}
-
-/// Side length of a block (1 when unknown).
-fn block_size(block: u16) -> u8 {
-    blocks::rule_for(block)
-        .map(|r| r.size)
-        .or_else(|| core_size(block))
-        .or_else(|| table().block_size(block))
-        .unwrap_or(1)
 }
 
 /// A file or stream could not be read or written.
@@ -121,7 +107,7 @@ impl BlockNames {
         for &(id, name) in NAMES {
             n.insert(id, name);
         }
-        for r in blocks::RULES {
+        for r in blocks::rules() {
             n.insert(r.id, r.name);
         }
         n
@@ -213,62 +199,6 @@ pub fn rules_from_json(json: &str) -> SimRules {
 // ------------------------------------------------------------------------------------------------------------
 // writing
 
-/// `writeBase` + tail of a building this server simulates (None: keep the raw record).
-fn building_record(b: &Building) -> Vec<u8> {
-    if let Some(raw) = &b.raw {
-        return raw.clone();
-    }
-    let mut w = Writer::new();
-    let (revision, tail): (u8, Writer) = {
-        let mut t = Writer::new();
-        let rev = match b.block {
-            257 | 258 => {
-                t.i32(0); // ConveyorBuild: no items on the belt
-                1
-            }
-            264 | 265 => {
-                let item = match b.config {
-                    Value::Content(0, i) => i,
-                    _ => -1,
-                };
-                t.i16(item); // SorterBuild.sortItem
-                2
-            }
-            228 | 229 | 430 => {
-                t.bool(matches!(b.config, Value::Bool(true))); // DoorBuild.open / SwitchBuild.enabled
-                0
-            }
-            429 => {
-                let text = match &b.config {
-                    Value::Str(Some(s)) => s.as_str(),
-                    _ => "",
-                };
-                let _ = t.jutf(text); // MessageBuild.message
-                0
-            }
-            b if core_size(b).is_some() => {
-                t.f32(f32::NAN).f32(f32::NAN); // CoreBuild.commandPos: null (as Java writes it)
-                1
-            }
-            _ => 0,
-        };
-        (rev, t)
-    };
-    let has_items = blocks::core_unit(b.block).is_some();
-    w.u8(revision).f32(b.health).u8(b.rotation | 0x80).u8(b.team).u8(3).u8(1);
-    w.u8(if has_items { 1 | 8 } else { 8 });
-    if has_items {
-        let items: Vec<(u16, i32)> = b.items.iter().filter(|(_, n)| **n > 0).map(|(i, n)| (*i, *n)).collect();
-        w.i16(items.len() as i16);
-        for (i, n) in items {
-            w.i16(i as i16).i32(n);
-        }
-    }
-    w.u8(255).u8(0);
-    w.bytes(tail.as_slice());
-    w.into_inner()
-}
-
 /// Metadata of a world that is not in the grid.
 #[derive(Debug, Clone)]
 pub struct WorldMeta {
@@ -280,9 +210,9 @@ pub struct WorldMeta {
 
 /// The grid as a world crate [`World`] (format 13): a content header listing exactly the blocks used (ids local
 /// to it), the tiles with the buildings' records, one empty plan list per core team, and the tags `name`,
-/// `mapname`, `width`, `height`, `rules`. Construction sites are written as air: a client joining
-/// mid-construction sees the result on finish. State tags are added by [`save`]; streams take the state from
-/// [`StreamParams`].
+/// `mapname`, `width`, `height`, `rules`. Construction sites are `build{size}` tiles with a `ConstructBuild`
+/// record naming the block being built (so a joining client and a restart see the site and its progress).
+/// State tags are added by [`save`]; streams take the state from [`StreamParams`].
 pub fn to_world(grid: &Grid, names: &BlockNames, meta: &WorldMeta) -> World {
     let (wd, ht) = (grid.width(), grid.height());
     let mut used: Vec<u16> = vec![0];
@@ -291,6 +221,11 @@ pub fn to_world(grid: &Grid, names: &BlockNames, meta: &WorldMeta) -> World {
             if let Some(t) = grid.tile(x, y) {
                 used.extend([t.floor, t.overlay, t.block]);
             }
+        }
+    }
+    for (_, b) in grid.buildings() {
+        if let Some(c) = &b.construction {
+            used.extend([c.block, records::construct_block(records::block_size(c.block))]);
         }
     }
     used.sort_unstable();
@@ -306,14 +241,17 @@ pub fn to_world(grid: &Grid, names: &BlockNames, meta: &WorldMeta) -> World {
         tiles.floor[i] = id(t.floor);
         tiles.overlay[i] = id(t.overlay);
         match t.building.and_then(|p| grid.building(p).map(|b| (p, b))) {
-            Some((p, b)) if b.construction.is_none() => {
-                tiles.block[i] = id(t.block);
+            Some((p, b)) => {
+                tiles.block[i] = match &b.construction {
+                    Some(c) => id(records::construct_block(records::block_size(c.block))),
+                    None => id(t.block),
+                };
                 tiles.parts[i] = true;
                 if grid::pack(x, y) == p {
-                    tiles.buildings.insert(i as u32, multidustry_world::Building::modern(building_record(b)));
+                    let record = records::building_record(b, &id);
+                    tiles.buildings.insert(i as u32, multidustry_world::Building::modern(record));
                 }
             }
-            Some(_) => {}
             None => tiles.block[i] = id(t.block),
         }
     }
@@ -453,8 +391,23 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         if b.format != multidustry_world::tiles::RecordFormat::Modern {
             continue; // save formats 1-3: buildings are not carried over
         }
-        let building = parse_building(block, &b.record);
-        if !grid.put(x, y, block_size(block), building.clone()) {
+        let building = if records::is_construct_block(block) {
+            match records::parse_construct(&b.record, &map_id) {
+                Some((base, c)) => {
+                    let mut site = Building::new(c.block, base.team, base.rotation, base.health);
+                    let block = c.block;
+                    site.construction = Some(c);
+                    if grid.put(x, y, records::block_size(block), site) {
+                        continue;
+                    }
+                    records::parse_building(block, &b.record)
+                }
+                None => records::parse_building(block, &b.record),
+            }
+        } else {
+            records::parse_building(block, &b.record)
+        };
+        if !grid.put(x, y, records::block_size(block), building.clone()) {
             grid.put(x, y, 1, building);
         }
     }
@@ -483,116 +436,6 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         name: world.name().to_string(),
         next_entity_id: world.tag("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
     }
-}
-
-fn core_size(block: u16) -> Option<u8> {
-    match block {
-        id::CORE_SHARD => Some(3),
-        id::CORE_FOUNDATION => Some(4),
-        id::CORE_NUCLEUS => Some(5),
-        _ => None,
-    }
-}
-
-/// Parses a building record: base fields always; for simulated blocks also the tail (else the record is
-/// kept raw and re-emitted unchanged).
-fn parse_building(block: u16, record: &[u8]) -> Building {
-    let raw = || {
-        let mut b = Building::new(block, 0, 0, 1.0);
-        b.raw = Some(record.to_vec());
-        b
-    };
-    let mut r = Reader::new(record);
-    let Ok(base) = read_base(&mut r) else {
-        return raw();
-    };
-    let mut b = Building::new(block, base.team, base.rotation, base.health);
-    b.items = base.items;
-    let simulated = blocks::rule_for(block).is_some() || core_size(block).is_some();
-    if !simulated {
-        let mut b = raw();
-        b.team = base.team;
-        b.rotation = base.rotation;
-        b.health = base.health;
-        return b;
-    }
-    let tail = match block {
-        257 | 258 => r.i32().map(|_| Value::Null),
-        264 | 265 => r.i16().map(|i| if i < 0 { Value::Null } else { Value::Content(0, i) }),
-        228 | 229 | 430 => r.bool().map(Value::Bool),
-        429 => r.jutf().map(|s| Value::Str(Some(s))),
-        b if core_size(b).is_some() && !r.is_empty() => r.f32().and_then(|_| r.f32()).map(|_| Value::Null),
-        _ => Ok(Value::Null),
-    };
-    match tail {
-        Ok(v) if matches!(block, 257 | 258) || r.is_empty() => {
-            b.config = v;
-            b
-        }
-        _ => {
-            let mut b = raw();
-            b.team = base.team;
-            b.rotation = base.rotation;
-            b
-        }
-    }
-}
-
-struct Base {
-    health: f32,
-    rotation: u8,
-    team: u8,
-    items: BTreeMap<u16, i32>,
-}
-
-fn read_base(r: &mut Reader<'_>) -> Result<Base, DecodeError> {
-    let _revision = r.u8()?;
-    let health = r.f32()?;
-    let rot = r.u8()?;
-    let team = r.u8()?;
-    if rot & 0x80 == 0 {
-        return Err(DecodeError::Other("legacy building base"));
-    }
-    let version = r.u8()?;
-    if version >= 1 {
-        r.u8()?; // enabled
-    }
-    let mask = if version >= 2 { r.u8()? } else { 0 };
-    let mut items = BTreeMap::new();
-    if mask & 1 != 0 {
-        let n = r.i16()?.max(0);
-        for _ in 0..n {
-            let id = r.i16()?;
-            let amount = r.i32()?;
-            if id >= 0 {
-                items.insert(id as u16, amount);
-            }
-        }
-    }
-    if mask & 2 != 0 {
-        let n = r.i16()?.max(0) as usize;
-        r.skip(n * 4 + 4)?;
-    }
-    if mask & 4 != 0 {
-        let n = r.i16()?.max(0) as usize;
-        r.skip(n * 6)?;
-    }
-    if mask & 16 != 0 {
-        r.skip(8)?;
-    }
-    if mask & 32 != 0 {
-        r.skip(4)?;
-    }
-    if version <= 2 {
-        r.u8()?;
-    }
-    if version >= 3 {
-        r.skip(2)?;
-    }
-    if version == 4 {
-        r.skip(8)?;
-    }
-    Ok(Base { health, rotation: rot & 0x7f, team, items })
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -646,6 +489,7 @@ impl LoadedWorld {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multidustry_protocol::io::Writer;
 
     #[test]
     fn player_records_in_streams_have_the_sizes_java_writes() {
@@ -659,36 +503,5 @@ mod tests {
             assert_eq!(w.len(), len, "{name}");
             assert_eq!(&w.as_slice()[..2], &[0, if build == Build::V159 { 2 } else { 1 }]);
         }
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
-
-    #[test]
-    fn building_records_match_the_layouts_java_writes() {
-        // Records as the Java game saved them in official maps (biomassFacility, planetaryTerminal, fungalPass,
-        // atolls): core-shard with 100 copper, inverted sorter set to thorium, door (closed), copper wall,
-        // conveyor (rotation 1, empty belt).
-        for (block, java) in [
-            (id::CORE_SHARD, "01448980008001030109000100000000006400007fc000007fc00000"),
-            (265, "0242200000800203010800000007"),
-            (228, "0043c800008002030108000000"),
-            (216, "0043a0000080010301080000"),
-            (257, "014234000081000300090000000000000000"),
-        ] {
-            let java = unhex(java);
-            let b = parse_building(block, &java);
-            assert!(b.raw.is_none(), "block {block} parsed");
-            let ours = building_record(&b);
-            assert_eq!(ours.len() + usize::from(block == 257) * 2, java.len(), "block {block}");
-            assert_eq!(ours[0], java[0], "revision of block {block}");
-            let back = parse_building(block, &ours);
-            assert_eq!((back.items, back.config, back.rotation, back.team), (b.items, b.config, b.rotation, b.team));
-        }
-        let core = parse_building(id::CORE_SHARD, &unhex("01448980008001030109000100000000006400007fc000007fc00000"));
-        assert_eq!(core.items.get(&0), Some(&100));
-        let sorter = parse_building(265, &unhex("0242200000800203010800000007"));
-        assert_eq!(sorter.config, Value::Content(0, 7));
     }
 }

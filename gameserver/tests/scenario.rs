@@ -435,3 +435,75 @@ fn entity_snapshots_decode_with_the_protocol_crates_independent_tables() {
         assert_eq!(units, 2);
     }
 }
+
+#[test]
+fn build_menu_blocks_follow_java_placement_rules() {
+    let mut w = World::new(false);
+    w.join(1, "builder", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    let id = |n: &str| blocks::rule_named(n).expect(n).id;
+    // Ore under one tile of the drill's 2x2 footprint at (30,24): (30,24),(31,24),(30,25),(31,25).
+    w.sim.grid.tile_mut(31, 25).expect("tile").overlay = 167; // ore-copper
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(26, 20, id("duo"), 1, Value::Null),
+            place(30, 24, id("mechanical-drill"), 0, Value::Null),
+            place(34, 24, id("mechanical-drill"), 0, Value::Null), // no ore
+            place(26, 26, id("scrap-wall"), 0, Value::Null),       // sandbox only
+            place(26, 30, id("core-foundation"), 0, Value::Null),  // core upgrade only
+            place(30, 30, id("mechanical-pump"), 0, Value::Null),  // no liquid
+        ]),
+    );
+    let out = w.take();
+    let refused: Vec<(i32, i32)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Session(1), Call::RemoveQueueBlock { x, y, .. }) => Some((*x, *y)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, vec![(34, 24), (26, 26), (26, 30), (30, 30)]);
+    // duo: 35 copper × 0.5 = 17.5 build cost → 35 ticks; drill: 12 × 0.5 = 6 → 12 ticks (alpha, speed 0.5).
+    w.ticks(60);
+    let out = w.take();
+    let finished: Vec<u16> = broadcasts(&out)
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::ConstructFinish { block, .. } => Some(*block),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished, vec![id("duo"), id("mechanical-drill")]);
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&(300 - 35 - 12)));
+    // Block snapshots: the core and the duo are synced (a drill is not), every 6 s, to each client build.
+    w.ticks(400);
+    let out = w.take();
+    let snapshots: Vec<i16> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Build(159), Call::BlockSnapshot { amount, .. }) => Some(*amount),
+            _ => None,
+        })
+        .collect();
+    assert!(!snapshots.is_empty() && snapshots.iter().all(|n| *n == 2), "{snapshots:?}");
+}
+
+#[test]
+fn sandbox_only_blocks_are_placeable_in_sandbox() {
+    let mut w = World::new(true);
+    w.join(1, "builder", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    let source = blocks::rule_named("item-source").expect("source").id;
+    w.snapshot(1, cx, cy, Some(vec![place(26, 26, source, 0, Value::Content(CONTENT_ITEM, 0))]));
+    w.ticks(10);
+    let out = w.take();
+    assert!(
+        broadcasts(&out).iter().any(|c| matches!(c, Call::ConstructFinish { block, .. } if *block == source)),
+        "{out:?}"
+    );
+}

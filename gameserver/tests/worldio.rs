@@ -243,3 +243,43 @@ fn cached_world_streams_equal_fresh_ones_and_follow_grid_changes() {
     assert_ne!(changed, fresh);
     assert_eq!(changed, worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh again"));
 }
+
+#[test]
+fn construction_sites_and_unsimulated_blocks_persist_and_stream() {
+    let (mut sim, io) = worldio::generate(5, 80).into_parts(60);
+    let (cx, cy) = grid::unpack(sim.grid.core_of(1).expect("core").0);
+    let duo = blocks::rule_named("duo").expect("duo");
+    let wall = blocks::rule_named("thorium-wall-large").expect("wall");
+    assert!(sim.grid.put(cx + 5, cy, 1, grid::Building::new(duo.id, 1, 2, duo.health)));
+    let mut site = grid::Building::new(wall.id, 1, 0, 10.0);
+    site.construction = Some(grid::Construction {
+        block: wall.id,
+        progress: 0.4,
+        breaking: false,
+        paid: vec![9.0],
+        config: Value::Null,
+    });
+    assert!(sim.grid.put(cx + 7, cy + 4, 2, site));
+    for build in [159, 154] {
+        let id = join(&mut sim, u64::from(build), build);
+        let p = sim.player(id).expect("p").clone();
+        let stream = worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("stream");
+        let (_, names, _, _) = parse_stream(&inflate(&stream), build).expect("parses to its end");
+        assert!(names.iter().any(|n| n == "build2") && names.iter().any(|n| n == "thorium-wall-large"));
+        assert!(names.iter().any(|n| n == "duo"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("world.msav");
+    worldio::save(&sim, &io.names, &io.meta, &path).expect("saves");
+    let world = multidustry_world::World::read_msav(&std::fs::read(&path).expect("read")).expect("world reads");
+    let site_tile = world.tiles.index(cx + 7, cy + 4).expect("index");
+    let header_name = world.block_name(world.tiles.block[site_tile]).expect("name");
+    assert_eq!(header_name, "build2", "construction sites are ConstructBlocks in files");
+    let loaded = worldio::load(&std::fs::read(&path).expect("read")).expect("loads");
+    let back = loaded.grid.building(grid::pack(cx + 7, cy + 4)).expect("site");
+    let c = back.construction.as_ref().expect("still under construction");
+    assert_eq!((back.block, c.block, c.progress, c.paid.clone()), (wall.id, wall.id, 0.4, vec![9.0]));
+    assert_eq!(loaded.grid.building_at(cx + 8, cy + 5).map(|(p, _)| p), Some(grid::pack(cx + 7, cy + 4)));
+    let duo_back = loaded.grid.building(grid::pack(cx + 5, cy)).expect("duo");
+    assert_eq!((duo_back.block, duo_back.rotation, duo_back.team), (duo.id, 2, 1));
+}
