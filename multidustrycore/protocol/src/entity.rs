@@ -56,7 +56,8 @@ pub fn unit_layout(class_id: u8) -> Option<UnitLayout> {
     })
 }
 
-/// `Player` sync fields (class 12).
+/// `Player` sync fields (class 12). The player's save record (`Player.write`, the world stream's player
+/// entity) is the same fields plus a revision and `lastCommand`: [`PlayerSync::decode_save`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayerSync {
     /// Admin flag.
@@ -87,6 +88,93 @@ pub struct PlayerSync {
     pub x: f32,
     /// y.
     pub y: f32,
+}
+
+impl PlayerSync {
+    /// Reads the `writeSync` fields (after the record's id and class id).
+    ///
+    /// # Errors
+    /// Truncated input.
+    pub fn decode(r: &mut Reader<'_>, build: Build) -> Result<Self, DecodeError> {
+        Self::decode_fields(r, build, None)
+    }
+
+    /// Writes the `writeSync` fields.
+    ///
+    /// # Errors
+    /// A name too long for its prefix.
+    pub fn encode(&self, w: &mut Writer, build: Build) -> Result<(), EncodeError> {
+        self.encode_fields(w, build, None)
+    }
+
+    /// Reads the player's *save* record (`Player.write`, the world stream's player entity):
+    /// `i16 revision` (2 in 159, 1 in 154), then the sync fields with `u8 lastCommand` after `color`. Returns
+    /// the fields and `lastCommand` (255 = none).
+    ///
+    /// # Errors
+    /// Truncated input or a revision other than the build's.
+    pub fn decode_save(r: &mut Reader<'_>, build: Build) -> Result<(Self, u8), DecodeError> {
+        let revision = r.i16()?;
+        if revision != Self::save_revision(build) {
+            return Err(DecodeError::Invalid { what: "player revision", value: revision.into() });
+        }
+        let mut last_command = 255;
+        let p = Self::decode_fields(r, build, Some(&mut last_command))?;
+        Ok((p, last_command))
+    }
+
+    /// Writes the save record (see [`PlayerSync::decode_save`]).
+    ///
+    /// # Errors
+    /// A name too long for its prefix.
+    pub fn encode_save(&self, w: &mut Writer, build: Build, last_command: u8) -> Result<(), EncodeError> {
+        w.i16(Self::save_revision(build));
+        self.encode_fields(w, build, Some(last_command))
+    }
+
+    /// `Player` save revision of `build`.
+    #[must_use]
+    pub fn save_revision(build: Build) -> i16 {
+        if build == Build::V159 { 2 } else { 1 }
+    }
+
+    fn decode_fields(r: &mut Reader<'_>, build: Build, last_command: Option<&mut u8>) -> Result<Self, DecodeError> {
+        let admin = r.bool()?;
+        let boosting = r.bool()?;
+        let color = r.i32()?;
+        if let Some(lc) = last_command {
+            *lc = r.u8()?;
+        }
+        Ok(Self {
+            admin,
+            boosting,
+            color,
+            mouse_x: r.f32()?,
+            mouse_y: r.f32()?,
+            name: r.str()?,
+            selected_block: if build == Build::V159 { r.i16()? } else { 0 },
+            selected_rotation: if build == Build::V159 { r.i32()? } else { 0 },
+            shooting: r.bool()?,
+            team: r.u8()?,
+            typing: r.bool()?,
+            unit: r.unit_ref()?,
+            x: r.f32()?,
+            y: r.f32()?,
+        })
+    }
+
+    fn encode_fields(&self, w: &mut Writer, build: Build, last_command: Option<u8>) -> Result<(), EncodeError> {
+        w.bool(self.admin).bool(self.boosting).i32(self.color);
+        if let Some(lc) = last_command {
+            w.u8(lc);
+        }
+        w.f32(self.mouse_x).f32(self.mouse_y).str(self.name.as_deref())?;
+        if build == Build::V159 {
+            w.i16(self.selected_block).i32(self.selected_rotation);
+        }
+        w.bool(self.shooting).u8(self.team).bool(self.typing).unit_ref(self.unit).f32(self.x).f32(self.y);
+        Ok(())
+    }
 }
 
 /// Unit sync fields (every unit class; the class's [`UnitLayout`] decides which optional fields exist).
@@ -268,22 +356,7 @@ impl EntityRecord {
         let id = r.i32()?;
         let class = r.u8()?;
         let data = match class {
-            PLAYER_CLASS => EntityData::Player(PlayerSync {
-                admin: r.bool()?,
-                boosting: r.bool()?,
-                color: r.i32()?,
-                mouse_x: r.f32()?,
-                mouse_y: r.f32()?,
-                name: r.str()?,
-                selected_block: if build == Build::V159 { r.i16()? } else { 0 },
-                selected_rotation: if build == Build::V159 { r.i32()? } else { 0 },
-                shooting: r.bool()?,
-                team: r.u8()?,
-                typing: r.bool()?,
-                unit: r.unit_ref()?,
-                x: r.f32()?,
-                y: r.f32()?,
-            }),
+            PLAYER_CLASS => EntityData::Player(PlayerSync::decode(r, build)?),
             FIRE_CLASS => EntityData::Fire(FireSync {
                 lifetime: r.f32()?,
                 tile: r.i32()?,
@@ -332,13 +405,7 @@ impl EntityRecord {
     pub fn encode(&self, w: &mut Writer, build: Build) -> Result<(), EncodeError> {
         w.i32(self.id).u8(self.class_id());
         match &self.data {
-            EntityData::Player(p) => {
-                w.bool(p.admin).bool(p.boosting).i32(p.color).f32(p.mouse_x).f32(p.mouse_y).str(p.name.as_deref())?;
-                if build == Build::V159 {
-                    w.i16(p.selected_block).i32(p.selected_rotation);
-                }
-                w.bool(p.shooting).u8(p.team).bool(p.typing).unit_ref(p.unit).f32(p.x).f32(p.y);
-            }
+            EntityData::Player(p) => p.encode(w, build)?,
             EntityData::Fire(f) => {
                 w.f32(f.lifetime).i32(f.tile).f32(f.time).f32(f.x).f32(f.y);
             }

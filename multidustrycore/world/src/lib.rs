@@ -48,7 +48,7 @@ pub use msav::{BlockPlan, DataPatches, EntityChunk, TeamPlans};
 pub use multidustry_protocol::build::Build;
 pub use rules::{Gamemode, Rules, SpawnGroup, TeamRule};
 pub use stream::{PlayerRecord, StreamParams, WorldStream};
-pub use tiles::{Building, BuildingBase, TileData, Tiles};
+pub use tiles::{Building, BuildingBase, ConfigId, ContentKind, TileData, Tiles};
 
 /// A world as a save file holds it: meta tags, content header, tiles and buildings, team plans, entities,
 /// markers and custom chunks. Ids are those of [`World::content`].
@@ -150,13 +150,39 @@ impl World {
     }
 
     /// This world with every content id translated to `build`'s native ids and the native content header:
-    /// floors, overlays, blocks, team-plan blocks, and the item/liquid ids of building item and liquid modules
-    /// (records in the current base layout). Ids inside class-specific record tails (sorter items, configured
-    /// blocks, …) are not translated: they stay correct only where the file's ids equal the native ones (true
-    /// for every map saved by the same build).
+    /// floors, overlays, blocks, team-plan blocks, the item/liquid ids of building item and liquid modules
+    /// (records in the current base layout), and the configured item/liquid/block ids of the block classes
+    /// listed at [`Building::config_ids`] (sorters, unloaders, item and liquid sources, duct routers,
+    /// construction sites). Ids inside other class tails (unit-factory plan indices, payloads, turret ammo,
+    /// conveyor stacks) are not translated: they stay correct only where the file's ids equal the native ones
+    /// (true for every map saved by the same build). Team-plan configs keep their content objects as they are
+    /// (`TypeIO` objects name content by type and id; see the protocol crate).
     pub fn to_native(&self, build: Build) -> World {
         let tr = Translation::new(&self.content, build);
+        let facts = ContentTable::for_build(Build::V159);
         let mut w = self.clone();
+        for (&index, b) in w.tiles.buildings.iter_mut() {
+            let Some(class) = self
+                .tiles
+                .block
+                .get(index as usize)
+                .and_then(|&id| self.block_name(id))
+                .and_then(|n| facts.block_by_name(n))
+                .map(|f| f.class)
+            else {
+                continue;
+            };
+            for c in b.config_ids(class) {
+                let Some(id) = b.config_id(&c).and_then(|id| u16::try_from(id).ok()) else { continue };
+                let ty = match c.kind {
+                    tiles::ContentKind::Item => ContentType::ITEM,
+                    tiles::ContentKind::Liquid => ContentType::LIQUID,
+                    tiles::ContentKind::Block => ContentType::BLOCK,
+                };
+                let native = i16::try_from(tr.get(ty, id)).unwrap_or(-1);
+                b.set_config_id(&c, native);
+            }
+        }
         w.content = ContentHeader::native(build);
         for v in [&mut w.tiles.floor, &mut w.tiles.overlay, &mut w.tiles.block] {
             for id in v.iter_mut() {

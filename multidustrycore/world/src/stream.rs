@@ -13,6 +13,7 @@
 //! Invariants: the reader consumes exactly the inflated bytes; write-then-read gives back an equal stream.
 
 use multidustry_protocol::build::Build;
+use multidustry_protocol::entity::PlayerSync;
 use multidustry_protocol::io::{DecodeError, Reader, Writer};
 use multidustry_protocol::typeio::UnitRef;
 
@@ -22,7 +23,9 @@ use crate::msav::{self, DataPatches, TeamPlans};
 use crate::tiles::{MapLayout, Tiles};
 use crate::{World, WorldError};
 
-/// The receiving player's entity as the stream carries it (`Player.write`).
+/// The receiving player's entity as the stream carries it (`Player.write`): the fields of the protocol crate's
+/// [`PlayerSync`] plus `last_command`. The wire layout lives once, in `PlayerSync::{decode_save, encode_save}`;
+/// this flat struct is the world crate's view of it (convert with [`PlayerRecord::to_sync`] / `From`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayerRecord {
     /// Admin flag.
@@ -80,55 +83,65 @@ impl PlayerRecord {
         }
     }
 
-    /// Reads the record of `build`.
+    /// Reads the record of `build` (the layout lives in the protocol crate: [`PlayerSync::decode_save`]).
     pub fn read(r: &mut Reader<'_>, build: Build) -> Result<Self, DecodeError> {
-        let revision = r.i16()?;
-        let expected = if build == Build::V159 { 2 } else { 1 };
-        if revision != expected {
-            return Err(DecodeError::Invalid { what: "player revision", value: revision.into() });
+        let (sync, last_command) = PlayerSync::decode_save(r, build)?;
+        let mut p = Self::from(sync);
+        p.last_command = last_command;
+        if build == Build::V154 {
+            // Not in 154's record: keep the "none" values `new` uses.
+            p.selected_block = -1;
         }
-        let admin = r.bool()?;
-        let boosting = r.bool()?;
-        let color = r.i32()?;
-        let last_command = r.u8()?;
-        let mouse_x = r.f32()?;
-        let mouse_y = r.f32()?;
-        let name = r.str()?;
-        let (selected_block, selected_rotation) = if build == Build::V159 { (r.i16()?, r.i32()?) } else { (-1, 0) };
-        Ok(Self {
-            admin,
-            boosting,
-            color,
-            last_command,
-            mouse_x,
-            mouse_y,
-            name,
-            selected_block,
-            selected_rotation,
-            shooting: r.bool()?,
-            team: r.u8()?,
-            typing: r.bool()?,
-            unit: r.unit_ref()?,
-            x: r.f32()?,
-            y: r.f32()?,
-        })
+        Ok(p)
     }
 
-    /// Writes the record of `build`.
+    /// Writes the record of `build` ([`PlayerSync::encode_save`]).
     pub fn write(&self, w: &mut Writer, build: Build) -> Result<(), WorldError> {
-        w.i16(if build == Build::V159 { 2 } else { 1 });
-        w.bool(self.admin)
-            .bool(self.boosting)
-            .i32(self.color)
-            .u8(self.last_command)
-            .f32(self.mouse_x)
-            .f32(self.mouse_y);
-        w.str(self.name.as_deref())?;
-        if build == Build::V159 {
-            w.i16(self.selected_block).i32(self.selected_rotation);
-        }
-        w.bool(self.shooting).u8(self.team).bool(self.typing).unit_ref(self.unit).f32(self.x).f32(self.y);
+        self.to_sync().encode_save(w, build, self.last_command)?;
         Ok(())
+    }
+
+    /// The same player as an entity-snapshot record's fields (everything but `last_command`).
+    pub fn to_sync(&self) -> PlayerSync {
+        PlayerSync {
+            admin: self.admin,
+            boosting: self.boosting,
+            color: self.color,
+            mouse_x: self.mouse_x,
+            mouse_y: self.mouse_y,
+            name: self.name.clone(),
+            selected_block: self.selected_block,
+            selected_rotation: self.selected_rotation,
+            shooting: self.shooting,
+            team: self.team,
+            typing: self.typing,
+            unit: self.unit,
+            x: self.x,
+            y: self.y,
+        }
+    }
+}
+
+impl From<PlayerSync> for PlayerRecord {
+    /// The save record of a synced player, with no last command.
+    fn from(p: PlayerSync) -> Self {
+        Self {
+            admin: p.admin,
+            boosting: p.boosting,
+            color: p.color,
+            last_command: 255,
+            mouse_x: p.mouse_x,
+            mouse_y: p.mouse_y,
+            name: p.name,
+            selected_block: p.selected_block,
+            selected_rotation: p.selected_rotation,
+            shooting: p.shooting,
+            team: p.team,
+            typing: p.typing,
+            unit: p.unit,
+            x: p.x,
+            y: p.y,
+        }
     }
 }
 

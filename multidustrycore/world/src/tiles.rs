@@ -63,6 +63,28 @@ pub struct ModuleIds {
     pub liquids: Vec<usize>,
 }
 
+/// The content type of an id inside a building's class tail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentKind {
+    /// An item id.
+    Item,
+    /// A liquid id.
+    Liquid,
+    /// A block id.
+    Block,
+}
+
+/// Where a content id sits inside a building record ([`Building::config_ids`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigId {
+    /// Byte offset in [`Building::record`].
+    pub offset: usize,
+    /// What the id names.
+    pub kind: ContentKind,
+    /// `i16` (true) or `i8` (false, old revisions).
+    pub wide: bool,
+}
+
 /// The common prefix of a modern building record (`BuildingComp.writeBase`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingBase {
@@ -149,6 +171,17 @@ impl Building {
     /// layout (rotation high bit set, base version >= 2 with a module mask). `None` when the layout is older
     /// or the record is too short.
     pub fn modules(&self) -> Option<ModuleIds> {
+        self.parse_base().map(|(m, _)| m)
+    }
+
+    /// Byte offset where the block-class tail (`Building.write`) starts, for records in the current base layout
+    /// (protocol spec §8.4.3: module mask bits 0–2 modules, bit 4 time scale, bit 5 last disabler; two
+    /// efficiency bytes; visibility flags for base version 4). `None` for older layouts or short records.
+    pub fn tail_offset(&self) -> Option<usize> {
+        self.parse_base().map(|(_, t)| t)
+    }
+
+    fn parse_base(&self) -> Option<(ModuleIds, usize)> {
         if self.format != RecordFormat::Modern {
             return None;
         }
@@ -184,7 +217,93 @@ impl Building {
                 r.skip(6).ok()?;
             }
         }
-        Some(out)
+        if mask & 16 != 0 {
+            r.skip(8).ok()?;
+        }
+        if mask & 32 != 0 {
+            r.skip(4).ok()?;
+        }
+        // Base version 2 ends with the legacy consume bool; 3 and 4 with two efficiency bytes.
+        r.skip(if version <= 2 { 1 } else { 2 }).ok()?;
+        if version == 4 {
+            r.skip(8).ok()?;
+        }
+        Some((out, r.position()))
+    }
+
+    /// Content ids inside the block-class tail of a record of Java class `class` (the block's class, see
+    /// [`crate::content::BlockFacts::class`]): where each one is, its content type and width. Ids whose id
+    /// space can differ between content headers/builds and whose place the upstream `write()` makes fixed:
+    ///
+    /// | class | tail (upstream `write`) |
+    /// |---|---|
+    /// | `Sorter` (sorter, inverted sorter) | `i16 sortItem` first (every revision) |
+    /// | `Unloader` | revision 1: `i16 sortItem`; revision 0: `i8` |
+    /// | `ItemSource` | `i16 outputItem` |
+    /// | `LiquidSource` | revision 1: `i16 source` liquid; revision 0: `i8` |
+    /// | `DuctRouter` | revision >= 1: `i16 sortItem` |
+    /// | `ConstructBlock` (build1..16) | `f32 progress, i16 previous block, i16 current block` |
+    ///
+    /// Not covered (their ids stay as stored): unit-factory plans (an index into the block's plan list, not a
+    /// content id), payload blocks and reconstructors (payload records), turret ammo lists and conveyor item
+    /// stacks (item ids inside class-specific buffers), logic processors (no content ids).
+    pub fn config_ids(&self, class: &str) -> Vec<ConfigId> {
+        let Some(tail) = self.tail_offset() else { return Vec::new() };
+        let revision = self.record.first().copied().unwrap_or(0);
+        let item = ContentKind::Item;
+        let (kind, offset, wide) = match (class, revision) {
+            ("Sorter" | "ItemSource", _) => (item, tail, true),
+            ("Unloader", 0) => (item, tail, false),
+            ("Unloader", _) => (item, tail, true),
+            ("LiquidSource", 0) => (ContentKind::Liquid, tail, false),
+            ("LiquidSource", _) => (ContentKind::Liquid, tail, true),
+            ("DuctRouter", 1..) => (item, tail, true),
+            ("ConstructBlock", _) => {
+                let ids = [tail + 4, tail + 6]
+                    .into_iter()
+                    .map(|offset| ConfigId { offset, kind: ContentKind::Block, wide: true })
+                    .filter(|c| c.offset + 2 <= self.record.len())
+                    .collect();
+                return ids;
+            }
+            _ => return Vec::new(),
+        };
+        let width = if wide { 2 } else { 1 };
+        if offset + width > self.record.len() {
+            return Vec::new();
+        }
+        vec![ConfigId { offset, kind, wide }]
+    }
+
+    /// The id a [`ConfigId`] points at (`-1` = none).
+    pub fn config_id(&self, c: &ConfigId) -> Option<i16> {
+        if c.wide {
+            let b = self.record.get(c.offset..c.offset + 2)?;
+            Some(i16::from_be_bytes([b[0], b[1]]))
+        } else {
+            self.record.get(c.offset).map(|b| i16::from(*b as i8))
+        }
+    }
+
+    /// Overwrites the id a [`ConfigId`] points at; `false` when it does not fit the field.
+    pub fn set_config_id(&mut self, c: &ConfigId, id: i16) -> bool {
+        if c.wide {
+            match self.record.get_mut(c.offset..c.offset + 2) {
+                Some(slot) => {
+                    slot.copy_from_slice(&id.to_be_bytes());
+                    true
+                }
+                None => false,
+            }
+        } else {
+            match (self.record.get_mut(c.offset), i8::try_from(id)) {
+                (Some(slot), Ok(v)) => {
+                    *slot = v as u8;
+                    true
+                }
+                _ => false,
+            }
+        }
     }
 
     /// Team of the building, if the record can be parsed that far.
