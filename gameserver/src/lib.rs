@@ -21,6 +21,7 @@ pub mod records;
 pub mod sim;
 pub mod sync;
 pub mod value;
+pub mod waves;
 pub mod wire;
 pub mod worldio;
 

@@ -193,6 +193,10 @@ pub fn rules_from_json(json: &str) -> SimRules {
     if let Some(s) = number("waveSpacing").filter(|s| *s >= 1.0) {
         r.wave_spacing = s;
     }
+    r.lighting = flag("lighting");
+    if let Some(spawns) = crate::waves::parse_spawns(json) {
+        r.spawns = spawns;
+    }
     r
 }
 
