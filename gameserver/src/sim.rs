@@ -663,6 +663,11 @@ impl Sim {
         self.ecs.player_count()
     }
 
+    /// Adds a unit restored from a save (its id must be below the first id this world allocates).
+    pub fn restore_unit(&mut self, unit: UnitState) -> bool {
+        unit.id < self.ecs.next_id() && self.ecs.insert_unit(unit)
+    }
+
     /// The next entity id (persisted so a restored world never reuses ids).
     pub fn next_entity_id(&self) -> i32 {
         self.ecs.next_id()
