@@ -1,5 +1,5 @@
 //! The server console: the operator commands of the Java server's `ServerControl` (help, status, players, say,
-//! kick, ban, unban, bans, admin, save, stop, exit), run against one world.
+//! kick, ban, unban, bans, admin, runwave, save, stop, exit), run against one world.
 //!
 //! Owns: parsing a console line and applying it to a [`Sim`] and the ban/admin store ([`AccessControl`]);
 //! producing the reply lines. Does not own: reading stdin (the binary), where bans live on disk (the store),
@@ -55,6 +55,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("unban", "<ip/ID>", "Completely unban a person by IP or ID."),
     ("bans", "", "List all banned IPs and IDs."),
     ("admin", "<add/remove> <username/ID...>", "Make an online user admin"),
+    ("runwave", "", "Trigger the next wave."),
     ("save", "[name]", "Save the world now."),
     ("stop", "", "Stop hosting the server (saves first)."),
     ("exit", "", "Exit the server application (saves first)."),
@@ -215,6 +216,11 @@ pub fn run(
                     }
                 }
             }
+            ConsoleAction::None
+        }
+        "runwave" => {
+            sim.run_wave();
+            out.push("Wave spawned.".into());
             ConsoleAction::None
         }
         "save" => ConsoleAction::Save((!rest.is_empty()).then(|| rest.to_string())),

@@ -35,12 +35,60 @@ pub trait WorldIo: Send + 'static {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String>;
     /// Writes a snapshot of the world to `path` (atomically: a crash leaves the previous file intact).
     fn save(&mut self, sim: &Sim, path: &Path) -> Result<(), String>;
+    /// Copies what a snapshot needs out of the world (cheap, on the world thread) and returns the expensive
+    /// rest (encoding, compression, file IO) to run on the saver thread. `None`: this IO only saves with
+    /// [`WorldIo::save`], on the world thread.
+    fn capture(&mut self, _sim: &Sim) -> Option<SaveTask> {
+        None
+    }
     /// Map name for the server list and the console.
     fn map_name(&self) -> String;
     /// `Gamemode` ordinal (0 survival, 1 sandbox, …).
     fn gamemode(&self) -> u8 {
         0
     }
+}
+
+/// The off-thread part of a snapshot: writes it to the path given.
+pub type SaveTask = Box<dyn FnOnce(&Path) -> Result<(), String> + Send>;
+
+/// A snapshot for the saver thread, with the console reply to complete when it is written.
+struct SaveMsg {
+    task: SaveTask,
+    path: PathBuf,
+    captured_us: u64,
+    reply: Option<(Vec<String>, kanal::Sender<Vec<String>>)>,
+}
+
+/// Runs snapshots in order on one thread; a periodic snapshot is skipped while the previous one is still
+/// being written (the queue holds one).
+fn spawn_saver() -> std::io::Result<(kanal::Sender<SaveMsg>, JoinHandle<()>)> {
+    let (tx, rx) = kanal::bounded::<SaveMsg>(1);
+    let thread = std::thread::Builder::new().name("world-0-saver".into()).spawn(move || {
+        while let Ok(msg) = rx.recv() {
+            let started = Instant::now();
+            let line = match (msg.task)(&msg.path) {
+                Ok(()) => {
+                    tracing::info!(
+                        path = %msg.path.display(),
+                        world_thread_us = msg.captured_us,
+                        write_ms = started.elapsed().as_millis() as u64,
+                        "world saved"
+                    );
+                    format!("Saved to {}.", msg.path.display())
+                }
+                Err(e) => {
+                    tracing::error!(path = %msg.path.display(), error = %e, "could not save the world");
+                    format!("Could not save: {e}")
+                }
+            };
+            if let Some((mut lines, reply)) = msg.reply {
+                lines.push(line);
+                let _ = reply.send(lines);
+            }
+        }
+    })?;
+    Ok((tx, thread))
 }
 
 /// How a world host runs.
@@ -100,7 +148,9 @@ impl WorldHost {
         let (tx, rx) = kanal::bounded(64);
         let exit_requested = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(std::sync::Mutex::new(TickStats::default()));
+        let saver = spawn_saver()?;
         let mut runner = Runner {
+            saver: Some(saver),
             sim,
             end,
             io,
@@ -162,6 +212,7 @@ impl Drop for WorldHost {
 }
 
 struct Runner {
+    saver: Option<(kanal::Sender<SaveMsg>, JoinHandle<()>)>,
     sim: Sim,
     end: WorldEnd,
     io: Box<dyn WorldIo>,
@@ -214,7 +265,7 @@ impl Runner {
                 && last_save.elapsed() >= every
             {
                 last_save = Instant::now();
-                self.save(None);
+                self.save_in_background(None, None);
             }
             if last_status.elapsed() >= Duration::from_secs(1) {
                 last_status = Instant::now();
@@ -348,8 +399,9 @@ impl Runner {
         let stop = match action {
             ConsoleAction::None => false,
             ConsoleAction::Save(name) => {
-                lines.push(self.save(name.as_deref()));
-                false
+                // The saver thread answers once the file is written.
+                self.save_in_background(name.as_deref(), Some((lines, reply.clone())));
+                return false;
             }
             ConsoleAction::Stop | ConsoleAction::Exit => {
                 lines.push("Stopping: saving the world and closing.".into());
@@ -360,14 +412,45 @@ impl Runner {
         stop
     }
 
-    fn save(&mut self, name: Option<&str>) -> String {
-        let path = match name {
+    fn save_path(&self, name: Option<&str>) -> PathBuf {
+        match name {
             Some(n) => {
                 let safe: String = n.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
                 self.config.save_path.with_file_name(format!("{safe}.msav"))
             }
             None => self.config.save_path.clone(),
-        };
+        }
+    }
+
+    /// Captures a snapshot on this thread and hands its writing to the saver thread (falls back to saving here
+    /// when the IO cannot capture). A periodic snapshot is dropped while the saver is still busy.
+    fn save_in_background(&mut self, name: Option<&str>, reply: Option<(Vec<String>, kanal::Sender<Vec<String>>)>) {
+        let path = self.save_path(name);
+        let started = Instant::now();
+        let task = self.io.capture(&self.sim);
+        let captured_us = started.elapsed().as_micros() as u64;
+        match (task, self.saver.as_ref()) {
+            (Some(task), Some((tx, _))) => {
+                let msg = SaveMsg { task, path, captured_us, reply };
+                let sent = if msg.reply.is_some() { tx.send(msg).map(|_| true) } else { tx.try_send(msg) };
+                match sent {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!("previous snapshot still being written; periodic snapshot skipped"),
+                    Err(_) => tracing::error!("the saver thread is gone; snapshot not written"),
+                }
+            }
+            _ => {
+                let line = self.save(name);
+                if let Some((mut lines, reply)) = reply {
+                    lines.push(line);
+                    let _ = reply.send(lines);
+                }
+            }
+        }
+    }
+
+    fn save(&mut self, name: Option<&str>) -> String {
+        let path = self.save_path(name);
         let started = Instant::now();
         match self.io.save(&self.sim, &path) {
             Ok(()) => {
@@ -388,7 +471,14 @@ impl Runner {
                 .end
                 .send(ToProxy::Kick { session: messages::SessionId(s), reason: messages::KickReason::ServerClose });
         }
-        self.save(None);
+        // The final snapshot goes through the saver too (after any pending one), then the saver is joined.
+        self.save_in_background(None, None);
+        if let Some((tx, thread)) = self.saver.take() {
+            drop(tx);
+            if thread.join().is_err() {
+                tracing::error!("the saver thread panicked");
+            }
+        }
         tracing::info!("world thread stopped");
     }
 }

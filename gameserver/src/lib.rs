@@ -20,7 +20,9 @@ pub mod host;
 pub mod records;
 pub mod sim;
 pub mod sync;
+pub mod unitsave;
 pub mod value;
+pub mod waves;
 pub mod wire;
 pub mod worldio;
 

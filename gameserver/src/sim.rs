@@ -25,6 +25,7 @@ use crate::ecs::Ecs;
 use crate::grid::{self, Building, Construction, Grid};
 use crate::sync;
 use crate::value::Value;
+use crate::waves;
 
 /// A proxy-side player session, as the transport names it.
 pub type SessionId = u64;
@@ -456,7 +457,7 @@ impl PlayerState {
     }
 }
 
-/// A unit (one component of the ECS). Only player-controlled core units exist so far.
+/// A unit (one component of the ECS): player-controlled core units and wave units (`controller` < 0: AI).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitState {
     /// Entity id.
@@ -465,7 +466,7 @@ pub struct UnitState {
     pub type_id: i16,
     /// Team.
     pub team: u8,
-    /// Controlling player id.
+    /// Controlling player id; negative for AI-controlled (wave) units.
     pub controller: i32,
     /// Position (world units).
     pub x: f32,
@@ -487,6 +488,12 @@ pub struct UnitState {
     pub update_building: bool,
     /// Spawned by a core (despawned with its player).
     pub spawned_by_core: bool,
+    /// Entity class id (`EntityMapping`: alpha 0, beta 30, gamma 31, dagger 4, flare 3, …).
+    pub class_id: u8,
+    /// Flying (elevation 1) or on the ground.
+    pub flying: bool,
+    /// Shield points (wave units: `SpawnGroup.getShield`).
+    pub shield: f32,
 }
 
 impl UnitState {
@@ -507,6 +514,9 @@ impl UnitState {
             plans: VecDeque::new(),
             update_building: true,
             spawned_by_core: true,
+            class_id: 0,
+            flying: true,
+            shield: 0.0,
         }
     }
 }
@@ -528,6 +538,10 @@ pub struct SimRules {
     pub motd: Option<String>,
     /// `rules.lighting` (lighting-only blocks such as the illuminator become placeable).
     pub lighting: bool,
+    /// `rules.waveTeam` (crux = 2).
+    pub wave_team: u8,
+    /// `rules.spawns` (the map's, else Java's default waves).
+    pub spawns: Vec<waves::SpawnGroup>,
 }
 
 impl Default for SimRules {
@@ -540,6 +554,8 @@ impl Default for SimRules {
             connect_messages: true,
             motd: None,
             lighting: false,
+            wave_team: 2,
+            spawns: waves::default_groups(),
         }
     }
 }
@@ -580,6 +596,17 @@ pub struct Sim {
     last_snapshot: Option<Duration>,
     last_block_snapshot: Option<Duration>,
     tick_rate: u32,
+    /// Wave spawner and AI state (see `waves`).
+    pub(crate) wave_ai: WaveAi,
+}
+
+/// Wave state the simulation keeps between ticks.
+#[derive(Debug, Default)]
+pub(crate) struct WaveAi {
+    /// Ground flow field toward the player cores (recomputed when the grid changes).
+    flow: Option<waves::FlowField>,
+    /// Spawn tiles (found on the first wave).
+    spawn_tiles: Option<Vec<(i32, i32)>>,
 }
 
 impl Sim {
@@ -597,6 +624,7 @@ impl Sim {
             last_snapshot: None,
             last_block_snapshot: None,
             tick_rate: tick_rate.max(1),
+            wave_ai: WaveAi::default(),
         }
     }
 
@@ -633,6 +661,11 @@ impl Sim {
     /// Number of players (joined or joining).
     pub fn player_count(&self) -> usize {
         self.ecs.player_count()
+    }
+
+    /// Adds a unit restored from a save (its id must be below the first id this world allocates).
+    pub fn restore_unit(&mut self, unit: UnitState) -> bool {
+        unit.id < self.ecs.next_id() && self.ecs.insert_unit(unit)
     }
 
     /// The next entity id (persisted so a restored world never reuses ids).
@@ -764,6 +797,7 @@ impl Sim {
         unit.x = cx as f32 * 8.0;
         unit.y = cy as f32 * 8.0;
         unit.health = stats.health;
+        unit.class_id = blocks::unit_class(type_id);
         let (ux, uy) = (unit.x, unit.y);
         self.ecs.insert_unit(unit);
         if let Some(p) = self.ecs.player_mut(player) {
@@ -1046,12 +1080,12 @@ impl Sim {
         if self.rules.wave_timer && self.ecs.player_count() > 0 {
             self.state.wave_countdown -= delta;
             if self.state.wave_countdown <= 0.0 {
-                self.state.wave += 1;
-                self.state.wave_countdown = self.rules.wave_spacing;
+                self.run_wave();
             }
         }
         self.deliver_early_chat();
         self.update_units(delta);
+        self.update_wave_units(delta);
         self.update_building(delta);
         if self.last_snapshot.is_none_or(|t| now.saturating_sub(t) >= SNAPSHOT_INTERVAL) {
             self.last_snapshot = Some(now);
@@ -1258,7 +1292,8 @@ impl Sim {
         if self.ecs.player_count() == 0 {
             return;
         }
-        let state = sync::state_snapshot(&self.state, &self.grid, self.tick_rate);
+        let mut state = sync::state_snapshot(&self.state, &self.grid, self.tick_rate);
+        state.enemies = self.enemy_count() as i32;
         self.send(Target::All, Call::StateSnapshot(state));
         let builds: Vec<u32> = {
             let mut b: Vec<u32> = self.ecs.players().filter(|p| p.confirmed).map(|p| p.build).collect();
@@ -1299,6 +1334,124 @@ impl Sim {
     /// Items of `team`'s core (for the console and tests).
     pub fn core_items(&self, team: u8) -> BTreeMap<u16, i32> {
         self.grid.core_of(team).map(|(_, b)| b.items.clone()).unwrap_or_default()
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// waves (WaveSpawner, the wave countdown's end, the minimal wave-unit AI; facts and path finding in `waves`)
+
+impl Sim {
+    /// Living units of the wave team (`state.enemies`).
+    pub fn enemy_count(&self) -> usize {
+        let team = self.rules.wave_team;
+        self.ecs.units().filter(|u| u.team == team && u.controller < 0).count()
+    }
+
+    /// `Logic.runWave`: spawns the current wave (`WaveSpawner.spawnEnemies` for `wave - 1`), advances the wave
+    /// and restarts the countdown. Also the console's `runwave`.
+    pub fn run_wave(&mut self) {
+        let tiles = match &self.wave_ai.spawn_tiles {
+            Some(t) => t.clone(),
+            None => {
+                let t = waves::spawn_tiles(&self.grid);
+                self.wave_ai.spawn_tiles = Some(t.clone());
+                t
+            }
+        };
+        let wave = self.state.wave - 1;
+        let team = self.rules.wave_team;
+        let mut spawned = 0;
+        for group in self.rules.spawns.clone() {
+            let Some(facts) = waves::unit_type(group.unit_type) else { continue };
+            let count = group.spawned(wave);
+            for &tile in tiles.iter().filter(|t| group.spawn.is_none_or(|p| p == grid::pack(t.0, t.1))) {
+                for _ in 0..count {
+                    if self.ecs.unit_count() >= waves::MAX_WAVE_UNITS {
+                        break;
+                    }
+                    let (x, y) = if facts.flying {
+                        let (fx, fy) = waves::flyer_spawn(&self.grid, tile);
+                        (fx + self.random_range(40.0 / 1.5), fy + self.random_range(40.0 / 1.5))
+                    } else {
+                        // Tmp.v1.rnd(spread): a random direction, `spread` (2 tiles) long.
+                        let angle = self.random_range(std::f32::consts::PI);
+                        (tile.0 as f32 * 8.0 + angle.cos() * 16.0, tile.1 as f32 * 8.0 + angle.sin() * 16.0)
+                    };
+                    let id = self.ecs.allocate_id();
+                    let mut u = UnitState::for_tests(id, -1);
+                    u.type_id = facts.id;
+                    u.class_id = facts.class_id;
+                    u.flying = facts.flying;
+                    u.team = team;
+                    u.health = facts.health;
+                    u.shield = group.shield(wave);
+                    u.spawned_by_core = false;
+                    u.update_building = false;
+                    (u.x, u.y) = (x, y);
+                    self.ecs.insert_unit(u);
+                    spawned += 1;
+                }
+            }
+        }
+        self.log(format!("Wave {} spawned {spawned} units at {} spawn points.", self.state.wave, tiles.len()));
+        self.state.wave += 1;
+        self.state.wave_countdown = self.rules.wave_spacing;
+    }
+
+    /// A uniform value in `-range..range` from the world's RNG state (xorshift128+ over `state.rand`).
+    fn random_range(&mut self, range: f32) -> f32 {
+        let (mut s1, s0) = (self.state.rand.0 as u64, self.state.rand.1 as u64);
+        s1 ^= s1 << 23;
+        s1 = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        self.state.rand = (s0 as i64, s1 as i64);
+        let unit = (s0.wrapping_add(s1) >> 40) as f32 / (1u64 << 24) as f32;
+        (unit * 2.0 - 1.0) * range
+    }
+
+    /// Moves wave units toward the nearest player-team core: ground units along the flow field, flyers in a
+    /// straight line; both stop next to the core (there is no combat yet).
+    fn update_wave_units(&mut self, delta: f32) {
+        let ids: Vec<i32> = self.ecs.units().filter(|u| u.controller < 0).map(|u| u.id).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let targets: Vec<u8> = self.grid.core_teams().into_iter().filter(|t| *t != self.rules.wave_team).collect();
+        if self.wave_ai.flow.as_ref().is_none_or(|f| f.version != self.grid.version()) {
+            self.wave_ai.flow = Some(waves::FlowField::new(&self.grid, &targets));
+        }
+        let Some(flow) = self.wave_ai.flow.as_ref() else { return };
+        for id in ids {
+            let Some(u) = self.ecs.unit_mut(id) else { continue };
+            let speed = waves::unit_type(u.type_id).map_or(0.5, |f| f.speed) * delta;
+            let goal = if u.flying {
+                flow.cores
+                    .iter()
+                    .map(|&(cx, cy, size)| (cx as f32 * 8.0, cy as f32 * 8.0, f32::from(size) * 4.0 + 16.0))
+                    .min_by(|a, b| {
+                        let da = (a.0 - u.x).powi(2) + (a.1 - u.y).powi(2);
+                        let db = (b.0 - u.x).powi(2) + (b.1 - u.y).powi(2);
+                        da.total_cmp(&db)
+                    })
+                    .filter(|&(cx, cy, stop)| ((cx - u.x).powi(2) + (cy - u.y).powi(2)).sqrt() > stop)
+                    .map(|(cx, cy, _)| (cx, cy))
+            } else {
+                flow.next_step(u.x, u.y)
+            };
+            let Some((gx, gy)) = goal else {
+                u.vel = (0.0, 0.0);
+                continue;
+            };
+            let (dx, dy) = (gx - u.x, gy - u.y);
+            let len = (dx * dx + dy * dy).sqrt();
+            let step = speed.min(len);
+            let (vx, vy) = if len > 0.0 { (dx / len * step, dy / len * step) } else { (0.0, 0.0) };
+            u.x += vx;
+            u.y += vy;
+            u.vel = (vx, vy);
+            if len > 0.0 {
+                u.rotation = dy.atan2(dx).to_degrees();
+            }
+        }
     }
 }
 

@@ -105,19 +105,23 @@ pub fn player_sync(p: &PlayerState) -> PlayerSync {
     }
 }
 
-/// Core unit `writeSync` fields (UnitEntity layout, classes 0/30/31) for `build` (plans' block ids).
+/// Unit `writeSync` fields for `build` (plans' block ids): core units (UnitEntity layout, classes 0/30/31,
+/// player controller, flying) and wave units (their type's class, AI controller, ground or flying).
 pub fn unit_sync(u: &UnitState, build: u32) -> UnitSync {
-    let mounts = crate::blocks::unit_stats(u.type_id).mounts;
+    let mounts = match crate::waves::unit_type(u.type_id) {
+        Some(f) if u.controller < 0 => f.mounts,
+        _ => crate::blocks::unit_stats(u.type_id).mounts,
+    };
     UnitSync {
-        class_id: crate::blocks::unit_class(u.type_id),
+        class_id: u.class_id,
         abilities: Vec::new(), // none on alpha/beta/gamma
         ammo: 0.0,
         aim_x: u.aim.0,
         aim_y: u.aim.1,
         base_rotation: 0.0,
         building: 0,
-        controller: Controller::Player(u.controller),
-        elevation: 1.0, // flying
+        controller: if u.controller >= 0 { Controller::Player(u.controller) } else { Controller::Ai },
+        elevation: if u.flying { 1.0 } else { 0.0 },
         flag: 0.0,
         health: u.health,
         is_shooting: u.shooting,
@@ -126,7 +130,7 @@ pub fn unit_sync(u: &UnitState, build: u32) -> UnitSync {
         mounts: (0..mounts).map(|_| Mount { flags: u8::from(u.shooting), aim_x: u.aim.0, aim_y: u.aim.1 }).collect(),
         plans: Some(plans_net(u.plans.iter(), build)),
         rotation: u.rotation,
-        shield: 0.0,
+        shield: u.shield,
         spawned_by_core: u.spawned_by_core,
         stack: ItemStack { item: -1, amount: 0 },
         statuses: Vec::new(),

@@ -159,6 +159,8 @@ pub struct LoadedWorld {
     pub name: String,
     /// First entity id not yet used.
     pub next_entity_id: i32,
+    /// Wave units saved with the world (`unitsave`).
+    pub units: Vec<crate::sim::UnitState>,
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -192,6 +194,10 @@ pub fn rules_from_json(json: &str) -> SimRules {
     }
     if let Some(s) = number("waveSpacing").filter(|s| *s >= 1.0) {
         r.wave_spacing = s;
+    }
+    r.lighting = flag("lighting");
+    if let Some(spawns) = crate::waves::parse_spawns(json) {
+        r.spawns = spawns;
     }
     r
 }
@@ -329,27 +335,72 @@ fn world_stream_with(
     Ok(world.world_stream(build_of(player.build), &stream_params(sim, meta, player))?)
 }
 
-/// Writes an `.msav` (format 13) snapshot of the world to `path` (temp file + rename).
+/// Everything a snapshot needs, copied out of the world so the encoding (grid conversion, msav writing,
+/// deflate, file IO) can run off the world thread: [`SaveJob::capture`] is a clone on the world thread,
+/// [`SaveJob::write`] the expensive part anywhere.
+#[derive(Debug, Clone)]
+pub struct SaveJob {
+    grid: Grid,
+    names: BlockNames,
+    meta: WorldMeta,
+    state: GameState,
+    next_entity_id: i32,
+    units: Vec<crate::sim::UnitState>,
+}
+
+impl SaveJob {
+    /// Copies the world's saved state.
+    pub fn capture(sim: &Sim, names: &BlockNames, meta: &WorldMeta) -> Self {
+        Self {
+            grid: sim.grid.clone(),
+            names: names.clone(),
+            meta: meta.clone(),
+            state: sim.state.clone(),
+            next_entity_id: sim.next_entity_id(),
+            units: sim.units().filter(|u| u.controller < 0).cloned().collect(),
+        }
+    }
+
+    /// The `.msav` (format 13) bytes: the world, state tags and the wave units in the entities region.
+    pub fn encode(&self) -> Result<Vec<u8>, WorldIoError> {
+        let mut world = to_world(&self.grid, &self.names, &self.meta);
+        world.set_tag("wave", self.state.wave.to_string());
+        world.set_tag("wavetime", self.state.wave_countdown.to_string());
+        world.set_tag("tick", self.state.tick.to_string());
+        world.set_tag("build", "159");
+        world.set_tag("multidustry.next-entity-id", self.next_entity_id.to_string());
+        world.set_tag("multidustry.rand", format!("{} {}", self.state.rand.0, self.state.rand.1));
+        world.entities = self
+            .units
+            .iter()
+            .filter_map(|u| {
+                let data = crate::unitsave::encode(u)?;
+                Some(multidustry_world::EntityChunk { class_id: u.class_id, id: Some(u.id), data })
+            })
+            .collect();
+        Ok(world.write_msav(13)?)
+    }
+
+    /// Encodes and writes the snapshot to `path` (temp file + rename).
+    pub fn write(&self, path: &Path) -> Result<(), WorldIoError> {
+        let data = self.encode()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("msav.tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&data)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+}
+
+/// Writes an `.msav` (format 13) snapshot of the world to `path` (temp file + rename), on this thread.
 pub fn save(sim: &Sim, names: &BlockNames, meta: &WorldMeta, path: &Path) -> Result<(), WorldIoError> {
-    let mut world = to_world(&sim.grid, names, meta);
-    world.set_tag("wave", sim.state.wave.to_string());
-    world.set_tag("wavetime", sim.state.wave_countdown.to_string());
-    world.set_tag("tick", sim.state.tick.to_string());
-    world.set_tag("build", "159");
-    world.set_tag("multidustry.next-entity-id", sim.next_entity_id().to_string());
-    world.set_tag("multidustry.rand", format!("{} {}", sim.state.rand.0, sim.state.rand.1));
-    let data = world.write_msav(13)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("msav.tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&data)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    SaveJob::capture(sim, names, meta).write(path)
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -435,6 +486,12 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         rules_json,
         name: world.name().to_string(),
         next_entity_id: world.tag("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
+        units: world
+            .entities
+            .iter()
+            .filter_map(|e| crate::unitsave::decode(e.class_id, e.id?, &e.data).ok())
+            .filter(|u| u.controller < 0)
+            .collect(),
     }
 }
 
@@ -466,6 +523,11 @@ impl crate::host::WorldIo for MsavIo {
         save(sim, &self.names, &self.meta, path).map_err(|e| e.to_string())
     }
 
+    fn capture(&mut self, sim: &Sim) -> Option<crate::host::SaveTask> {
+        let job = SaveJob::capture(sim, &self.names, &self.meta);
+        Some(Box::new(move |path: &Path| job.write(path).map_err(|e| e.to_string())))
+    }
+
     fn map_name(&self) -> String {
         self.meta.name.clone()
     }
@@ -478,7 +540,11 @@ impl crate::host::WorldIo for MsavIo {
 impl LoadedWorld {
     /// Builds the simulation and its IO from a loaded world.
     pub fn into_parts(self, tick_rate: u32) -> (Sim, MsavIo) {
-        let sim = Sim::new(self.grid, self.rules, self.state, tick_rate, self.next_entity_id);
+        let next_id = self.units.iter().map(|u| u.id.saturating_add(1)).fold(self.next_entity_id, i32::max);
+        let mut sim = Sim::new(self.grid, self.rules, self.state, tick_rate, next_id);
+        for u in self.units {
+            sim.restore_unit(u);
+        }
         (
             sim,
             MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json }, cache: None },

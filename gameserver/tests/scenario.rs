@@ -507,3 +507,73 @@ fn sandbox_only_blocks_are_placeable_in_sandbox() {
         "{out:?}"
     );
 }
+
+#[test]
+fn waves_spawn_at_the_spawn_points_and_walk_to_the_core() {
+    use multidustry_protocol::Build;
+    use multidustry_protocol::entity::{EntityData, decode_records};
+    use multidustry_protocol::typeio::Controller;
+    let mut w = World::new(false);
+    w.sim.grid.tile_mut(45, 20).expect("tile").overlay = 1; // the `spawn` marker
+    w.sim.rules.wave_spacing = 1e6;
+    w.sim.state.wave_countdown = 100.0;
+    w.join(1, "defender", 159);
+    w.join(2, "old", 154);
+    w.take();
+    assert_eq!(w.sim.enemy_count(), 0);
+    w.ticks(30); // the countdown (100 ticks) runs while players are present: 2 × 40 (joins) + 30 ticks;
+    // the wave runs at tick 100 and its units move from that tick on (11 moves by now)
+    assert_eq!(w.sim.state.wave, 2, "wave 1 ran");
+    // Default waves, wave index 0: one dagger (DefaultWaves' first group) and nothing else.
+    let enemies: Vec<_> = w.sim.units().filter(|u| u.controller < 0).cloned().collect();
+    assert_eq!(enemies.len(), 1);
+    let dagger = &enemies[0];
+    assert_eq!((dagger.type_id, dagger.class_id, dagger.team, dagger.flying), (0, 4, 2, false));
+    assert!(
+        ((dagger.x - 360.0).powi(2) + (dagger.y - 160.0).powi(2)).sqrt() <= 16.0 + 11.0 * 0.5 + 0.01,
+        "spawned within 2 tiles of the spawn, walked 11 ticks: {} {}",
+        dagger.x,
+        dagger.y
+    );
+    // Clients of both builds get the dagger as a mech record with an AI controller; the state counts it.
+    w.take();
+    w.ticks(13);
+    let out = w.take();
+    for (build, proto) in [(159u32, Build::V159), (154, Build::V154)] {
+        let (amount, data) = out
+            .iter()
+            .find_map(|o| match o {
+                Output::Send(Target::Build(x), Call::EntitySnapshot { amount, data }) if *x == build => {
+                    Some((*amount, data.clone()))
+                }
+                _ => None,
+            })
+            .expect("snapshot");
+        let records = decode_records(&data, amount, proto).expect("decodes");
+        let unit = records
+            .iter()
+            .find_map(|r| match &r.data {
+                EntityData::Unit(u) if r.id == dagger.id => Some(u.clone()),
+                _ => None,
+            })
+            .expect("the dagger is in the snapshot");
+        assert_eq!((unit.class_id, unit.type_id, unit.team, unit.controller), (4, 0, 2, Controller::Ai));
+    }
+    let state = out.iter().find_map(|o| match o {
+        Output::Send(Target::All, Call::StateSnapshot(s)) => Some(s.enemies),
+        _ => None,
+    });
+    assert_eq!(state, Some(1));
+    // It walks toward the core (0.5 units per tick) and stops next to it.
+    let start = (dagger.x - 160.0).abs();
+    w.ticks(200);
+    let now = w.sim.unit(dagger.id).expect("alive").clone();
+    assert!((now.x - 160.0).abs() < start - 90.0, "moved from {} to {}", dagger.x, now.x);
+    w.ticks(2000);
+    let end = w.sim.unit(dagger.id).expect("alive").clone();
+    assert!((end.x - 160.0).abs() <= 3.0 * 8.0 && (end.y - 160.0).abs() <= 3.0 * 8.0, "{}, {}", end.x, end.y);
+    // The console's runwave spawns the next wave at once.
+    let before = w.sim.enemy_count();
+    w.sim.run_wave();
+    assert!(w.sim.enemy_count() > before);
+}

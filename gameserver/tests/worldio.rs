@@ -283,3 +283,33 @@ fn construction_sites_and_unsimulated_blocks_persist_and_stream() {
     let duo_back = loaded.grid.building(grid::pack(cx + 5, cy)).expect("duo");
     assert_eq!((duo_back.block, duo_back.rotation, duo_back.team), (duo.id, 2, 1));
 }
+
+#[test]
+fn wave_units_are_saved_and_come_back_on_restart() {
+    let (mut sim, io) = worldio::generate(9, 100).into_parts(60);
+    sim.rules.spawns = vec![
+        multidustry_gameserver::waves::SpawnGroup {
+            unit_amount: 3,
+            ..multidustry_gameserver::waves::SpawnGroup::new(0)
+        },
+        multidustry_gameserver::waves::SpawnGroup::new(15), // a flare
+    ];
+    sim.run_wave();
+    let units: Vec<_> = sim.units().cloned().collect();
+    assert_eq!(units.len(), 4, "the generated world has one spawn point");
+    let job = worldio::SaveJob::capture(&sim, &io.names, &io.meta);
+    let bytes = job.encode().expect("encodes");
+    let world = multidustry_world::World::read_msav(&bytes).expect("reads");
+    assert_eq!(world.entities.len(), 4);
+    assert!(world.entities.iter().all(|e| e.class_id == 4 || e.class_id == 3));
+    let loaded = worldio::load(&bytes).expect("loads");
+    let (restored, _) = loaded.into_parts(60);
+    let back: Vec<_> = restored.units().cloned().collect();
+    assert_eq!(back.len(), 4);
+    for (a, b) in units.iter().zip(&back) {
+        assert_eq!((a.id, a.type_id, a.class_id, a.team, a.flying), (b.id, b.type_id, b.class_id, b.team, b.flying));
+        assert_eq!((a.x, a.y, a.health), (b.x, b.y, b.health));
+    }
+    assert!(restored.next_entity_id() > units.iter().map(|u| u.id).max().expect("ids"));
+    assert_eq!(restored.enemy_count(), 4);
+}
