@@ -215,6 +215,9 @@ pub fn rules_from_json(json: &str) -> SimRules {
 
 /// `writeBase` + tail of a building this server simulates (None: keep the raw record).
 fn building_record(b: &Building) -> Vec<u8> {
+    if let Some(logic) = &b.logic {
+        return crate::logic::record(logic);
+    }
     if let Some(raw) = &b.raw {
         return raw.clone();
     }
@@ -453,7 +456,8 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         if b.format != multidustry_world::tiles::RecordFormat::Modern {
             continue; // save formats 1-3: buildings are not carried over
         }
-        let building = parse_building(block, &b.record);
+        let mut building = parse_building(block, &b.record);
+        crate::logic::attach(&mut building, x, y);
         if !grid.put(x, y, block_size(block), building.clone()) {
             grid.put(x, y, 1, building);
         }
@@ -536,6 +540,13 @@ fn parse_building(block: u16, record: &[u8]) -> Building {
             b
         }
     }
+}
+
+/// Length of a modern record's revision byte plus `writeBase` (where the class tail starts).
+pub(crate) fn base_len(record: &[u8]) -> Result<usize, DecodeError> {
+    let mut r = Reader::new(record);
+    read_base(&mut r)?;
+    Ok(r.position())
 }
 
 struct Base {
