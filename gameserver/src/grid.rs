@@ -73,6 +73,8 @@ pub struct Building {
     pub raw: Option<Vec<u8>>,
     /// Under (de)construction.
     pub construction: Option<Construction>,
+    /// Processor, memory or world-message state of logic blocks (see `logic`); its record replaces `raw`.
+    pub logic: Option<Box<crate::logic::LogicData>>,
 }
 
 impl Building {
@@ -87,6 +89,7 @@ impl Building {
             items: BTreeMap::new(),
             raw: None,
             construction: None,
+            logic: None,
         }
     }
 }

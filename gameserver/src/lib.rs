@@ -9,14 +9,15 @@
 //! buildings), `blocks` (construction facts), `sync` (snapshot records per client build), `value`
 //! (configuration values).
 //!
-//! MLOG processors are not simulated yet: logic blocks in a map are carried as raw building data; the seam
-//! for them is `Sim::tick` (a processor step would run between unit and building updates).
+//! `logic` runs the world's MLOG processors (logic blocks and world processors loaded from the map's building
+//! records) inside `Sim::tick`, after unit and building updates.
 
 pub mod blocks;
 pub mod console;
 pub mod ecs;
 pub mod grid;
 pub mod host;
+pub mod logic;
 pub mod records;
 pub mod sim;
 pub mod sync;

@@ -123,6 +123,9 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
     if let Some(c) = &b.construction {
         return construct_record(b, c, block_id);
     }
+    if let Some(logic) = &b.logic {
+        return crate::logic::record(logic);
+    }
     if let Some(raw) = &b.raw {
         return raw.clone();
     }
@@ -169,6 +172,14 @@ pub struct Base {
     pub team: u8,
     /// Item module contents.
     pub items: BTreeMap<u16, i32>,
+}
+
+/// Length of a modern record's revision byte plus `writeBase` (where the class tail starts).
+pub(crate) fn base_len(record: &[u8]) -> Result<usize, DecodeError> {
+    let mut r = Reader::new(record);
+    r.u8()?; // revision
+    read_base(&mut r)?;
+    Ok(r.position())
 }
 
 /// Reads `writeBase` (base versions 0..=4) after the revision byte.

@@ -598,6 +598,8 @@ pub struct Sim {
     tick_rate: u32,
     /// Wave spawner and AI state (see `waves`).
     pub(crate) wave_ai: WaveAi,
+    /// MLOG processors of this world (`logic`).
+    pub logic: crate::logic::Logic,
 }
 
 /// Wave state the simulation keeps between ticks.
@@ -625,6 +627,7 @@ impl Sim {
             last_block_snapshot: None,
             tick_rate: tick_rate.max(1),
             wave_ai: WaveAi::default(),
+            logic: crate::logic::Logic::default(),
         }
     }
 
@@ -1032,6 +1035,13 @@ impl Sim {
     fn tile_config(&mut self, session: SessionId, pos: i32, value: Value) {
         let Some(p) = self.player_by_session(session).filter(|p| p.confirmed) else { return };
         let (pid, team) = (p.id, p.team);
+        if self.grid.building(pos).is_some_and(|b| b.team == team && crate::logic::processor_kind(b.block).is_some()) {
+            match self.logic.configure(&mut self.grid, pos, &value) {
+                Ok(()) => self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value }),
+                Err(why) => tracing::debug!(session, pos, why, "processor config rejected"),
+            }
+            return;
+        }
         let Some(b) = self.grid.building_mut(pos) else { return };
         if b.team != team || b.construction.is_some() {
             return;
@@ -1087,6 +1097,7 @@ impl Sim {
         self.update_units(delta);
         self.update_wave_units(delta);
         self.update_building(delta);
+        self.update_logic(delta);
         if self.last_snapshot.is_none_or(|t| now.saturating_sub(t) >= SNAPSHOT_INTERVAL) {
             self.last_snapshot = Some(now);
             self.snapshots();
@@ -1094,6 +1105,29 @@ impl Sim {
         if self.last_block_snapshot.is_none_or(|t| now.saturating_sub(t) >= BLOCK_SNAPSHOT_INTERVAL) {
             self.last_block_snapshot = Some(now);
             self.block_snapshots();
+        }
+    }
+
+    /// Runs the world's processors (`logic`) and applies what they asked for.
+    fn update_logic(&mut self, delta: f32) {
+        let clock = crate::logic::Clock {
+            now: self.now,
+            tick: self.state.tick,
+            wave: self.state.wave,
+            wave_countdown: self.state.wave_countdown,
+        };
+        let out = self.logic.tick(&mut self.grid, &clock, delta);
+        for (rule, value) in out.rules {
+            match rule.as_str() {
+                "waveSpacing" => self.rules.wave_spacing = (value * 60.0) as f32,
+                "waveTimer" => self.rules.wave_timer = value != 0.0,
+                "wave" => self.state.wave = value as i32,
+                "currentWaveTime" => self.state.wave_countdown = (value * 60.0) as f32,
+                _ => {}
+            }
+        }
+        for call in out.calls {
+            self.send(Target::All, call);
         }
     }
 

@@ -442,7 +442,7 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         if b.format != multidustry_world::tiles::RecordFormat::Modern {
             continue; // save formats 1-3: buildings are not carried over
         }
-        let building = if records::is_construct_block(block) {
+        let mut building = if records::is_construct_block(block) {
             match records::parse_construct(&b.record, &map_id) {
                 Some((base, c)) => {
                     let mut site = Building::new(c.block, base.team, base.rotation, base.health);
@@ -458,6 +458,7 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         } else {
             records::parse_building(block, &b.record)
         };
+        crate::logic::attach(&mut building, x, y);
         if !grid.put(x, y, records::block_size(block), building.clone()) {
             grid.put(x, y, 1, building);
         }

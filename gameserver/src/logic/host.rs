@@ -1,0 +1,421 @@
+//! The mlog [`Host`] over a world's grid: what one processor's world-touching instructions see and change.
+//!
+//! Owns: link resolution (`getlink`, link constants, `@links`), per-processor constants (`@this`, `@thisx`,
+//! `@thisy`, `@ipt`), world globals (`@time`, `@tick`, `@second`, `@minute`, `@waveNumber`, `@waveTime`,
+//! `@mapw`, `@maph`, `@server`), memory `read`/`write`, `printflush` into message blocks, `sensor` on buildings,
+//! `control enabled|config`, and the world-processor instructions the grid can serve (`getblock`, `setblock`,
+//! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
+//! Does not own: scheduling (the parent module), units (no unit AI yet: `ubind`, `ucontrol`, `radar`, `uradar`,
+//! `ulocate` leave their outputs null), effects, sounds, markers, weather, spawning, `setprop`, `sync`,
+//! `clientdata`, `cutscene`, `explosion`: these are no-ops.
+//!
+//! Permissions follow `LExecutor`: a normal processor reads/writes memory, flushes messages and controls only
+//! buildings of its own team (control: only linked ones) and never privileged blocks; a world processor may use
+//! any building. Invariant: no method panics on any value (wrong kinds, stale handles, out-of-range indices).
+
+use std::collections::BTreeSet;
+
+use multidustry_mlog::content::SENSORS;
+use multidustry_mlog::host::{Host, HostFlow};
+use multidustry_mlog::ir::{GlobalVar, HostInstr, HostOp, Special};
+use multidustry_mlog::value::{ContentKind, Value as MValue};
+
+use super::{Clock, LogicData, LogicKind, block_name, block_size, handle, handle_pos, id, privileged_block};
+use crate::blocks;
+use crate::grid::{self, Building, Grid};
+use crate::sim::Call;
+use crate::value::Value;
+
+/// Side effects of processors during one tick, applied by the runner afterwards.
+#[derive(Debug, Default)]
+pub(super) struct Effects {
+    /// Message blocks and switches whose content changed.
+    pub changed: Vec<i32>,
+    /// Calls to broadcast.
+    pub calls: Vec<Call>,
+    /// `setrule` requests.
+    pub rules: Vec<(String, f64)>,
+    /// The running processor's new enabled flag, if it controlled itself.
+    pub disable_self: Option<bool>,
+}
+
+/// The host of one processor for one run.
+pub(super) struct WorldHost<'a> {
+    pub grid: &'a mut Grid,
+    pub pos: i32,
+    pub team: u8,
+    pub block: u16,
+    pub privileged: bool,
+    pub links: &'a [i32],
+    pub clock: &'a Clock,
+    pub rng: &'a mut u64,
+    pub flags: &'a mut BTreeSet<String>,
+    pub effects: &'a mut Effects,
+}
+
+/// Text of a message-like building (plain message config, or reinforced/world message data).
+pub(super) fn message_text(b: &Building) -> Option<String> {
+    match (&b.config, b.logic.as_deref()) {
+        (_, Some(LogicData { kind: LogicKind::Message(t), .. })) => Some(t.clone()),
+        (Value::Str(s), _) if b.block == id::MESSAGE => Some(s.clone().unwrap_or_default()),
+        _ if b.block == id::MESSAGE => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn conv(pos: i32, block: u16) -> (f64, f64) {
+    let (x, y) = grid::unpack(pos);
+    let off = if block_size(block).is_multiple_of(2) { 0.5 } else { 0.0 };
+    (f64::from(x) + off, f64::from(y) + off)
+}
+
+fn max_health(block: u16) -> f64 {
+    blocks::rule_for(block).map_or_else(|| f64::from(block_size(block)).powi(2) * 40.0, |r| f64::from(r.health))
+}
+
+impl WorldHost<'_> {
+    /// A building this processor may use as data (same team and not privileged, or any for world processors).
+    fn usable(&self, v: &MValue) -> Option<i32> {
+        let pos = handle_pos(v)?;
+        let b = self.grid.building(pos)?;
+        if b.construction.is_some() {
+            return None;
+        }
+        (self.privileged || (b.team == self.team && !privileged_block(b.block))).then_some(pos)
+    }
+
+    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
+        let pos = self.usable(v)?;
+        match self.grid.building_mut(pos)?.logic.as_deref_mut() {
+            Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn control(&mut self, mode: &str, args: &[MValue]) {
+        let Some(target) = args.first().and_then(handle_pos) else { return };
+        let allowed = self.privileged
+            || (self.links.contains(&target) && self.grid.building(target).is_some_and(|b| b.team == self.team));
+        if !allowed {
+            return;
+        }
+        let value = args.get(1).cloned().unwrap_or_default();
+        if target == self.pos {
+            if mode == "enabled" {
+                self.effects.disable_self = Some(value.truthy());
+            }
+            return;
+        }
+        let Some(b) = self.grid.building_mut(target) else { return };
+        match (mode, b.block) {
+            ("enabled", id::SWITCH) => {
+                let on = Value::Bool(value.truthy());
+                if b.config != on {
+                    b.config = on;
+                    self.effects.changed.push(target);
+                }
+            }
+            ("enabled", _) => match b.logic.as_deref_mut() {
+                Some(LogicData { kind: LogicKind::Switch(s), .. }) => *s = value.truthy(),
+                Some(LogicData { kind: LogicKind::Processor(p), .. }) => {
+                    p.enabled = value.truthy();
+                    if !p.enabled {
+                        p.disabled_ticks = super::UNCONTROL_TICKS;
+                    }
+                }
+                _ => {}
+            },
+            ("config", 264 | 265) => {
+                // sorters: an item (or null) configures the sort item
+                b.config = match value {
+                    MValue::Content(ContentKind::Item, i) => Value::Content(crate::value::CONTENT_ITEM, i as i16),
+                    _ => Value::Null,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn sense_building(&self, pos: i32, prop: &MValue) -> MValue {
+        let Some(b) = self.grid.building(pos) else { return MValue::Null };
+        if let MValue::Content(ContentKind::Item, item) = prop {
+            return MValue::Num(f64::from(b.items.get(item).copied().unwrap_or(0)));
+        }
+        let MValue::Sensor(key) = prop else { return MValue::Null };
+        let name = SENSORS.get(*key as usize).copied().unwrap_or("");
+        let (x, y) = conv(pos, b.block);
+        let num = MValue::Num;
+        match name {
+            "x" => num(x),
+            "y" => num(y),
+            "health" => num(f64::from(b.health)),
+            "maxHealth" => num(max_health(b.block)),
+            "team" => MValue::Team(b.team),
+            "type" => MValue::Content(ContentKind::Block, b.block),
+            "size" => num(f64::from(block_size(b.block))),
+            "rotation" => num(f64::from(b.rotation)),
+            "timescale" | "efficiency" => num(1.0),
+            "dead" => num(0.0),
+            "shield" | "armor" | "heat" => num(0.0),
+            "totalItems" => num(b.items.values().map(|n| f64::from(*n)).sum()),
+            "firstItem" => b
+                .items
+                .iter()
+                .find(|(_, n)| **n > 0)
+                .map_or(MValue::Null, |(i, _)| MValue::Content(ContentKind::Item, *i)),
+            "itemCapacity" => num(multidustry_world::ContentTable::for_build(multidustry_world::Build::V159)
+                .block(b.block)
+                .and_then(|f| f.core_item_capacity())
+                .map_or(0.0, f64::from)),
+            "memoryCapacity" => match b.logic.as_deref() {
+                Some(LogicData { kind: LogicKind::Memory(m), .. }) => num(m.len() as f64),
+                _ => num(0.0),
+            },
+            "enabled" => match (b.block, b.logic.as_deref()) {
+                (id::SWITCH, _) => MValue::bool(matches!(b.config, Value::Bool(true))),
+                (_, Some(LogicData { kind: LogicKind::Switch(s), .. })) => MValue::bool(*s),
+                (_, Some(LogicData { kind: LogicKind::Processor(p), .. })) => MValue::bool(p.enabled),
+                _ => num(1.0),
+            },
+            "config" => match &b.config {
+                Value::Content(0, i) if *i >= 0 => MValue::Content(ContentKind::Item, *i as u16),
+                _ => MValue::Null,
+            },
+            "bufferSize" => message_text(b).map_or(MValue::Null, |t| num(t.encode_utf16().count() as f64)),
+            _ => MValue::Null,
+        }
+    }
+
+    fn world_call(&mut self, instr: &HostInstr, args: &[MValue], outs: &mut [MValue]) {
+        let mode = instr.modes.first().map_or("", String::as_str);
+        let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+        let tile_xy = |i: usize| (arg(i).num() as i32, arg(i + 1).num() as i32);
+        match instr.op {
+            HostOp::GetBlock => {
+                let (x, y) = tile_xy(1);
+                let v = match self.grid.tile(x, y) {
+                    None => MValue::Null,
+                    Some(t) => match mode {
+                        "floor" => MValue::Content(ContentKind::Block, t.floor),
+                        "ore" => MValue::Content(ContentKind::Block, t.overlay),
+                        "building" => t.building.map_or(MValue::Null, handle),
+                        _ => MValue::Content(ContentKind::Block, t.block),
+                    },
+                };
+                if let Some(o) = outs.first_mut() {
+                    *o = v;
+                }
+            }
+            HostOp::SetBlock => self.set_block(mode, &arg(0), tile_xy(1), &arg(3), arg(4).num()),
+            HostOp::Fetch => {
+                let team = match arg(1) {
+                    MValue::Team(t) => t,
+                    _ => return,
+                };
+                let index = arg(2).num() as i64;
+                let filter = match arg(3) {
+                    MValue::Content(ContentKind::Block, b) => Some(b),
+                    _ => None,
+                };
+                let matching: Vec<i32> = self
+                    .grid
+                    .buildings()
+                    .filter(|(_, b)| b.team == team && b.construction.is_none())
+                    .filter(|(_, b)| match mode {
+                        "core" | "coreCount" => blocks::core_unit(b.block).is_some(),
+                        "build" | "buildCount" => filter.is_none_or(|f| f == b.block),
+                        _ => false,
+                    })
+                    .map(|(p, _)| p)
+                    .collect();
+                let v = match mode {
+                    "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
+                    "unitCount" | "playerCount" => MValue::Num(0.0),
+                    _ => usize::try_from(index).ok().and_then(|i| matching.get(i)).map_or(MValue::Null, |p| handle(*p)),
+                };
+                if let Some(o) = outs.first_mut() {
+                    *o = v;
+                }
+            }
+            HostOp::GetFlag => {
+                let v = match arg(1) {
+                    MValue::Str(s) => MValue::bool(self.flags.contains(&*s)),
+                    _ => MValue::Null,
+                };
+                if let Some(o) = outs.first_mut() {
+                    *o = v;
+                }
+            }
+            HostOp::SetFlag => {
+                if let MValue::Str(s) = arg(0) {
+                    if arg(1).truthy() {
+                        self.flags.insert(s.to_string());
+                    } else {
+                        self.flags.remove(&*s);
+                    }
+                }
+            }
+            HostOp::SetRule => self.effects.rules.push((mode.to_string(), arg(0).num())),
+            _ => {}
+        }
+    }
+
+    /// `setblock layer block x y team rotation`.
+    fn set_block(&mut self, layer: &str, block: &MValue, (x, y): (i32, i32), team: &MValue, rotation: f64) {
+        let MValue::Content(ContentKind::Block, block) = *block else { return };
+        let Some(t) = self.grid.tile_mut(x, y) else { return };
+        match layer {
+            "floor" => {
+                if block != 0 {
+                    t.floor = block;
+                }
+            }
+            "ore" => t.overlay = block,
+            _ => {
+                let team = match team {
+                    MValue::Team(t) => *t,
+                    _ => 0,
+                };
+                let rotation = (rotation as i64).rem_euclid(4) as u8;
+                if let Some((origin, old)) = self.grid.building_at(x, y) {
+                    if old.block == block && old.team == team && old.rotation == rotation {
+                        return;
+                    }
+                    let removed = old.block;
+                    self.grid.remove(origin);
+                    self.effects.calls.push(Call::DeconstructFinish { pos: origin, block: removed, unit: -1 });
+                }
+                let facts = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block(block);
+                let has_building = facts.is_some_and(|f| f.has_building());
+                if block == 0 || !has_building {
+                    self.grid.set_static(x, y, block);
+                    return;
+                }
+                let size = block_size(block);
+                let mut b = Building::new(block, team, rotation, max_health(block) as f32);
+                if let Some(data) = super::new_data(block, team, rotation, b.health) {
+                    b.logic = Some(Box::new(data));
+                }
+                if self.grid.put(x, y, size, b) {
+                    self.effects.calls.push(Call::ConstructFinish {
+                        pos: grid::pack(x, y),
+                        block,
+                        unit: -1,
+                        rotation,
+                        team,
+                        config: Value::Null,
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Host for WorldHost<'_> {
+    fn link(&mut self, index: usize) -> MValue {
+        self.links.get(index).map_or(MValue::Null, |p| handle(*p))
+    }
+
+    fn getlink(&mut self, index: i64) -> MValue {
+        usize::try_from(index).ok().and_then(|i| self.links.get(i)).map_or(MValue::Null, |p| handle(*p))
+    }
+
+    fn special(&mut self, which: Special) -> MValue {
+        let (x, y) = conv(self.pos, self.block);
+        match which {
+            Special::This => handle(self.pos),
+            Special::ThisX => MValue::Num(x),
+            Special::ThisY => MValue::Num(y),
+            Special::Links => MValue::Num(self.links.len() as f64),
+            Special::Ipt => MValue::Num(super::processor_kind(self.block).map_or(1.0, |k| k.ipt)),
+        }
+    }
+
+    fn global(&mut self, which: GlobalVar) -> MValue {
+        let tick = self.clock.tick;
+        MValue::Num(match which {
+            GlobalVar::Time => tick / 60.0 * 1000.0,
+            GlobalVar::Tick => tick,
+            GlobalVar::Second => tick / 60.0,
+            GlobalVar::Minute => tick / 60.0 / 60.0,
+            GlobalVar::WaveNumber => f64::from(self.clock.wave),
+            GlobalVar::WaveTime => f64::from(self.clock.wave_countdown) / 60.0,
+            GlobalVar::MapW => f64::from(self.grid.width()),
+            GlobalVar::MapH => f64::from(self.grid.height()),
+            GlobalVar::Server => 1.0,
+            GlobalVar::Client => 0.0,
+        })
+    }
+
+    fn read(&mut self, target: &MValue, index: i64) -> Option<f64> {
+        let m = self.memory_mut(target)?;
+        Some(usize::try_from(index).ok().and_then(|i| m.get(i)).copied().unwrap_or(0.0))
+    }
+
+    fn write(&mut self, target: &MValue, index: i64, value: f64) {
+        if let Some(m) = self.memory_mut(target)
+            && let Some(slot) = usize::try_from(index).ok().and_then(|i| m.get_mut(i))
+        {
+            *slot = value;
+        }
+    }
+
+    fn printflush(&mut self, target: &MValue, text: &str) -> bool {
+        let Some(pos) = handle_pos(target) else { return false };
+        let privileged = self.privileged;
+        let team = self.team;
+        let Some(b) = self.grid.building(pos) else { return false };
+        if !(b.team == team || privileged) || b.construction.is_some() {
+            return false;
+        }
+        let old = message_text(b);
+        let Some(old) = old else { return false };
+        if old == text {
+            return true;
+        }
+        let Some(b) = self.grid.building_mut(pos) else { return false };
+        match b.logic.as_deref_mut() {
+            Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
+            _ => b.config = Value::Str(Some(text.to_string())),
+        }
+        self.effects.changed.push(pos);
+        true
+    }
+
+    fn sensor(&mut self, target: &MValue, prop: &MValue) -> MValue {
+        match target {
+            MValue::Building(_) => handle_pos(target).map_or(MValue::Null, |p| self.sense_building(p, prop)),
+            _ => MValue::Null,
+        }
+    }
+
+    fn object_name(&self, obj: &MValue) -> Option<String> {
+        let pos = handle_pos(obj)?;
+        self.grid.building(pos).map(|b| block_name(b.block).to_string())
+    }
+
+    fn is_self(&self, obj: &MValue) -> bool {
+        handle_pos(obj) == Some(self.pos)
+    }
+
+    fn rand(&mut self) -> f64 {
+        let r = &mut *self.rng;
+        *r ^= *r >> 12;
+        *r ^= *r << 25;
+        *r ^= *r >> 27;
+        let x = r.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn call(&mut self, instr: &HostInstr, args: &[MValue], outs: &mut [MValue]) -> HostFlow {
+        match instr.op {
+            HostOp::Control => {
+                let mode = instr.modes.first().map_or("enabled", String::as_str).to_string();
+                self.control(&mode, args);
+            }
+            op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
+            _ => {}
+        }
+        HostFlow::Continue
+    }
+}

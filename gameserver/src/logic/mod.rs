@@ -1,0 +1,1030 @@
+//! MLOG processors inside a world: logic blocks and world processors loaded from their building records, bound
+//! to their linked buildings, compiled (cranelift JIT, interpreter fallback) and ticked at their block's rate
+//! through `multidustry_mlog::engine::tick`; memory cells and banks; client edits; saving back.
+//!
+//! Owns: [`LogicData`] (the per-building logic state the grid carries: a processor or a memory block, plus the
+//! record's base bytes), [`Logic`] (the world's processor runner: compiled-program cache, world-processor flags,
+//! RNG, the message-sync rate limiter), parsing records into it ([`attach`]) and writing them back ([`record`]),
+//! link bookkeeping as `LogicBuild` does it (names, validity, range, duplicates), and client configuration of
+//! processors ([`Logic::configure`]: new compressed code, link toggles).
+//! Does not own: instruction semantics (the mlog crate), the building base layout and files (`worldio`), packets
+//! (`sim` queues the [`Call`]s this module returns), the `Host` implementation's world rules beyond what the grid
+//! holds (see [`host`]).
+//!
+//! How a tick runs, per processor (in building-position order):
+//! ```text
+//!  take LogicData out of the grid building ─▶ check links (valid? moved?) ─▶ rebind + recompile if changed
+//!        ─▶ engine::tick(engine, program, state, WorldHost{grid, links, clock}, delta) ─▶ put it back
+//! ```
+//! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
+//! stream carries each processor's code, links and variables), and the Java server sends nothing when
+//! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
+//! time, sensors), a message block or switch whose content a processor changed is also broadcast as a
+//! `tileConfig` (only on change, at most once per [`Logic::sync_interval`] per block; texts longer than the 220
+//! characters a client's `MessageBlock` accepts are not sent).
+//!
+//! Invariants: a processor that failed to load keeps its raw record (re-emitted unchanged) and never runs; bad
+//! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
+//! current program (rebinding creates a new state and copies variables by name).
+//!
+//! Partial: `@unit`/unit instructions, radar, draw, `sync`, effects, sounds, markers, weather, spawning and
+//! `setprop` are no-ops (the server has no unit AI or effects yet); world-processor `message` clears the text
+//! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
+//! the server's grid only (there is no `setFloor` call yet); logic ids for `lookup` are not loaded (no build-159
+//! `logicids.dat` is at hand), so `lookup` returns null and `@blockCount`-style counts are 0 in worlds; hyper
+//! processors run at full rate without cryofluid.
+
+mod host;
+pub mod record;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use multidustry_mlog::content::ContentTable;
+use multidustry_mlog::engine;
+use multidustry_mlog::interp::Interpreter;
+use multidustry_mlog::ir::{Build, Program, SlotKind};
+use multidustry_mlog::jit::JitProgram;
+use multidustry_mlog::parse::{ParseOptions, parse_or_empty};
+use multidustry_mlog::state::ProcessorState;
+use multidustry_mlog::value::{ContentKind, Value as MValue};
+use multidustry_protocol::typeio::{ContentRef, Object};
+use multidustry_world::ContentType;
+
+use crate::grid::{self, Building, Grid};
+use crate::sim::Call;
+use crate::value::Value;
+use host::{Effects, WorldHost};
+pub use record::RecordError;
+
+/// Build-159 ids of the logic blocks.
+pub mod id {
+    /// `message`.
+    pub const MESSAGE: u16 = 429;
+    /// `switch`.
+    pub const SWITCH: u16 = 430;
+    /// `micro-processor`.
+    pub const MICRO_PROCESSOR: u16 = 431;
+    /// `logic-processor`.
+    pub const LOGIC_PROCESSOR: u16 = 432;
+    /// `hyper-processor`.
+    pub const HYPER_PROCESSOR: u16 = 433;
+    /// `memory-cell`.
+    pub const MEMORY_CELL: u16 = 434;
+    /// `memory-bank`.
+    pub const MEMORY_BANK: u16 = 435;
+    /// `reinforced-message`.
+    pub const REINFORCED_MESSAGE: u16 = 441;
+    /// `world-processor`.
+    pub const WORLD_PROCESSOR: u16 = 442;
+    /// `world-cell`.
+    pub const WORLD_CELL: u16 = 443;
+    /// `world-message`.
+    pub const WORLD_MESSAGE: u16 = 444;
+    /// `world-switch`.
+    pub const WORLD_SWITCH: u16 = 445;
+}
+
+/// Facts of a processor block (`Blocks.java`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProcessorKind {
+    /// Instructions per tick (`instructionsPerTick`; a world processor's default, changed by `setrate`).
+    pub ipt: f64,
+    /// Link range in world units (`range`).
+    pub range: f32,
+    /// World processor.
+    pub privileged: bool,
+}
+
+/// The processor facts of `block`, if it is a processor.
+pub fn processor_kind(block: u16) -> Option<ProcessorKind> {
+    let k = |ipt: f64, range: f32, privileged| ProcessorKind { ipt, range, privileged };
+    Some(match block {
+        id::MICRO_PROCESSOR => k(2.0, 8.0 * 10.0, false),
+        id::LOGIC_PROCESSOR => k(8.0, 8.0 * 22.0, false),
+        id::HYPER_PROCESSOR => k(25.0, 8.0 * 42.0, false),
+        id::WORLD_PROCESSOR => k(8.0, f32::MAX, true),
+        _ => return None,
+    })
+}
+
+/// Most instructions per tick `setrate` may give a world processor (`maxInstructionsPerTick`).
+pub const MAX_WORLD_IPT: f64 = 500.0;
+
+/// Slots of a memory block.
+pub fn memory_capacity(block: u16) -> Option<usize> {
+    match block {
+        id::MEMORY_CELL => Some(64),
+        id::MEMORY_BANK | id::WORLD_CELL => Some(512),
+        _ => None,
+    }
+}
+
+/// Blocks only world processors may use (`block.privileged`).
+pub fn privileged_block(block: u16) -> bool {
+    matches!(block, id::WORLD_PROCESSOR | id::WORLD_CELL | id::WORLD_MESSAGE | id::WORLD_SWITCH)
+}
+
+/// Logic state a grid building carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogicData {
+    /// The record's revision byte and `writeBase` bytes, re-emitted as read (the revision is rewritten).
+    pub base: Vec<u8>,
+    /// What the block holds.
+    pub kind: LogicKind,
+}
+
+/// The simulated part of a logic building.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogicKind {
+    /// A processor.
+    Processor(Box<Processor>),
+    /// A memory cell/bank/world cell.
+    Memory(Vec<f64>),
+    /// A `reinforced-message` / `world-message` (the plain `message` keeps its text in the building config).
+    Message(String),
+    /// A `world-switch` (the plain `switch` keeps its state in the building config).
+    Switch(bool),
+}
+
+/// One link of a processor (`LogicLink`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// Name the program uses (`cell1`).
+    pub name: String,
+    /// Absolute tile x.
+    pub x: i32,
+    /// Absolute tile y.
+    pub y: i32,
+    /// Toggled on (inactive links are dropped when saved, as the game does).
+    pub active: bool,
+    /// Points at a building the processor may use (computed each tick).
+    pub valid: bool,
+    /// The building last seen there (origin and block), to notice replacements.
+    last: Option<(i32, u16)>,
+}
+
+/// One processor.
+#[derive(Debug, Clone)]
+pub struct Processor {
+    /// Block id.
+    pub block: u16,
+    /// The program text.
+    pub code: String,
+    /// Links in link order.
+    pub links: Vec<Link>,
+    /// Enabled (`control enabled` may turn it off for [`UNCONTROL_TICKS`]).
+    pub enabled: bool,
+    /// Ticks until a processor disabled by `control enabled` turns itself back on.
+    pub disabled_ticks: f32,
+    /// Execution state (variables, counter, text buffer, accumulator, ipt).
+    pub state: ProcessorState,
+    /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
+    pub error: Option<String>,
+    program: Option<Arc<Program>>,
+    jit: Option<Arc<JitProgram>>,
+    bound: Vec<i32>,
+    saved: Vec<(String, Object)>,
+    checked_duplicates: bool,
+    tag: Option<String>,
+    icon: u16,
+}
+
+impl PartialEq for Processor {
+    fn eq(&self, o: &Self) -> bool {
+        self.block == o.block
+            && self.code == o.code
+            && self.links == o.links
+            && self.enabled == o.enabled
+            && self.state == o.state
+            && self.saved == o.saved
+            && self.tag == o.tag
+            && self.icon == o.icon
+    }
+}
+
+/// `Building.timeToUncontrol`: a building disabled by `control enabled` re-enables after this many ticks.
+pub const UNCONTROL_TICKS: f32 = 6.0 * 60.0;
+
+impl Processor {
+    fn new(block: u16, code: String, links: Vec<Link>, saved: Vec<(String, Object)>, ipt: f64) -> Self {
+        Self {
+            block,
+            code,
+            links,
+            enabled: true,
+            disabled_ticks: 0.0,
+            state: ProcessorState { ipt, ..ProcessorState::default() },
+            error: None,
+            program: None,
+            jit: None,
+            bound: Vec::new(),
+            saved,
+            checked_duplicates: false,
+            tag: None,
+            icon: 0,
+        }
+    }
+
+    /// The program currently loaded (None before the first tick binds it).
+    pub fn program(&self) -> Option<&Program> {
+        self.program.as_deref()
+    }
+
+    /// Whether the JIT compiled the current program.
+    pub fn jitted(&self) -> bool {
+        self.jit.is_some()
+    }
+
+    /// Positions of the valid links, in link order (`executor.links`).
+    pub fn bound_links(&self) -> &[i32] {
+        &self.bound
+    }
+
+    /// Value of a variable by name (current program).
+    pub fn var(&self, name: &str) -> Option<&MValue> {
+        self.state.var(self.program.as_deref()?, name)
+    }
+
+    /// The variables the game saves: non-constant (and `@unit`) slots that are not null, as TypeIO objects.
+    fn saved_vars(&self) -> Vec<(String, Object)> {
+        let Some(p) = self.program.as_deref() else { return self.saved.clone() };
+        p.slots
+            .iter()
+            .zip(&self.state.vars)
+            .filter(|(s, _)| matches!(s.kind, SlotKind::Var | SlotKind::Unit))
+            .filter_map(|(s, v)| to_object(v).map(|o| (s.name.clone(), o)))
+            .collect()
+    }
+}
+
+/// `LogicBlock.getLinkName`: the link base name of a block (`memory-cell` → `cell`, `copper-wall-large` → `wall`).
+pub fn link_base_name(block_name: &str) -> &str {
+    let parts: Vec<&str> = block_name.split('-').collect();
+    if parts.len() < 2 {
+        return block_name;
+    }
+    let last = parts[parts.len() - 1];
+    if last == "large" || last.parse::<f32>().is_ok() { parts[parts.len() - 2] } else { last }
+}
+
+/// `LogicBuild.findLinkName`: the base name plus the lowest free number among `links`.
+fn find_link_name(links: &[Link], base: &str) -> String {
+    let mut taken = BTreeSet::new();
+    let mut max = 1;
+    for l in links {
+        if let Some(num) = l.name.strip_prefix(base)
+            && let Ok(v) = num.parse::<i32>()
+        {
+            taken.insert(v);
+            max = max.max(v);
+        }
+    }
+    let n = (1..max + 2).find(|i| !taken.contains(i)).unwrap_or(0);
+    format!("{base}{n}")
+}
+
+/// Name of a block id (build 159), `unknown` for ids the content table lacks.
+pub fn block_name(block: u16) -> &'static str {
+    multidustry_world::ContentTable::for_build(multidustry_world::Build::V159)
+        .name(ContentType::BLOCK, block)
+        .unwrap_or("unknown")
+}
+
+fn block_size(block: u16) -> u8 {
+    multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block_size(block).unwrap_or(1)
+}
+
+/// Centre of a building in world units (`Building.x`: tile * 8 + `Block.offset`).
+fn centre(pos: i32, block: u16) -> (f32, f32) {
+    let (x, y) = grid::unpack(pos);
+    let off = if block_size(block).is_multiple_of(2) { 4.0 } else { 0.0 };
+    (x as f32 * 8.0 + off, y as f32 * 8.0 + off)
+}
+
+/// A mlog value as the TypeIO object `LogicBuild.write` saves (None = not saved: null, or not representable).
+fn to_object(v: &MValue) -> Option<Object> {
+    Some(match v {
+        MValue::Null => return None,
+        MValue::Num(n) => Object::Double(*n),
+        MValue::Str(s) => Object::String(Some(s.to_string())),
+        MValue::Content(k, id) => Object::Content(ContentRef { content_type: content_type(*k), id: *id as i16 }),
+        MValue::Team(t) => Object::Team(*t),
+        MValue::Building(h) => Object::Building(u32::try_from(*h).ok()? as i32),
+        MValue::Unit(_) | MValue::Sensor(_) | MValue::Key(_) => return None,
+    })
+}
+
+fn content_type(k: ContentKind) -> u8 {
+    match k {
+        ContentKind::Item => 0,
+        ContentKind::Block => 1,
+        ContentKind::Liquid => 4,
+        ContentKind::Unit => 6,
+    }
+}
+
+/// A saved TypeIO object as a mlog value (`readObjectBoxed`; buildings resolve to their handle).
+fn from_object(o: &Object) -> MValue {
+    match o {
+        Object::Double(d) => MValue::num_or_null(*d),
+        Object::Int(i) => MValue::Num(f64::from(*i)),
+        Object::Long(l) => MValue::num_or_null(*l as f64),
+        Object::Float(f) => MValue::num_or_null(f64::from(*f)),
+        Object::Bool(b) => MValue::bool(*b),
+        Object::String(Some(s)) => MValue::Str(s.as_str().into()),
+        Object::Content(c) => {
+            let kind = match c.content_type {
+                0 => ContentKind::Item,
+                1 => ContentKind::Block,
+                4 => ContentKind::Liquid,
+                6 => ContentKind::Unit,
+                _ => return MValue::Null,
+            };
+            u16::try_from(c.id).map_or(MValue::Null, |id| MValue::Content(kind, id))
+        }
+        Object::Team(t) => MValue::Team(*t),
+        Object::Building(p) => MValue::Building(u64::from(*p as u32)),
+        _ => MValue::Null,
+    }
+}
+
+/// The handle a building has in mlog values.
+pub fn handle(pos: i32) -> MValue {
+    MValue::Building(u64::from(pos as u32))
+}
+
+/// The position behind a building handle.
+pub fn handle_pos(v: &MValue) -> Option<i32> {
+    match v {
+        MValue::Building(h) => u32::try_from(*h).ok().map(|p| p as i32),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// records
+
+/// Parses the logic state of a loaded building from its raw record (tile `x`, `y` for the log). Processors,
+/// memory blocks, reinforced/world messages and world switches get [`LogicData`] and lose their raw bytes; a
+/// record that does not parse is logged and kept raw (the building then does nothing).
+pub fn attach(b: &mut Building, x: i32, y: i32) {
+    let interesting = processor_kind(b.block).is_some()
+        || memory_capacity(b.block).is_some()
+        || matches!(b.block, id::REINFORCED_MESSAGE | id::WORLD_MESSAGE | id::WORLD_SWITCH);
+    if !interesting {
+        return;
+    }
+    let Some(raw) = b.raw.as_deref() else { return };
+    match parse_record(b.block, raw) {
+        Ok(data) => {
+            b.logic = Some(Box::new(data));
+            b.raw = None;
+        }
+        Err(e) => tracing::warn!(x, y, block = block_name(b.block), error = %e, "logic block not loaded"),
+    }
+}
+
+/// Parses a logic building's record (revision byte, base, class tail).
+pub fn parse_record(block: u16, raw: &[u8]) -> Result<LogicData, RecordError> {
+    let base_len = crate::records::base_len(raw)?;
+    let (base, tail) = raw.split_at(base_len);
+    let revision = base.first().copied().unwrap_or(0);
+    let kind = if let Some(k) = processor_kind(block) {
+        let t = record::read_processor(tail, revision, k.privileged)?;
+        let links = t
+            .config
+            .links
+            .into_iter()
+            .map(|l| Link {
+                name: l.name,
+                x: i32::from(l.x),
+                y: i32::from(l.y),
+                active: true,
+                valid: false,
+                last: None,
+            })
+            .collect();
+        let ipt = t.ipt.map_or(k.ipt, |i| f64::from(i).clamp(1.0, MAX_WORLD_IPT));
+        let mut p = Processor::new(block, t.config.code, links, t.vars, ipt);
+        p.tag = t.tag;
+        p.icon = t.icon;
+        if let Some(acc) = t.accumulator {
+            p.state.accumulator = f64::from(acc);
+        }
+        for (index, time) in t.waits {
+            p.state.wait_timers.insert(u32::from(index), f64::from(time));
+        }
+        LogicKind::Processor(Box::new(p))
+    } else if let Some(cap) = memory_capacity(block) {
+        LogicKind::Memory(record::read_memory(tail, cap)?)
+    } else if block == id::WORLD_SWITCH {
+        let mut r = multidustry_protocol::io::Reader::new(tail);
+        let on = r.bool()?;
+        r.finish()?;
+        LogicKind::Switch(on)
+    } else {
+        let mut r = multidustry_protocol::io::Reader::new(tail);
+        let text = r.jutf()?;
+        r.finish()?;
+        LogicKind::Message(text)
+    };
+    Ok(LogicData { base: base.to_vec(), kind })
+}
+
+/// The building record of a logic building (what `LogicBuild.write` etc. write), base bytes as loaded.
+pub fn record(data: &LogicData) -> Vec<u8> {
+    let mut out = data.base.clone();
+    match &data.kind {
+        LogicKind::Processor(p) => {
+            if let Some(rev) = out.first_mut() {
+                *rev = 3;
+            }
+            let privileged = processor_kind(p.block).is_some_and(|k| k.privileged);
+            let links = p
+                .links
+                .iter()
+                .filter(|l| l.active)
+                .map(|l| record::LinkRecord { name: l.name.clone(), x: l.x as i16, y: l.y as i16 })
+                .collect();
+            let tail = record::ProcessorTail {
+                config: record::LogicConfig { version: 1, code: p.code.clone(), links },
+                vars: p.saved_vars(),
+                ipt: privileged.then(|| p.state.ipt.clamp(1.0, MAX_WORLD_IPT) as i16),
+                tag: p.tag.clone(),
+                icon: p.icon,
+                waits: Vec::new(),
+                accumulator: None,
+            };
+            out.extend(record::write_processor(&tail, privileged));
+        }
+        LogicKind::Memory(m) => out.extend(record::write_memory(m)),
+        LogicKind::Message(text) => {
+            let mut w = multidustry_protocol::io::Writer::new();
+            if w.jutf(text).is_err() {
+                let _ = w.jutf("");
+            }
+            out.extend(w.into_inner());
+        }
+        LogicKind::Switch(on) => out.push(u8::from(*on)),
+    }
+    out
+}
+
+/// A new building of a logic block (placed by a player or `setblock`): empty processor or zeroed memory, with a
+/// fresh base (`writeBase`: health, rotation, team, version 3, enabled, no modules).
+pub fn new_data(block: u16, team: u8, rotation: u8, health: f32) -> Option<LogicData> {
+    let kind = if let Some(k) = processor_kind(block) {
+        LogicKind::Processor(Box::new(Processor::new(block, String::new(), Vec::new(), Vec::new(), k.ipt)))
+    } else if let Some(cap) = memory_capacity(block) {
+        LogicKind::Memory(vec![0.0; cap])
+    } else if matches!(block, id::REINFORCED_MESSAGE | id::WORLD_MESSAGE) {
+        LogicKind::Message(String::new())
+    } else if block == id::WORLD_SWITCH {
+        LogicKind::Switch(false)
+    } else {
+        return None;
+    };
+    let mut w = multidustry_protocol::io::Writer::new();
+    w.u8(0).f32(health).u8(rotation | 0x80).u8(team).u8(3).u8(1).u8(0).u8(255).u8(0);
+    Some(LogicData { base: w.into_inner(), kind })
+}
+
+/// A processor building's logic data with `code` and links at absolute tile positions (names as given), as a
+/// map editor would save it. `None` when `block` is no processor.
+pub fn processor_data(block: u16, team: u8, code: &str, links: &[(&str, i32, i32)]) -> Option<LogicData> {
+    let mut data = new_data(block, team, 0, 1.0)?;
+    if let LogicKind::Processor(p) = &mut data.kind {
+        p.code = code.to_string();
+        p.links = links
+            .iter()
+            .map(|(name, x, y)| Link {
+                name: (*name).to_string(),
+                x: *x,
+                y: *y,
+                active: true,
+                valid: false,
+                last: None,
+            })
+            .collect();
+    }
+    Some(data)
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// the runner
+
+/// Which engine runs programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineKind {
+    /// Cranelift JIT, interpreter when a program does not compile.
+    #[default]
+    Jit,
+    /// The reference interpreter only.
+    Interpreter,
+}
+
+/// World time as processors see it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Clock {
+    /// Wall time of the tick (for rate limits).
+    pub now: Duration,
+    /// Game tick counter (`state.tick`).
+    pub tick: f64,
+    /// Current wave.
+    pub wave: i32,
+    /// Ticks to the next wave.
+    pub wave_countdown: f32,
+}
+
+/// What a tick of the processors asks of the simulation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogicOutput {
+    /// Calls to broadcast to every player.
+    pub calls: Vec<Call>,
+    /// `setrule` changes the simulation may apply (rule name, value).
+    pub rules: Vec<(String, f64)>,
+}
+
+/// Most distinct programs kept compiled (the cache is emptied when full: client edits cannot grow it).
+const CACHE_LIMIT: usize = 512;
+
+type ProgramKey = (bool, Vec<String>, String);
+/// A loaded program, its compiled form (None: interpreter), and its assembler error.
+type Loaded = (Arc<Program>, Option<Arc<JitProgram>>, Option<String>);
+
+/// The processors of one world.
+#[derive(Debug)]
+pub struct Logic {
+    /// Semantics of which client build (`Build::B159` unless the world serves 154 rules).
+    pub build: Build,
+    /// Engine.
+    pub engine: EngineKind,
+    /// Minimum time between two `tileConfig` broadcasts of one message block or switch changed by a processor;
+    /// `None` sends none (clients then rely on their own simulation, as with a Java server).
+    pub sync_interval: Option<Duration>,
+    content: Arc<ContentTable>,
+    cache: HashMap<ProgramKey, Loaded>,
+    flags: BTreeSet<String>,
+    rng: u64,
+    sync: BTreeMap<i32, (Option<Duration>, bool)>,
+    /// Instructions executed since the world started.
+    pub executed: u64,
+}
+
+impl Default for Logic {
+    fn default() -> Self {
+        Self::new(Build::B159, EngineKind::Jit)
+    }
+}
+
+/// The mlog content table of build 159 (names by native id, so `Value::Content` ids are grid ids).
+pub fn content_table() -> ContentTable {
+    let t = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+    let mut c = ContentTable::empty();
+    for (kind, ty) in [
+        (ContentKind::Item, ContentType::ITEM),
+        (ContentKind::Liquid, ContentType::LIQUID),
+        (ContentKind::Block, ContentType::BLOCK),
+        (ContentKind::Unit, ContentType::UNIT),
+    ] {
+        for name in t.names(ty) {
+            c.push(kind, name);
+        }
+    }
+    c
+}
+
+impl Logic {
+    /// A runner for `build`'s semantics with `engine`.
+    pub fn new(build: Build, engine: EngineKind) -> Self {
+        Self {
+            build,
+            engine,
+            sync_interval: Some(Duration::from_millis(500)),
+            content: Arc::new(content_table()),
+            cache: HashMap::new(),
+            flags: BTreeSet::new(),
+            rng: 0x9E37_79B9_7F4A_7C15,
+            sync: BTreeMap::new(),
+            executed: 0,
+        }
+    }
+
+    /// World-processor flags set by `setflag`.
+    pub fn flags(&self) -> &BTreeSet<String> {
+        &self.flags
+    }
+
+    /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
+    pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
+        let positions: Vec<i32> = grid
+            .buildings()
+            .filter(|(_, b)| {
+                b.construction.is_none()
+                    && matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
+            })
+            .map(|(p, _)| p)
+            .collect();
+        let mut effects = Effects::default();
+        for pos in positions {
+            let Some(b) = grid.building_mut(pos) else { continue };
+            let team = b.team;
+            let Some(mut data) = b.logic.take() else { continue };
+            if let LogicKind::Processor(p) = &mut data.kind {
+                self.step(grid, pos, team, p, clock, delta, &mut effects);
+            }
+            if let Some(b) = grid.building_mut(pos) {
+                b.logic = Some(data);
+            }
+        }
+        let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
+        self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
+        out
+    }
+
+    /// Broadcasts changed message texts and switch states, at most once per interval per block.
+    fn sync_changes(&mut self, grid: &Grid, now: Duration, changed: Vec<i32>, calls: &mut Vec<Call>) {
+        let Some(interval) = self.sync_interval else { return };
+        for pos in changed {
+            self.sync.entry(pos).or_insert((None, false)).1 = true;
+        }
+        let mut done = Vec::new();
+        for (&pos, (last, pending)) in &mut self.sync {
+            if !*pending {
+                if last.is_none_or(|t| now.saturating_sub(t) >= interval) {
+                    done.push(pos);
+                }
+                continue;
+            }
+            if last.is_some_and(|t| now.saturating_sub(t) < interval) {
+                continue;
+            }
+            *pending = false;
+            *last = Some(now);
+            let value = match grid.building(pos) {
+                Some(b) if b.block == id::MESSAGE || b.block == id::REINFORCED_MESSAGE => {
+                    let text = host::message_text(b).unwrap_or_default();
+                    if text.encode_utf16().count() > crate::value::MESSAGE_MAX_CHARS {
+                        continue;
+                    }
+                    Value::Str(Some(text))
+                }
+                Some(b) if b.block == id::SWITCH => Value::Bool(matches!(b.config, Value::Bool(true))),
+                _ => continue,
+            };
+            calls.push(Call::TileConfig { player: None, pos, value });
+        }
+        for pos in done {
+            self.sync.remove(&pos);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &mut self,
+        grid: &mut Grid,
+        pos: i32,
+        team: u8,
+        p: &mut Processor,
+        clock: &Clock,
+        delta: f32,
+        effects: &mut Effects,
+    ) {
+        let Some(kind) = processor_kind(p.block) else { return };
+        if !p.checked_duplicates {
+            p.checked_duplicates = true;
+            let mut seen = BTreeSet::new();
+            p.links.retain(|l| match grid.building_at(l.x, l.y) {
+                Some((origin, _)) => seen.insert(origin),
+                None => true,
+            });
+        }
+        let changed = update_links(grid, pos, team, kind, &mut p.links);
+        if changed || p.program.is_none() {
+            let keep = p.program.is_some();
+            self.bind(grid, pos, team, p, clock, keep, effects);
+        }
+        if !kind.privileged {
+            p.state.ipt = kind.ipt;
+        }
+        if !p.enabled {
+            p.disabled_ticks -= delta;
+            if p.disabled_ticks > 0.0 {
+                return;
+            }
+            p.enabled = true;
+        }
+        let Some(program) = p.program.clone() else { return };
+        let mut host = WorldHost {
+            grid,
+            pos,
+            team,
+            block: p.block,
+            privileged: kind.privileged,
+            links: &p.bound,
+            clock,
+            rng: &mut self.rng,
+            flags: &mut self.flags,
+            effects,
+        };
+        let before = p.state.executed;
+        match &p.jit {
+            Some(jit) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
+            None => engine::tick(&Interpreter, &program, &mut p.state, &mut host, f64::from(delta)),
+        };
+        self.executed += p.state.executed.saturating_sub(before);
+        if let Some(off) = host.effects.disable_self.take() {
+            p.enabled = off;
+            p.disabled_ticks = UNCONTROL_TICKS;
+        }
+    }
+
+    /// `updateCode`: assembles the code with the currently valid links as constants, compiles it, and makes a new
+    /// state (variables kept by name when `keep`, else restored from the record's saved variables).
+    #[allow(clippy::too_many_arguments)]
+    fn bind(
+        &mut self,
+        grid: &mut Grid,
+        pos: i32,
+        team: u8,
+        p: &mut Processor,
+        clock: &Clock,
+        keep: bool,
+        effects: &mut Effects,
+    ) {
+        let Some(kind) = processor_kind(p.block) else { return };
+        let mut names = Vec::new();
+        p.bound.clear();
+        for l in p.links.iter().filter(|l| l.active && l.valid) {
+            if let Some((origin, _)) = grid.building_at(l.x, l.y) {
+                names.push(l.name.clone());
+                p.bound.push(origin);
+            }
+        }
+        let key = (kind.privileged, names, p.code.clone());
+        if self.cache.len() >= CACHE_LIMIT && !self.cache.contains_key(&key) {
+            self.cache.clear();
+        }
+        let entry = self.cache.entry(key).or_insert_with_key(|(privileged, names, code)| {
+            let opts = ParseOptions {
+                build: self.build,
+                privileged: *privileged,
+                links: names,
+                content: &self.content,
+                test_instructions: false,
+            };
+            let (program, err) = parse_or_empty(code, &opts);
+            let jit = match self.engine {
+                EngineKind::Jit => match JitProgram::compile(&program) {
+                    Ok(j) => Some(Arc::new(j)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
+                        None
+                    }
+                },
+                EngineKind::Interpreter => None,
+            };
+            (Arc::new(program), jit, err.map(|e| e.to_string()))
+        });
+        let (program, jit, err) = entry.clone();
+        if let Some(e) = &err {
+            let (x, y) = grid::unpack(pos);
+            tracing::debug!(x, y, error = %e, "processor code does not assemble; it runs nothing");
+        }
+        let mut host = WorldHost {
+            grid,
+            pos,
+            team,
+            block: p.block,
+            privileged: kind.privileged,
+            links: &p.bound,
+            clock,
+            rng: &mut self.rng,
+            flags: &mut self.flags,
+            effects,
+        };
+        let mut state = ProcessorState::new(&program, p.state.ipt, &mut host);
+        state.accumulator = p.state.accumulator;
+        state.executed = p.state.executed;
+        if !keep {
+            // wait timers saved by a revision-4 record (the instruction indices belong to this code)
+            state.wait_timers = std::mem::take(&mut p.state.wait_timers);
+        }
+        let restore: Vec<(String, MValue)> = if keep {
+            p.program
+                .as_deref()
+                .map(|old| {
+                    old.slots
+                        .iter()
+                        .zip(&p.state.vars)
+                        .filter(|(s, _)| matches!(s.kind, SlotKind::Var | SlotKind::Unit))
+                        .map(|(s, v)| (s.name.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            std::mem::take(&mut p.saved).iter().map(|(n, o)| (n.clone(), from_object(o))).collect()
+        };
+        for (name, v) in restore {
+            if let Some(slot) = program.slot_of(&name)
+                && matches!(program.slots.get(slot as usize).map(|s| &s.kind), Some(SlotKind::Var | SlotKind::Unit))
+                && let Some(dst) = state.vars.get_mut(slot as usize)
+            {
+                *dst = v;
+            }
+        }
+        p.state = state;
+        p.program = Some(program);
+        p.jit = jit;
+        p.error = err;
+    }
+
+    /// A client's `tileConfig` on a processor: new compressed code (`byte[]`, links relative) or a link toggle
+    /// (`Integer` position). Returns whether it was applied (the caller then broadcasts it). World processors
+    /// are not editable by players (`accessible()` is false outside the editor).
+    pub fn configure(&mut self, grid: &mut Grid, pos: i32, value: &Value) -> Result<(), &'static str> {
+        let Some(b) = grid.building(pos) else { return Err("no building") };
+        let Some(kind) = processor_kind(b.block) else { return Err("not a processor") };
+        if kind.privileged {
+            return Err("world processors are not editable");
+        }
+        let team = b.team;
+        let (px, py) = grid::unpack(pos);
+        let new_links = match value {
+            Value::Other(Object::Bytes(data)) => {
+                let cfg = record::decompress(data).map_err(|e| {
+                    tracing::debug!(x = px, y = py, error = %e, "processor configuration rejected");
+                    "bad logic bytes"
+                })?;
+                let mut links: Vec<Link> = Vec::new();
+                for l in cfg.links {
+                    let (x, y) = (px + i32::from(l.x), py + i32::from(l.y));
+                    let mut name = l.name;
+                    if let Some((_, other)) = grid.building_at(x, y) {
+                        let base = link_base_name(block_name(other.block));
+                        if !name.starts_with(base) {
+                            name = find_link_name(&links, base);
+                        }
+                    }
+                    links.push(Link { name, x, y, active: true, valid: false, last: None });
+                }
+                Some((cfg.code, links))
+            }
+            Value::Int(target) => {
+                let Some((origin, other)) = grid.building_at(grid::unpack(*target).0, grid::unpack(*target).1) else {
+                    return Err("no building to link");
+                };
+                if !valid_link(grid, pos, team, kind, origin) {
+                    return Err("not a valid link");
+                }
+                let (ox, oy) = grid::unpack(origin);
+                let base = link_base_name(block_name(other.block)).to_string();
+                let Some(LogicKind::Processor(p)) =
+                    grid.building_mut(pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
+                else {
+                    return Err("processor not loaded");
+                };
+                if let Some(i) = p.links.iter().position(|l| l.x == ox && l.y == oy) {
+                    let l = &mut p.links[i];
+                    l.active = !l.active;
+                    if !l.name.starts_with(&base) {
+                        l.name.clear();
+                        let name = find_link_name(&p.links, &base);
+                        p.links[i].name = name;
+                    }
+                } else {
+                    p.links.retain(|l| !(l.x == ox && l.y == oy));
+                    let name = find_link_name(&p.links, &base);
+                    p.links.push(Link { name, x: ox, y: oy, active: true, valid: true, last: None });
+                }
+                None
+            }
+            _ => return Err("unsupported processor configuration"),
+        };
+        let Some(b) = grid.building_mut(pos) else { return Err("no building") };
+        let Some(mut data) = b.logic.take() else { return Err("processor not loaded") };
+        let keep;
+        if let LogicKind::Processor(p) = &mut data.kind {
+            keep = new_links.is_none();
+            if let Some((code, links)) = new_links {
+                p.code = code;
+                p.links = links;
+                p.saved.clear();
+            }
+            update_links(grid, pos, team, kind, &mut p.links);
+            let clock = Clock::default();
+            let mut effects = Effects::default();
+            // Rebinding reads only link constants from the host; nothing it does has effects.
+            self.bind(grid, pos, team, p, &clock, keep && p.program.is_some(), &mut effects);
+        }
+        if let Some(b) = grid.building_mut(pos) {
+            b.logic = Some(data);
+        }
+        Ok(())
+    }
+
+    /// Compiled programs currently cached (distinct code × links × privilege).
+    pub fn cached_programs(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+/// `LogicBuild.validLink`: a finished building of the same team within range (world processors: anything),
+/// never a privileged block for a normal processor.
+fn valid_link(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, other: i32) -> bool {
+    let Some(o) = grid.building(other) else { return false };
+    if o.construction.is_some() {
+        return false;
+    }
+    if kind.privileged {
+        return true;
+    }
+    if privileged_block(o.block) || o.team != team {
+        return false;
+    }
+    let Some(me) = grid.building(pos) else { return false };
+    let (ax, ay) = centre(pos, me.block);
+    let (bx, by) = centre(other, o.block);
+    let reach = kind.range + f32::from(block_size(o.block)) * 8.0 / 2.0;
+    ((ax - bx).powi(2) + (ay - by).powi(2)).sqrt() <= reach
+}
+
+/// The per-tick link check of `LogicBuild.updateTile`: recomputes validity; a link that became valid or now
+/// points at another building is renamed for it, and other links to that building are dropped. Returns whether
+/// anything changed (the program must then be rebound).
+fn update_links(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, links: &mut Vec<Link>) -> bool {
+    let mut changed = false;
+    let mut again = true;
+    while again {
+        again = false;
+        for i in 0..links.len() {
+            if !links[i].active {
+                continue;
+            }
+            let cur = grid.building_at(links[i].x, links[i].y).map(|(o, b)| (o, b.block));
+            let valid = cur.is_some_and(|(o, _)| valid_link(grid, pos, team, kind, o));
+            if links[i].last.is_none() {
+                links[i].last = cur;
+            }
+            if valid != links[i].valid || links[i].last != cur {
+                links[i].last = cur;
+                links[i].valid = valid;
+                changed = true;
+                if valid && let Some((origin, block)) = cur {
+                    links[i].name.clear();
+                    let name = find_link_name(links, link_base_name(block_name(block)));
+                    links[i].name = name;
+                    let keep_at = (links[i].x, links[i].y);
+                    let mut idx = 0;
+                    links.retain(|l| {
+                        let this = idx;
+                        idx += 1;
+                        this == i
+                            || (l.x, l.y) == keep_at
+                            || grid.building_at(l.x, l.y).is_none_or(|(o, _)| o != origin)
+                    });
+                    again = true;
+                    break;
+                }
+            }
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_names_follow_the_game() {
+        assert_eq!(link_base_name("memory-cell"), "cell");
+        assert_eq!(link_base_name("message"), "message");
+        assert_eq!(link_base_name("large-logic-display"), "display");
+        assert_eq!(link_base_name("copper-wall-large"), "wall");
+        assert_eq!(link_base_name("micro-processor"), "processor");
+        let l = |name: &str| Link { name: name.into(), x: 0, y: 0, active: true, valid: true, last: None };
+        assert_eq!(find_link_name(&[], "cell"), "cell1");
+        assert_eq!(find_link_name(&[l("cell1"), l("cell3")], "cell"), "cell2");
+        assert_eq!(find_link_name(&[l("cell1"), l("cell2")], "cell"), "cell3");
+    }
+
+    #[test]
+    fn values_convert_to_saved_objects_and_back() {
+        for v in [
+            MValue::Num(2.5),
+            MValue::Str("hi".into()),
+            MValue::Content(ContentKind::Item, 3),
+            MValue::Content(ContentKind::Block, 431),
+            MValue::Team(2),
+            handle(grid::pack(3, 4)),
+        ] {
+            let o = to_object(&v).expect("saved");
+            assert_eq!(from_object(&o), v);
+        }
+        assert_eq!(to_object(&MValue::Null), None);
+        assert_eq!(from_object(&Object::Bool(true)), MValue::Num(1.0));
+    }
+}

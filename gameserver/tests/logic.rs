@@ -1,0 +1,379 @@
+//! Processors inside worlds: loading from official maps and Java saves, ticking at the blocks' rates through
+//! `Sim::tick`, memory shared between processors, client edits, message sync, and save/load.
+
+use std::time::Duration;
+
+use multidustry_gameserver::grid::{self, Building, Grid};
+use multidustry_gameserver::logic::{self, LogicData, LogicKind, id};
+use multidustry_gameserver::sim::GameState;
+use multidustry_gameserver::value::Value;
+use multidustry_gameserver::worldio::{self, BlockNames, WorldMeta};
+use multidustry_gameserver::{Call, Input, JoinRequest, Output, Sim, SimRules, Target};
+use multidustry_protocol::typeio::Object;
+
+const TICK: Duration = Duration::from_micros(16_667);
+
+fn put(grid: &mut Grid, x: i32, y: i32, block: u16, data: Option<LogicData>) {
+    let mut b = Building::new(block, 1, 0, 100.0);
+    b.logic = data.map(Box::new);
+    if block == id::MESSAGE {
+        b.config = Value::Str(Some(String::new()));
+    }
+    let size = match block {
+        id::LOGIC_PROCESSOR | id::MEMORY_BANK => 2,
+        id::HYPER_PROCESSOR => 3,
+        _ => 1,
+    };
+    assert!(grid.put(x, y, size, b), "placed {block} at {x},{y}");
+}
+
+fn proc(block: u16, code: &str, links: &[(&str, i32, i32)]) -> Option<LogicData> {
+    logic::processor_data(block, 1, code, links)
+}
+
+fn sim(grid: Grid) -> Sim {
+    let rules = SimRules { wave_timer: false, ..SimRules::default() };
+    Sim::new(grid, rules, GameState::default(), 60, 1)
+}
+
+fn run(sim: &mut Sim, now: &mut Duration, ticks: u32) -> Vec<Output> {
+    let mut out = Vec::new();
+    for _ in 0..ticks {
+        *now += TICK;
+        sim.tick(*now);
+        out.extend(sim.drain());
+    }
+    out
+}
+
+fn message(sim: &Sim, x: i32, y: i32) -> String {
+    match &sim.grid.building(grid::pack(x, y)).expect("message block").config {
+        Value::Str(Some(s)) => s.clone(),
+        other => panic!("message config {other:?}"),
+    }
+}
+
+fn processor(sim: &Sim, x: i32, y: i32) -> &logic::Processor {
+    match sim.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Processor(p), .. }) => p,
+        other => panic!("no processor at {x},{y}: {other:?}"),
+    }
+}
+
+const COUNTER: &str = "op add n n 1\nprint n\nprintflush message1\n";
+
+#[test]
+fn printflush_changes_a_message_block_at_the_processor_rate() {
+    let mut g = Grid::new(30, 30, 33);
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, COUNTER, &[("message1", 6, 5)]));
+    put(&mut g, 6, 5, id::MESSAGE, None);
+    put(&mut g, 10, 10, id::LOGIC_PROCESSOR, proc(id::LOGIC_PROCESSOR, COUNTER, &[("message1", 12, 10)]));
+    put(&mut g, 12, 10, id::MESSAGE, None);
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 30);
+    // Build 159's loop runs the budget accumulated before this tick: 29 ticks' worth after 30 ticks.
+    // micro: 2 * 29 = 58 instructions = 19 loops + one `op add` (n = 20, last flush printed 19).
+    assert_eq!(processor(&s, 5, 5).state.executed, 58);
+    assert_eq!(processor(&s, 5, 5).var("n"), Some(&multidustry_mlog::value::Value::Num(20.0)));
+    assert_eq!(message(&s, 6, 5), "19");
+    // logic processor: 8 * 29 = 232 = 77 loops + one instruction.
+    assert_eq!(processor(&s, 10, 10).state.executed, 232);
+    assert_eq!(message(&s, 12, 10), "77");
+    assert!(processor(&s, 5, 5).jitted(), "the JIT compiled the program");
+}
+
+#[test]
+fn a_cell_written_by_one_processor_is_read_by_another() {
+    let mut g = Grid::new(30, 30, 33);
+    put(&mut g, 5, 5, id::MEMORY_CELL, logic::new_data(id::MEMORY_CELL, 1, 0, 100.0));
+    put(
+        &mut g,
+        4,
+        5,
+        id::MICRO_PROCESSOR,
+        proc(id::MICRO_PROCESSOR, "write 42 cell1 3\nwrite @thisx cell1 4\n", &[("cell1", 5, 5)]),
+    );
+    put(
+        &mut g,
+        6,
+        5,
+        id::MICRO_PROCESSOR,
+        proc(
+            id::MICRO_PROCESSOR,
+            "read x cell1 3\nprint x\nprintflush message1\n",
+            &[("cell1", 5, 5), ("message1", 7, 5)],
+        ),
+    );
+    put(&mut g, 7, 5, id::MESSAGE, None);
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 20);
+    assert_eq!(message(&s, 7, 5), "42");
+    match s.grid.building(grid::pack(5, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Memory(m), .. }) => {
+            assert_eq!(m.len(), 64);
+            assert_eq!((m[3], m[4]), (42.0, 4.0));
+        }
+        other => panic!("cell {other:?}"),
+    }
+}
+
+#[test]
+fn other_teams_and_unlinked_or_far_blocks_are_out_of_reach() {
+    let mut g = Grid::new(60, 60, 33);
+    // A team-2 message linked by a team-1 processor is not a valid link; a message 20 tiles away is out of the
+    // micro processor's 10-tile range.
+    put(
+        &mut g,
+        5,
+        5,
+        id::MICRO_PROCESSOR,
+        proc(id::MICRO_PROCESSOR, "print @links\nprintflush message1\n", &[("message1", 6, 5), ("message2", 30, 5)]),
+    );
+    let mut enemy = Building::new(id::MESSAGE, 2, 0, 100.0);
+    enemy.config = Value::Str(Some("theirs".into()));
+    assert!(g.put(6, 5, 1, enemy));
+    put(&mut g, 30, 5, id::MESSAGE, None);
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 20);
+    assert_eq!(processor(&s, 5, 5).bound_links(), &[] as &[i32]);
+    assert_eq!(message(&s, 6, 5), "theirs");
+    assert_eq!(message(&s, 30, 5), "");
+}
+
+fn join(s: &mut Sim, now: Duration, session: u64) {
+    s.handle(
+        now,
+        Input::Join {
+            session,
+            request: JoinRequest {
+                build: 159,
+                name: "p".into(),
+                uuid: "u".into(),
+                usid: "s".into(),
+                color: 0,
+                locale: "en".into(),
+                admin: false,
+                ip: "127.0.0.1".into(),
+            },
+        },
+    );
+    s.handle(now, Input::ConnectConfirm { session });
+    s.drain();
+}
+
+#[test]
+fn client_edits_recompile_and_link_toggles_rebind() {
+    let mut g = Grid::new(30, 30, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, COUNTER, &[("message1", 6, 5)]));
+    put(&mut g, 6, 5, id::MESSAGE, None);
+    put(&mut g, 5, 6, id::MESSAGE, None);
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    join(&mut s, now, 7);
+    run(&mut s, &mut now, 10);
+    let pos = grid::pack(5, 5);
+    // New code from the client: links relative to the processor.
+    let bytes = logic::record::compress(
+        "print \"edited\"\nprintflush message1\n",
+        &[logic::record::LinkRecord { name: "message1".into(), x: 0, y: 1 }],
+    );
+    let value = Value::Other(Object::Bytes(bytes));
+    s.handle(now, Input::TileConfig { session: 7, pos, value: value.clone() });
+    let out = s.drain();
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::TileConfig { pos: p, value: v, .. }) if *p == pos && *v == value)),
+        "the accepted config is broadcast"
+    );
+    assert_eq!(processor(&s, 5, 5).code, "print \"edited\"\nprintflush message1\n");
+    run(&mut s, &mut now, 10);
+    assert_eq!(message(&s, 5, 6), "edited");
+    // Toggle a link to the other message block: a new link named message2 (message1 is taken).
+    s.handle(now, Input::TileConfig { session: 7, pos, value: Value::Int(grid::pack(6, 5)) });
+    let p = processor(&s, 5, 5);
+    assert_eq!(
+        p.links.iter().map(|l| (l.name.as_str(), l.x, l.y)).collect::<Vec<_>>(),
+        [("message1", 5, 6), ("message2", 6, 5)]
+    );
+    assert_eq!(p.bound_links(), &[grid::pack(5, 6), grid::pack(6, 5)]);
+    // Bad bytes: rejected, nothing changes, nothing is broadcast.
+    s.drain();
+    s.handle(now, Input::TileConfig { session: 7, pos, value: Value::Other(Object::Bytes(vec![1, 2, 3])) });
+    assert!(s.drain().is_empty());
+    assert_eq!(processor(&s, 5, 5).code, "print \"edited\"\nprintflush message1\n");
+}
+
+#[test]
+fn changed_messages_reach_clients_as_rate_limited_tile_configs() {
+    let mut g = Grid::new(30, 30, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, COUNTER, &[("message1", 6, 5)]));
+    put(&mut g, 6, 5, id::MESSAGE, None);
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    join(&mut s, now, 3);
+    let out = run(&mut s, &mut now, 120);
+    let texts: Vec<String> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::All, Call::TileConfig { player: None, pos, value: Value::Str(Some(t)) })
+                if *pos == grid::pack(6, 5) =>
+            {
+                Some(t.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    // The text changes every 1.5 ticks; broadcasts are at most one per 500 ms: 2 seconds give 4 or 5.
+    assert!((4..=5).contains(&texts.len()), "{texts:?}");
+    assert_eq!(texts.first().map(String::as_str), Some("1"));
+    let nums: Vec<i32> = texts.iter().map(|t| t.parse().expect("number")).collect();
+    assert!(nums.windows(2).all(|w| w[1] > w[0] + 10), "{nums:?}");
+}
+
+#[test]
+fn save_and_load_keep_program_variables_links_and_memory() {
+    let mut g = Grid::new(30, 30, 33);
+    let code = "read n cell1 0\nop add n n 1\nwrite n cell1 0\nset s \"text\"\nprint n\nprintflush message1\n";
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, code, &[("cell1", 6, 5), ("message1", 4, 5)]));
+    put(&mut g, 6, 5, id::MEMORY_CELL, logic::new_data(id::MEMORY_CELL, 1, 0, 100.0));
+    put(&mut g, 4, 5, id::MESSAGE, None);
+    put(&mut g, 10, 10, id::WORLD_PROCESSOR, proc(id::WORLD_PROCESSOR, "setrate 100\nset w 1\n", &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 61);
+    let n_before = processor(&s, 5, 5).var("n").cloned();
+    assert!(matches!(n_before, Some(multidustry_mlog::value::Value::Num(n)) if n > 10.0), "{n_before:?}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.msav");
+    let meta = WorldMeta { name: "logic".into(), rules_json: "{}".into() };
+    worldio::save(&s, &BlockNames::builtin(), &meta, &path).expect("saves");
+    let loaded = worldio::load(&std::fs::read(&path).expect("reads")).expect("loads");
+    let (mut s2, _) = loaded.into_parts(60);
+    let p = processor(&s2, 5, 5);
+    assert_eq!(p.code, code);
+    assert_eq!(
+        p.links.iter().map(|l| (l.name.as_str(), l.x, l.y)).collect::<Vec<_>>(),
+        [("cell1", 6, 5), ("message1", 4, 5)]
+    );
+    let cell = |s: &Sim| match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Memory(m), .. }) => m[0],
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(cell(&s2), cell(&s));
+    assert_eq!(processor(&s2, 10, 10).state.ipt, 100.0, "setrate is saved");
+    // The first tick restores the saved variables (as `loadBlock` does), then the program continues counting.
+    let mut now2 = Duration::from_secs(1);
+    run(&mut s2, &mut now2, 1);
+    assert_eq!(processor(&s2, 5, 5).var("n").cloned(), n_before);
+    assert_eq!(processor(&s2, 5, 5).var("s"), Some(&multidustry_mlog::value::Value::Str("text".into())));
+    run(&mut s2, &mut now2, 30);
+    assert!(cell(&s2) > cell(&s), "the program resumed from the saved cell");
+}
+
+/// Every logic building record of every official map and Java save parses, and re-encodes to a record that
+/// parses back to the same state.
+#[test]
+fn official_maps_processors_load_and_round_trip() {
+    let Some(dir) = multidustry_testdata::dir() else { return };
+    let mut files = Vec::new();
+    for sub in
+        ["maps/default", "maps/serpulo", "maps/erekir", "maps/serpulo/hidden", "captures/b154/world", "captures/b159"]
+    {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            files.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "msav")),
+            );
+        }
+    }
+    files.sort();
+    let (mut processors, mut memories, mut maps) = (0, 0, 0);
+    for f in &files {
+        let loaded = worldio::load(&std::fs::read(f).expect("reads")).expect("loads");
+        let mut found = false;
+        for (pos, b) in loaded.grid.buildings() {
+            let is_logic = logic::processor_kind(b.block).is_some() || logic::memory_capacity(b.block).is_some();
+            if !is_logic {
+                continue;
+            }
+            let data = b
+                .logic
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: logic block at {:?} not loaded", f.display(), grid::unpack(pos)));
+            // We write revision 3 (readable by builds 154 and 159); maps of 159 hold revision 4, whose wait
+            // timers and accumulator revision 3 does not carry. Everything else survives, and re-encoding is stable.
+            let bytes = logic::record(data);
+            let again = logic::parse_record(b.block, &bytes).expect("re-encoded record parses");
+            assert_eq!(logic::record(&again), bytes, "{} {:?}", f.display(), grid::unpack(pos));
+            match (&data.kind, &again.kind) {
+                (LogicKind::Processor(p), LogicKind::Processor(q)) => {
+                    assert_eq!((&p.code, &p.links, p.state.ipt), (&q.code, &q.links, q.state.ipt));
+                    processors += 1;
+                }
+                (LogicKind::Memory(m), LogicKind::Memory(n)) => {
+                    assert_eq!(m, n);
+                    memories += 1;
+                }
+                other => panic!("{other:?}"),
+            }
+            found = true;
+        }
+        maps += usize::from(found);
+    }
+    assert!(
+        processors > 500 && memories > 20 && maps > 60,
+        "{processors} processors, {memories} memories, {maps} maps"
+    );
+}
+
+/// A map full of processors runs: world and logic processors execute at their rates, nothing panics.
+#[test]
+fn a_map_with_many_processors_runs() {
+    let Some(bytes) = multidustry_testdata::read("maps/serpulo/hidden/247.msav") else { return };
+    let (mut s, _) = worldio::load(&bytes).expect("loads").into_parts(60);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 120);
+    let mut ran = 0;
+    let mut total = 0;
+    for (pos, b) in s.grid.buildings() {
+        if let Some(LogicData { kind: LogicKind::Processor(p), .. }) = b.logic.as_deref() {
+            total += 1;
+            let program = p.program().unwrap_or_else(|| panic!("bound at {:?}", grid::unpack(pos)));
+            if !program.instrs.is_empty() && p.enabled {
+                assert!(p.state.executed > 0, "processor at {:?} ran", grid::unpack(pos));
+                ran += 1;
+            }
+        }
+    }
+    assert_eq!(total, 23 + 3 + 24);
+    assert!(ran > 30, "{ran} of {total} ran");
+    assert!(s.logic.executed > 10_000, "{}", s.logic.executed);
+}
+
+/// The Java build-154 server's own save of Ground Zero: its world processors (written with their variables by
+/// the Java game) load, keep their saved variables and run.
+#[test]
+fn java_server_save_world_processors_resume() {
+    let Some(bytes) = multidustry_testdata::read("captures/b154/world/groundzero-b154.msav") else { return };
+    let (mut s, _) = worldio::load(&bytes).expect("loads").into_parts(60);
+    let procs: Vec<i32> = s
+        .grid
+        .buildings()
+        .filter(|(_, b)| matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. })))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(procs.len(), 5);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 60);
+    for pos in procs {
+        let (x, y) = grid::unpack(pos);
+        let p = processor(&s, x, y);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert!(p.state.executed > 0 || p.program().is_some_and(|pr| pr.instrs.is_empty()));
+    }
+}
