@@ -326,17 +326,22 @@ impl SpawnGroup {
 
     /// Units this group spawns per spawn point at wave index `wave` (`SpawnGroup.getSpawned`).
     pub fn spawned(&self, wave: i32) -> i32 {
-        let spacing = if self.spacing == 0 { 1 } else { self.spacing };
-        if wave < self.begin || wave > self.end || (wave - self.begin) % spacing != 0 {
+        let spacing = if self.spacing == 0 { 1 } else { i64::from(self.spacing) };
+        let since = i64::from(wave) - i64::from(self.begin);
+        if wave < self.begin || wave > self.end || since % spacing != 0 {
             return 0;
         }
-        let grown = (((wave - self.begin) / spacing) as f32 / self.unit_scaling) as i32;
-        (self.unit_amount.saturating_add(grown)).min(self.max)
+        let grown = ((since / spacing) as f32 / self.unit_scaling) as i64;
+        // Java's int arithmetic would wrap here for absurd scalings; saturate instead.
+        i64::from(self.unit_amount)
+            .saturating_add(grown)
+            .min(i64::from(self.max))
+            .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
     }
 
     /// Shields of each unit spawned at wave index `wave` (`SpawnGroup.getShield`).
     pub fn shield(&self, wave: i32) -> f32 {
-        (self.shields + self.shield_scaling * (wave - self.begin) as f32).max(0.0)
+        (self.shields + self.shield_scaling * (i64::from(wave) - i64::from(self.begin)) as f32).max(0.0)
     }
 
     fn read(v: &JsonValue, table: &ContentTable) -> Self {
