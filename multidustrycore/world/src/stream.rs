@@ -204,7 +204,7 @@ impl WorldStream {
         let content = ContentHeader::read(r).section("content")?;
         let content_patches =
             if build == Build::V154 { Some(msav::read_content_patches(r).section("content patches")?) } else { None };
-        let tiles = Tiles::read(r, MapLayout::Modern, &|_| false).section("map")?;
+        let tiles = Tiles::read(r, MapLayout::Modern, &|_| None).section("map")?;
         let teams = msav::read_team_plans(r, false).section("team plans")?;
         let start = r.position();
         let rest = r.rest();
