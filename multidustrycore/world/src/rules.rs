@@ -1020,6 +1020,18 @@ impl Rules {
         });
     }
 
+    /// What each spawn point sends at wave index `wave` (Java's `WaveSpawner` passes `state.wave - 1`, so the
+    /// first wave is index 0): `(group, units, shields)` for every group that spawns anything.
+    pub fn wave(&self, wave: i32) -> Vec<(&SpawnGroup, i32, f32)> {
+        self.spawns
+            .iter()
+            .filter_map(|g| {
+                let n = g.spawned(wave);
+                (n > 0).then(|| (g, n, g.shield(wave)))
+            })
+            .collect()
+    }
+
     /// Ticks before the first wave (`initialWaveSpacing`, or twice `waveSpacing` when it is <= 0).
     pub fn first_wave_countdown(&self) -> f32 {
         if self.initial_wave_spacing <= 0.0 { self.wave_spacing * 2.0 } else { self.initial_wave_spacing }
@@ -1116,6 +1128,16 @@ mod tests {
         assert!(!r.reactor_explosions && !r.logic_unit_build);
         let bad = Rules::for_map("{waves:", Gamemode::Survival, Build::V159);
         assert_eq!(bad, Rules::default());
+    }
+
+    #[test]
+    fn default_waves_start_with_one_dagger_per_spawn() {
+        let r = Rules::for_map("{}", Gamemode::Survival, Build::V159);
+        let first: Vec<(&str, i32)> = r.wave(0).iter().map(|(g, n, _)| (g.unit_type.as_str(), *n)).collect();
+        assert_eq!(first, [("dagger", 1)]);
+        // Wave index 4: daggers gain one every 2 waves; crawlers join with 2.
+        let w4: Vec<(&str, i32)> = r.wave(4).iter().map(|(g, n, _)| (g.unit_type.as_str(), *n)).collect();
+        assert_eq!(w4, [("dagger", 3), ("crawler", 2)]);
     }
 
     #[test]
