@@ -34,6 +34,11 @@ fn map_info_text_and_json() {
     assert!(text.contains("name:        Fortress"), "{text}");
     assert!(text.contains("size:        256x256"), "{text}");
     assert!(text.contains("version:     4"), "{text}");
+    assert!(
+        text.contains("waves:       on (timer), every 120 s, first after 240 s, 27 spawn groups (the map's)"),
+        "{text}"
+    );
+    assert!(text.contains("teams:       1, 2"), "{text}");
 
     let out = bin().args(["map", "info", "--json"]).arg(&path).output().expect("run");
     assert!(out.status.success());
@@ -47,6 +52,10 @@ fn map_info_text_and_json() {
     assert!(v["rules"].as_str().expect("rules").contains("spawns"));
     assert!(v["tags"].as_array().expect("tags").iter().any(|t| t == "author"));
     assert_eq!(v["meta"]["width"], "256");
+    assert_eq!(v["hosted_rules"]["waves"], true);
+    assert_eq!(v["hosted_rules"]["spawns"].as_array().expect("spawns").len(), 27);
+    assert_eq!(v["hosted_rules"]["spawns"][0]["unit_type"], "dagger");
+    assert_eq!(v["hosted_rules"]["teams"]["2"]["infinite_ammo"], true);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Load and save of the largest square official map (500x500, `default/archipelago.msav`, save version 5)
-//! and of its re-saved version-13 form, plus world-stream writing.
+//! and of its re-saved version-13 form, plus world-stream writing (which includes deriving the hosted rules),
+//! and the rules alone (map JSON -> typed `Rules` -> the Java server's JSON).
 //!
 //! Run: `cargo bench -p multidustry-world --bench msav` (skips when the shared data is absent).
 
@@ -42,6 +43,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("save v13 (inflated)", |b| b.iter(|| world.write_msav_inflated(13).expect("saves")));
     let p = StreamParams::new(1, PlayerRecord::new("bench", 1, -1));
     g.bench_function("world stream 159 (zlib)", |b| b.iter(|| world.world_stream(Build::V159, &p).expect("stream")));
+    g.finish();
+    let mut g = c.benchmark_group("rules");
+    g.throughput(Throughput::Bytes(world.rules().len() as u64));
+    g.bench_function("host rules + to_json (map's JSON)", |b| {
+        b.iter(|| world.host_rules(multidustry_world::Gamemode::Survival, Build::V159).to_json())
+    });
     g.finish();
 }
 

@@ -430,8 +430,29 @@ impl Parser<'_> {
         if raw.is_empty() {
             return Err(self.err("empty token"));
         }
-        Ok(raw.to_owned())
+        // Escapes count in unquoted text too (the writer escapes before deciding to leave a value unquoted).
+        Ok(if raw.contains('\\') { unescape(raw) } else { raw.to_owned() })
     }
+}
+
+/// Resolves the backslash escapes the writer produces (`\\ \r \n \t \"`); others keep the escaped char.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn parse_number(raw: &str) -> Option<f64> {
@@ -453,6 +474,8 @@ mod tests {
         let v = JsonValue::parse(text).expect("parses");
         assert_eq!(v.to_minimal(), text);
         assert_eq!(v.get("b").and_then(JsonValue::as_f64), Some(-0.25));
+        let s = JsonValue::String("line\nbreak \\ tab\t".into());
+        assert_eq!(JsonValue::parse(&s.to_minimal()).expect("re-reads"), s);
     }
 
     #[test]

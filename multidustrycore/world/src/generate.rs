@@ -1,9 +1,12 @@
 //! The generated default world: what `multidustry monolith` serves when given no map.
 //!
 //! Owns: [`generate`], a deterministic world from `(seed, width, height)`: value-noise terrain (water, sand,
-//! darksand, grass, stone floors; stone/dune walls on high ground), a sharded `core-shard` with starting items
-//! on the left, copper/lead/sand ore fields next to it and coal/titanium/scrap farther out, an enemy spawn on
-//! the right, and a cleared, walkable corridor from the core to the spawn.
+//! darksand, grass, stone floors; stone/dune walls on the highest ground, plateaus below them rimmed with
+//! `cliff` blocks whose tile data holds the 8-neighbour mask of lower ground, as the game's generators'
+//! `cliffs()` pass sets it), a sharded `core-shard` with starting items on the left, copper/lead/sand ore
+//! fields next to it and coal/titanium/scrap farther out, an enemy spawn on the right, and a cleared, walkable
+//! corridor from the core to the spawn. Rules: survival with a 3-minute grace period, written by
+//! [`crate::Rules::to_json`] so the Java client reads them.
 //!
 //! Ids are build-159 native ids with the full native content header, so the world streams to both builds (the
 //! 154 client maps everything by name, and every block used here exists in 154).
@@ -16,7 +19,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::content::{ContentHeader, ContentTable, ContentType};
 use crate::msav::{DataPatches, TeamPlans};
-use crate::tiles::Tiles;
+use crate::rules::{Gamemode, Rules};
+use crate::tiles::{TileData, Tiles};
 use crate::{Build, World};
 
 /// Smallest side accepted.
@@ -109,6 +113,8 @@ pub fn generate_with_layout(seed: u64, width: u16, height: u16) -> (World, Layou
     };
 
     let mut tiles = Tiles::new(w, h, id("stone"));
+    // High ground (below the wall line) that gets a cliff rim.
+    let mut plateau = vec![false; usize::from(w) * usize::from(h)];
     let (deep, shallow, sand, darksand, grass, stone) =
         (id("deep-water"), id("shallow-water"), id("sand-floor"), id("darksand"), id("grass"), id("stone"));
     let (stone_wall, dune_wall) = (id("stone-wall"), id("dune-wall"));
@@ -132,6 +138,7 @@ pub fn generate_with_layout(seed: u64, width: u16, height: u16) -> (World, Layou
                 _ if m < 0.32 => darksand,
                 _ => stone,
             };
+            plateau[i] = e > 0.64 && !(near_core || near_spawn || path);
             let edge = x < 2 || y < 2 || x >= wi - 2 || y >= hi - 2;
             if edge || e > 0.72 {
                 tiles.block[i] =
@@ -149,6 +156,29 @@ pub fn generate_with_layout(seed: u64, width: u16, height: u16) -> (World, Layou
             }
         }
     }
+    // Cliff rims: plateau tiles (not walls) next to lower ground become `cliff`, with the mask of lower
+    // neighbours in `Geometry.d8` order (E, NE, N, NW, W, SW, S, SE) as their tile data.
+    let cliff = id("cliff");
+    const D8: [(i32, i32); 8] = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)];
+    for y in 0..hi {
+        for x in 0..wi {
+            let i = (y * wi + x) as usize;
+            if !plateau[i] || tiles.block[i] != 0 {
+                continue;
+            }
+            let mut mask = 0u8;
+            for (bit, (dx, dy)) in D8.iter().enumerate() {
+                if tiles.index(x + dx, y + dy).is_some_and(|j| !plateau[j]) {
+                    mask |= 1 << bit;
+                }
+            }
+            if mask != 0 {
+                tiles.block[i] = cliff;
+                tiles.overlay[i] = 0;
+                tiles.data.insert(i as u32, TileData { data: mask as i8, ..TileData::default() });
+            }
+        }
+    }
     // Guaranteed ore fields next to the core: copper, lead and sand within reach of the first drills.
     let fields = [("ore-copper", (7, 3)), ("ore-lead", (-7, -3)), ("ore-copper", (-3, 8)), ("ore-lead", (3, -8))];
     for (name, (dx, dy)) in fields {
@@ -159,6 +189,7 @@ pub fn generate_with_layout(seed: u64, width: u16, height: u16) -> (World, Layou
                 {
                     tiles.overlay[i] = id(name);
                     tiles.block[i] = 0;
+                    tiles.data.remove(&(i as u32));
                 }
             }
         }
@@ -186,15 +217,18 @@ pub fn generate_with_layout(seed: u64, width: u16, height: u16) -> (World, Layou
     }
     tiles.place_building(core.0, core.1, shard, 3, core_record(PLAYER_TEAM, 1100.0, &items));
 
-    let rules = "{waves:true,waveTimer:true,waveSpacing:7200,initialWaveSpacing:10800,waveTeam:crux,\
-                 defaultTeam:sharded,teams:{1:{},2:{}},attributes:{},objectives:[]}";
+    let mut rules = Rules::for_mode(Gamemode::Survival);
+    rules.initial_wave_spacing = 10800.0;
+    rules.touch_team(PLAYER_TEAM);
+    rules.touch_team(rules.wave_team());
+    let rules = rules.to_json();
     let meta = vec![
         ("name".to_owned(), format!("Generated {seed}")),
         ("author".to_owned(), "multidustry".to_owned()),
         ("description".to_owned(), format!("Generated world, seed {seed}, {w}x{h}.")),
         ("width".to_owned(), w.to_string()),
         ("height".to_owned(), h.to_string()),
-        ("rules".to_owned(), rules.to_owned()),
+        ("rules".to_owned(), rules),
         ("wave".to_owned(), "1".to_owned()),
         ("wavetime".to_owned(), "10800".to_owned()),
         ("tick".to_owned(), "0".to_owned()),

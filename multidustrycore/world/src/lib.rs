@@ -36,6 +36,7 @@ mod content_gen;
 mod error;
 pub mod generate;
 pub mod msav;
+pub mod objectmap;
 pub mod render;
 pub mod rules;
 pub mod stream;

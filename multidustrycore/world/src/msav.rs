@@ -10,9 +10,10 @@
 //! [`MAX_INFLATED`] bytes; no count from the input allocates more than the bytes left can hold.
 //! Lossless: read → write (13) → read gives an equal [`World`] for every save version (ids of v4/v5 entity
 //! chunks, which carried none, are assigned on read). Versions 2–3: the legacy entity groups are skipped (as the
-//! game does) and legacy building records are converted to the modern record layout on read
-//! ([`crate::Building::from_legacy`]), so the writer can emit them and the Java reader reads them as its legacy
-//! loader did.
+//! game does) and legacy building records are converted to the modern record layout on read: cores exactly as
+//! the Java game re-saves them ([`crate::Building::from_legacy_core`]), any other class with only its header
+//! re-encoded ([`crate::Building::from_legacy`]), so the writer can emit them and the Java reader reads them as
+//! its legacy loader did.
 
 use std::io::{Read, Write};
 
@@ -306,14 +307,16 @@ pub(crate) fn write_custom(w: &mut Writer, chunks: &[(String, Vec<u8>)]) -> Resu
     Ok(())
 }
 
-/// Whether a block named in `header` has a building, for the legacy (v1–3) map layout.
-fn legacy_has_building(header: &ContentHeader) -> impl Fn(u16) -> bool + '_ {
+/// The Java class of a block named in `header` when it has a building (else `None`), for the legacy (v1–3)
+/// map layout, where a building chunk follows exactly the blocks that have one.
+fn legacy_building_class(header: &ContentHeader) -> impl Fn(u16) -> Option<&'static str> + '_ {
     let table = ContentTable::for_build(Build::V159);
     move |id| {
         header
             .name(ContentType::BLOCK, id)
             .and_then(|n| table.block_by_name(legacy_block_name(n)))
-            .is_some_and(|b| b.has_building())
+            .filter(|b| b.has_building())
+            .map(|b| b.class)
     }
 }
 
@@ -357,8 +360,8 @@ impl World {
             _ => MapLayout::Modern,
         };
         let tiles = {
-            let has_building = legacy_has_building(&content);
-            with_region(&mut r, "map", |r| Tiles::read(r, layout, &has_building).section("map"))?
+            let class = legacy_building_class(&content);
+            with_region(&mut r, "map", |r| Tiles::read(r, layout, &class).section("map"))?
         };
         let (entity_mapping, teams, entities) =
             with_region(&mut r, "entities", |r| read_entities(r, version).section("entities"))?;

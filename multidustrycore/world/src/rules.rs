@@ -326,17 +326,22 @@ impl SpawnGroup {
 
     /// Units this group spawns per spawn point at wave index `wave` (`SpawnGroup.getSpawned`).
     pub fn spawned(&self, wave: i32) -> i32 {
-        let spacing = if self.spacing == 0 { 1 } else { self.spacing };
-        if wave < self.begin || wave > self.end || (wave - self.begin) % spacing != 0 {
+        let spacing = if self.spacing == 0 { 1 } else { i64::from(self.spacing) };
+        let since = i64::from(wave) - i64::from(self.begin);
+        if wave < self.begin || wave > self.end || since % spacing != 0 {
             return 0;
         }
-        let grown = (((wave - self.begin) / spacing) as f32 / self.unit_scaling) as i32;
-        (self.unit_amount.saturating_add(grown)).min(self.max)
+        let grown = ((since / spacing) as f32 / self.unit_scaling) as i64;
+        // Java's int arithmetic would wrap here for absurd scalings; saturate instead.
+        i64::from(self.unit_amount)
+            .saturating_add(grown)
+            .min(i64::from(self.max))
+            .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
     }
 
     /// Shields of each unit spawned at wave index `wave` (`SpawnGroup.getShield`).
     pub fn shield(&self, wave: i32) -> f32 {
-        (self.shields + self.shield_scaling * (wave - self.begin) as f32).max(0.0)
+        (self.shields + self.shield_scaling * (i64::from(wave) - i64::from(self.begin)) as f32).max(0.0)
     }
 
     fn read(v: &JsonValue, table: &ContentTable) -> Self {
@@ -1015,6 +1020,18 @@ impl Rules {
         });
     }
 
+    /// What each spawn point sends at wave index `wave` (Java's `WaveSpawner` passes `state.wave - 1`, so the
+    /// first wave is index 0): `(group, units, shields)` for every group that spawns anything.
+    pub fn wave(&self, wave: i32) -> Vec<(&SpawnGroup, i32, f32)> {
+        self.spawns
+            .iter()
+            .filter_map(|g| {
+                let n = g.spawned(wave);
+                (n > 0).then(|| (g, n, g.shield(wave)))
+            })
+            .collect()
+    }
+
     /// Ticks before the first wave (`initialWaveSpacing`, or twice `waveSpacing` when it is <= 0).
     pub fn first_wave_countdown(&self) -> f32 {
         if self.initial_wave_spacing <= 0.0 { self.wave_spacing * 2.0 } else { self.initial_wave_spacing }
@@ -1111,6 +1128,16 @@ mod tests {
         assert!(!r.reactor_explosions && !r.logic_unit_build);
         let bad = Rules::for_map("{waves:", Gamemode::Survival, Build::V159);
         assert_eq!(bad, Rules::default());
+    }
+
+    #[test]
+    fn default_waves_start_with_one_dagger_per_spawn() {
+        let r = Rules::for_map("{}", Gamemode::Survival, Build::V159);
+        let first: Vec<(&str, i32)> = r.wave(0).iter().map(|(g, n, _)| (g.unit_type.as_str(), *n)).collect();
+        assert_eq!(first, [("dagger", 1)]);
+        // Wave index 4: daggers gain one every 2 waves; crawlers join with 2.
+        let w4: Vec<(&str, i32)> = r.wave(4).iter().map(|(g, n, _)| (g.unit_type.as_str(), *n)).collect();
+        assert_eq!(w4, [("dagger", 3), ("crawler", 2)]);
     }
 
     #[test]

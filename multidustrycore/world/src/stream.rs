@@ -204,7 +204,7 @@ impl WorldStream {
         let content = ContentHeader::read(r).section("content")?;
         let content_patches =
             if build == Build::V154 { Some(msav::read_content_patches(r).section("content patches")?) } else { None };
-        let tiles = Tiles::read(r, MapLayout::Modern, &|_| false).section("map")?;
+        let tiles = Tiles::read(r, MapLayout::Modern, &|_| None).section("map")?;
         let teams = msav::read_team_plans(r, false).section("team plans")?;
         let start = r.position();
         let rest = r.rest();
@@ -296,7 +296,8 @@ impl World {
     /// Builds the stream a joining client of `build` receives (uncompressed fields; see [`World::world_stream`]).
     ///
     /// The world's own content header, ids and building records are sent as they are (§6.1 strategy b); the
-    /// tags are the world's meta tags; team plans are the world's, with team 1 (sharded) added if missing, as
+    /// tags are the world's meta tags in the order the Java server's `StringMap` iterates them (per build, see
+    /// [`crate::objectmap`]); team plans are the world's, with team 1 (sharded) added if missing, as
     /// `writeTeamBlocks` does. Markers and custom chunks are the world's (only `static-fog-data` is a network
     /// chunk in vanilla; others are left out).
     pub fn to_stream(&self, build: Build, p: &StreamParams) -> WorldStream {
@@ -309,7 +310,7 @@ impl World {
             data_patches: (build == Build::V159).then(|| self.patches.clone()),
             rules: p.rules.clone().unwrap_or_else(|| self.host_rules(crate::Gamemode::Survival, build).to_json()),
             locales: self.tag("locales").unwrap_or("{}").to_owned(),
-            tags: self.meta.clone(),
+            tags: crate::objectmap::string_map_order(&self.meta, build),
             wave: p.wave.unwrap_or_else(|| num("wave").map_or(1, |v| v as i32)),
             wavetime: p.wavetime.unwrap_or_else(|| num("wavetime").map_or(7200.0, |v| v as f32)),
             tick: p.tick.unwrap_or_else(|| num("tick").unwrap_or(0.0)),

@@ -115,7 +115,8 @@ impl Building {
     /// consume-valid byte and the class tail. The current reader (`Building.readAll` → `readBase`) accepts the
     /// same fields when the rotation byte has its high bit clear: `u8 revision, f32 health, u8 rotation,
     /// u8 team`, then the modules the block declares in their legacy encoding, the consume byte and the class
-    /// tail read with the record's revision — exactly what the legacy loader reads. So the conversion only
+    /// tail read with the record's revision — exactly what the legacy loader reads. (Cores, whose layout is
+    /// known, go through [`Building::from_legacy_core`] first.) So the conversion only
     /// re-encodes the header and keeps everything after it verbatim: the Java game reads the converted record
     /// into the same building state as the original, and our writer can emit it (no module facts per block
     /// are needed). What it does not do is re-encode the modules in the current (masked, `i16` id) form the
@@ -134,6 +135,43 @@ impl Building {
         out.push(team);
         out.extend_from_slice(r.rest());
         Some(Self::modern(out))
+    }
+
+    /// Converts a save-version 1–3 *core* record to exactly the current layout, as the Java game writes a core
+    /// it loaded from an old map: `u8 revision 1`, base version 3 (enabled, module mask items | the always-set
+    /// bit 3), the item module in its current form (`i16` count and ids, non-zero amounts in id order), both
+    /// efficiency bytes at 255 (a running core), and the revision-1 tail of `CoreBuild` (a null `commandPos`:
+    /// two NaN floats) — the same layout [`crate::generate::core_record`] writes and the Java servers' saves
+    /// hold. `None` unless the legacy record is exactly header, item module and consume byte (a core has no
+    /// power or liquid module and its revision-0 tail is empty), so anything unexpected falls back to
+    /// [`Building::from_legacy`].
+    pub fn from_legacy_core(record: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(record);
+        let revision = r.u8().ok()?;
+        let health = r.u16().ok()?;
+        let packed = r.u8().ok()?;
+        let team = if packed >> 4 == 8 { r.u8().ok()? } else { packed >> 4 };
+        let rotation = packed & 0x0f;
+        let count = r.u8().ok()?;
+        let mut items = BTreeMap::new();
+        for _ in 0..count {
+            let id = r.u8().ok()?;
+            let amount = r.i32().ok()?;
+            items.insert(u16::from(id), amount);
+        }
+        r.u8().ok()?; // consume-valid byte
+        if revision != 0 || !r.is_empty() {
+            return None;
+        }
+        let items: Vec<(u16, i32)> = items.into_iter().filter(|(_, n)| *n > 0).collect();
+        let mut w = Writer::new();
+        w.u8(1).f32(f32::from(health)).u8(rotation | 0x80).u8(team).u8(3).u8(1).u8(1 | 8);
+        w.i16(i16::try_from(items.len()).ok()?);
+        for (id, n) in items {
+            w.i16(i16::try_from(id).ok()?).i32(n);
+        }
+        w.u8(255).u8(255).f32(f32::NAN).f32(f32::NAN);
+        Some(Self::modern(w.into_inner()))
     }
 
     /// Parses the record's common prefix: team, rotation, health (and items for current layouts).
@@ -396,7 +434,7 @@ impl Tiles {
     pub(crate) fn read(
         r: &mut Reader<'_>,
         layout: MapLayout,
-        has_building: &dyn Fn(u16) -> bool,
+        legacy_class: &dyn Fn(u16) -> Option<&'static str>,
     ) -> Result<Self, DecodeError> {
         let width = r.u16()?;
         let height = r.u16()?;
@@ -425,10 +463,11 @@ impl Tiles {
             let idx = u32::try_from(i).map_err(|_| DecodeError::Other("tile index"))?;
             let id = r.u16()?;
             if layout == MapLayout::Legacy {
-                if has_building(id) {
+                if let Some(class) = legacy_class(id) {
                     let len = usize::from(r.u16()?);
                     let record = r.bytes(len)?;
-                    let building = match Building::from_legacy(record) {
+                    let converted = if class == "CoreBlock" { Building::from_legacy_core(record) } else { None };
+                    let building = match converted.or_else(|| Building::from_legacy(record)) {
                         Some(b) => b,
                         None => Building { format: RecordFormat::Legacy, record: record.to_vec() },
                     };

@@ -75,6 +75,16 @@ fn generated_world_is_playable() {
         let floors: std::collections::BTreeSet<_> = t.floor.iter().map(|f| name(*f)).collect();
         assert!(floors.len() >= 4, "seed {seed}: varied floors {floors:?}");
         assert!(reachable(&w, core, spawn), "seed {seed}: spawn reachable from the core over land");
+        // Plateaus with cliff rims: every cliff carries a non-zero mask of lower neighbours, and that mask is
+        // right (a set bit points at a tile that is neither cliff nor plateau wall line).
+        let cliffs: Vec<usize> = (0..t.len()).filter(|&i| name(t.block[i]) == "cliff").collect();
+        assert!(!cliffs.is_empty(), "seed {seed}: some cliffs");
+        for &i in &cliffs {
+            let mask = t.data.get(&(i as u32)).expect("cliff tile data").data as u8;
+            assert_ne!(mask, 0, "seed {seed}: cliff {i} has a mask");
+        }
+        let rules = w.saved_rules(Build::V159);
+        assert!(rules.waves && rules.wave_timer && rules.initial_wave_spacing == 10800.0);
         // Every tile the core covers is marked as a building part; the stream depends on it.
         assert_eq!(t.parts.iter().filter(|p| **p).count(), 9);
     }

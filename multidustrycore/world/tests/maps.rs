@@ -1,7 +1,7 @@
 //! Every official map loads, matches the protocol doc's Appendix B (save version, size, name), and survives
 //! write (save version 13) → read with nothing lost.
 
-use multidustry_world::World;
+use multidustry_world::{ContentType, World};
 
 /// A row of Appendix B: (file, save version, width, height, name).
 type Row = (String, i32, u16, u16, String);
@@ -76,12 +76,18 @@ fn canyon_legacy_core_converts_to_the_modern_layout() {
     let block = world.block_name(world.tiles.block[index as usize]);
     assert_eq!(block, Some("core-nucleus"));
     let base = core.base().expect("base parses");
-    // Legacy header: revision 0, u16 health 4000, packed team 1 / rotation 0.
-    assert_eq!((base.revision, base.health, base.team, base.rotation), (0, 4000.0, 1, 0));
-    // The rotation byte's high bit is clear: the current reader takes the legacy module encoding next.
-    assert_eq!(core.record[5] & 0x80, 0);
-    // Everything after the 4-byte legacy header is kept verbatim: record grows by 3 bytes (u16 -> f32,
-    // packed byte -> rotation + team).
+    // Legacy header: revision 0, u16 health 4000, packed team 1 / rotation 0; converted as the Java game
+    // writes a core: revision 1, current base with an item module, a null command position.
+    assert_eq!((base.revision, base.health, base.team, base.rotation), (1, 4000.0, 1, 0));
+    let items = base.items.expect("item module in the current form");
+    let named: Vec<(&str, i32)> =
+        items.iter().map(|(id, n)| (world.content.name(ContentType::ITEM, *id).expect("item"), *n)).collect();
+    assert_eq!(named.len(), 10);
+    assert!(named.iter().all(|(_, n)| *n == 2000), "{named:?}");
+    assert!(named.contains(&("copper", 2000)), "{named:?}");
+    assert_eq!(core.record.len(), 10 + 2 + 10 * 6 + 2 + 8);
+    // The generator's core record has the same layout.
+    assert_eq!(core.record, multidustry_world::generate::core_record(1, 4000.0, &items));
     let bytes = world.write_msav(13).expect("canyon writes");
     let back = World::read_msav(&bytes).expect("re-reads");
     assert_eq!(back.tiles, world.tiles);
@@ -100,4 +106,22 @@ fn unreadable_input_names_file_and_version() {
     let err = World::load(&path).expect_err("version 99 is refused").to_string();
     assert!(err.contains("future.msav") && err.contains("99"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn legacy_records_of_other_classes_keep_their_body_behind_a_modern_header() {
+    use multidustry_world::Building;
+    // revision 2, health 300, packed byte 0x83 (team in the next byte, rotation 3), team 7, body.
+    let legacy = [2, 0x01, 0x2c, 0x83, 7, 0xaa, 0xbb, 0xcc];
+    let b = Building::from_legacy(&legacy).expect("converts");
+    let base = b.base().expect("parses");
+    assert_eq!((base.revision, base.health, base.rotation, base.team), (2, 300.0, 3, 7));
+    // Rotation high bit clear: Java's readBase takes the legacy module encoding that follows.
+    assert_eq!(b.record[5], 3);
+    assert_eq!(&b.record[7..], &[0xaa, 0xbb, 0xcc]);
+    assert!(b.modules().is_none() && b.tail_offset().is_none());
+    assert!(Building::from_legacy(&[1, 0]).is_none(), "too short");
+    // A core record with anything but items is not converted as a core.
+    assert!(Building::from_legacy_core(&[0, 0, 10, 0x10, 0, 0, 0xee]).is_none());
+    assert!(Building::from_legacy_core(&[0, 0, 10, 0x10, 0, 0]).is_some());
 }
