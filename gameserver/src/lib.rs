@@ -19,6 +19,7 @@ pub mod grid;
 pub mod host;
 pub mod records;
 pub mod sim;
+pub mod streamcache;
 pub mod sync;
 pub mod unitsave;
 pub mod value;

@@ -42,7 +42,7 @@ pub const CORRECT_DIST: f32 = 14.0 * 8.0;
 pub const MAX_CHAT_CHARS: usize = 150;
 /// `chatSpamLimit` messages per 2 s before a kick.
 pub const CHAT_SPAM_LIMIT: usize = 20;
-/// Chat from players younger than this is held back (`NetServer`: 500 ms after connecting).
+/// Chat from players younger than this is dropped (`NetServer`: 500 ms after connecting).
 pub const CHAT_MIN_AGE: Duration = Duration::from_millis(500);
 /// Plans a client may send per snapshot (`readPlansQueueNet`).
 pub const MAX_PLANS: usize = 20;
@@ -413,8 +413,6 @@ pub struct PlayerState {
     pub joined_at: Duration,
     /// Times of recent chat lines (flood control).
     pub chat_times: VecDeque<Duration>,
-    /// Chat lines sent in the first 500 ms after joining, delivered when that time has passed.
-    pub early_chat: Vec<String>,
 }
 
 impl PlayerState {
@@ -447,7 +445,6 @@ impl PlayerState {
             last_position: (0.0, 0.0),
             joined_at: Duration::ZERO,
             chat_times: VecDeque::new(),
-            early_chat: Vec::new(),
         }
     }
 
@@ -967,11 +964,8 @@ impl Sim {
             return;
         }
         if now.saturating_sub(p.joined_at) < CHAT_MIN_AGE {
-            // The Java server drops chat from connections younger than 500 ms. We hold (a few) such lines and
-            // deliver them when the player is old enough, so a client that speaks right after joining is heard.
-            if p.early_chat.len() < 3 {
-                p.early_chat.push(text.to_string());
-            }
+            // NetServer.sendChatMessage: chat from a connection younger than 500 ms is dropped.
+            tracing::debug!(session, "chat within 500 ms of connecting dropped");
             return;
         }
         while p.chat_times.front().is_some_and(|t| now.saturating_sub(*t) > Duration::from_secs(2)) {
@@ -1083,7 +1077,6 @@ impl Sim {
                 self.run_wave();
             }
         }
-        self.deliver_early_chat();
         self.update_units(delta);
         self.update_wave_units(delta);
         self.update_building(delta);
@@ -1094,24 +1087,6 @@ impl Sim {
         if self.last_block_snapshot.is_none_or(|t| now.saturating_sub(t) >= BLOCK_SNAPSHOT_INTERVAL) {
             self.last_block_snapshot = Some(now);
             self.block_snapshots();
-        }
-    }
-
-    fn deliver_early_chat(&mut self) {
-        let now = self.now;
-        let ready: Vec<(SessionId, Vec<String>)> = self
-            .ecs
-            .players()
-            .filter(|p| !p.early_chat.is_empty() && now.saturating_sub(p.joined_at) >= CHAT_MIN_AGE)
-            .map(|p| (p.session, p.early_chat.clone()))
-            .collect();
-        for (session, lines) in ready {
-            if let Some(p) = self.sessions.get(&session).copied().and_then(|id| self.ecs.player_mut(id)) {
-                p.early_chat.clear();
-            }
-            for line in lines {
-                self.chat(session, &line);
-            }
         }
     }
 

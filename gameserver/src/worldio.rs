@@ -498,8 +498,9 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
 // ------------------------------------------------------------------------------------------------------------
 // the host's WorldIo
 
-/// [`crate::host::WorldIo`] over this module. Keeps the [`World`] converted from the last grid version, so a
-/// burst of joins on an unchanged world converts the grid once (each stream is still written and deflated).
+/// [`crate::host::WorldIo`] over this module. Keeps the [`World`] converted from the last grid version and,
+/// per client build, its deflated map part (`streamcache`), so a join on an unchanged world only writes and
+/// deflates the small per-player head of the stream.
 #[derive(Debug, Clone)]
 pub struct MsavIo {
     /// Block names of the world.
@@ -507,6 +508,7 @@ pub struct MsavIo {
     /// Name and rules.
     pub meta: WorldMeta,
     cache: Option<(u64, World)>,
+    streams: crate::streamcache::StreamCache,
 }
 
 impl crate::host::WorldIo for MsavIo {
@@ -516,7 +518,9 @@ impl crate::host::WorldIo for MsavIo {
             self.cache = Some((version, to_world(&sim.grid, &self.names, &self.meta)));
         }
         let Some((_, world)) = &self.cache else { return Err("no cached world".into()) };
-        world_stream_with(world, sim, &self.meta, player).map_err(|e| e.to_string())
+        self.streams
+            .stream(version, world, build_of(player.build), &stream_params(sim, &self.meta, player))
+            .map_err(|e| e.to_string())
     }
 
     fn save(&mut self, sim: &Sim, path: &Path) -> Result<(), String> {
@@ -547,7 +551,12 @@ impl LoadedWorld {
         }
         (
             sim,
-            MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json }, cache: None },
+            MsavIo {
+                names: self.names,
+                meta: WorldMeta { name: self.name, rules_json: self.rules_json },
+                cache: None,
+                streams: Default::default(),
+            },
         )
     }
 }

@@ -199,7 +199,7 @@ fn players_see_each_other_and_chat_is_formatted_like_java() {
 }
 
 #[test]
-fn chat_right_after_joining_is_held_until_500_ms() {
+fn chat_in_the_first_500_ms_is_dropped_as_java_does() {
     let mut w = World::new(false);
     w.input(Input::Join {
         session: 9,
@@ -219,8 +219,10 @@ fn chat_right_after_joining_is_held_until_500_ms() {
     w.input(Input::Chat { session: 9, text: "first!".into() });
     assert!(broadcasts(&w.take()).iter().all(|c| !matches!(c, Call::SendChat { .. })));
     w.ticks(30);
+    assert!(broadcasts(&w.take()).iter().all(|c| !matches!(c, Call::SendChat { .. })), "dropped, not held");
+    w.input(Input::Chat { session: 9, text: "second".into() });
     let out = w.take();
-    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::SendChat { unformatted: Some(t), .. } if t == "first!")));
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::SendChat { unformatted: Some(t), .. } if t == "second")));
 }
 
 #[test]
