@@ -539,6 +539,10 @@ pub struct SimRules {
     pub wave_team: u8,
     /// `rules.spawns` (the map's, else Java's default waves).
     pub spawns: Vec<waves::SpawnGroup>,
+    /// `rules.bannedBlocks` (build-159 ids); with `block_whitelist` it lists the only allowed blocks.
+    pub banned_blocks: Vec<u16>,
+    /// `rules.blockWhitelist`: `banned_blocks` is a whitelist (`Rules.isBanned`).
+    pub block_whitelist: bool,
 }
 
 impl Default for SimRules {
@@ -553,6 +557,8 @@ impl Default for SimRules {
             lighting: false,
             wave_team: 2,
             spawns: waves::default_groups(),
+            banned_blocks: Vec::new(),
+            block_whitelist: false,
         }
     }
 }
@@ -920,7 +926,10 @@ impl Sim {
             } else {
                 match blocks::rule_for(plan.block) {
                     None => Err(grid::PlaceError::UnknownBlock),
-                    Some(rule) if !rule.placeable(self.rules.infinite_resources, self.rules.lighting) => {
+                    Some(rule)
+                        if !rule.placeable(self.rules.infinite_resources, self.rules.lighting)
+                            || self.rules.banned_blocks.contains(&rule.id) != self.rules.block_whitelist =>
+                    {
                         Err(grid::PlaceError::UnknownBlock)
                     }
                     Some(rule) if !plan.config.fits(rule.config) => Err(grid::PlaceError::UnknownBlock),

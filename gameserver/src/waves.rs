@@ -248,6 +248,22 @@ impl Parser<'_> {
     }
 }
 
+/// The strings of the top-level array `key` of a rules JSON (e.g. `bannedBlocks`); `None` when absent.
+pub fn string_list(rules_json: &str, key: &str) -> Option<Vec<String>> {
+    let mut p = Parser { s: rules_json.as_bytes(), i: 0, depth: 0 };
+    let Json::Obj(fields) = p.value()? else { return None };
+    let (_, Json::Arr(items)) = fields.into_iter().find(|(k, _)| k == key)? else { return None };
+    Some(
+        items
+            .into_iter()
+            .filter_map(|v| match v {
+                Json::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 /// The `spawns` of a rules JSON: `None` when the key is absent (Java then uses the default waves), `Some`
 /// (possibly empty) when present. Groups of unit types not in [`UNIT_TYPES`] are left out.
 pub fn parse_spawns(rules_json: &str) -> Option<Vec<SpawnGroup>> {
@@ -451,6 +467,11 @@ mod tests {
         assert_eq!(parse_spawns("{spawns:[]}"), Some(vec![]));
         assert_eq!(parse_spawns("{spawns:[{type:dagger"), None);
         assert_eq!(parse_spawns(&"[".repeat(10_000)), None);
+        assert_eq!(
+            string_list(r#"{bannedBlocks:["duo",scatter],x:1}"#, "bannedBlocks"),
+            Some(vec!["duo".into(), "scatter".into()])
+        );
+        assert_eq!(string_list("{x:1}", "bannedBlocks"), None);
     }
 
     #[test]

@@ -199,6 +199,11 @@ pub fn rules_from_json(json: &str) -> SimRules {
     if let Some(spawns) = crate::waves::parse_spawns(json) {
         r.spawns = spawns;
     }
+    if let Some(names) = crate::waves::string_list(json, "bannedBlocks") {
+        let t = table();
+        r.banned_blocks = names.iter().filter_map(|n| t.id(ContentType::BLOCK, n)).collect();
+    }
+    r.block_whitelist = flag("blockWhitelist");
     r
 }
 
