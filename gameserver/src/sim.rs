@@ -1400,7 +1400,7 @@ impl Sim {
             return;
         }
         let targets: Vec<u8> = self.grid.core_teams().into_iter().filter(|t| *t != self.rules.wave_team).collect();
-        if self.wave_ai.flow.as_ref().is_none_or(|f| f.version != self.grid.version()) {
+        if self.wave_ai.flow.as_ref().is_none_or(|f| f.version != self.grid.layout_version()) {
             self.wave_ai.flow = Some(waves::FlowField::new(&self.grid, &targets));
         }
         let Some(flow) = self.wave_ai.flow.as_ref() else { return };

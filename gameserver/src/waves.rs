@@ -350,7 +350,7 @@ pub struct FlowField {
     width: i32,
     height: i32,
     dist: Vec<u32>,
-    /// Grid version the field was computed for.
+    /// Grid layout version the field was computed for (`Grid::layout_version`).
     pub version: u64,
     /// Target cores (origin tile, size).
     pub cores: Vec<(i32, i32, u8)>,
@@ -400,7 +400,7 @@ impl FlowField {
                 }
             }
         }
-        Self { width: w, height: h, dist, version: grid.version(), cores }
+        Self { width: w, height: h, dist, version: grid.layout_version(), cores }
     }
 
     /// Distance of tile (x, y), `None` when unreachable or outside.
