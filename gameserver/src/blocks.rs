@@ -13,8 +13,10 @@
 //! still exist, persist and reach clients through the world crate's raw building data).
 //!
 //! Partial: core upgrades ([`Placement::Core`]) and replacing one block by another (`Block.canReplace`,
-//! e.g. conveyor → titanium conveyor) are refused; `rules.bannedBlocks` is not consulted; the ground-unit
-//! overlap check for solid blocks is not made. Erekir blocks are not in the table.
+//! e.g. conveyor → titanium conveyor) are refused; the ground-unit overlap check for solid blocks is not made;
+//! `contactsShallows` is approximated by the per-tile deep-floor check. Erekir blocks are not in the table, nor
+//! are the build-159-only `tile-logic-display` and `large-canvas` (the Java source read is the v154 era).
+//! `rules.bannedBlocks`/`blockWhitelist` are applied by `sim` (`Rules.isBanned`).
 //!
 //! Build cost (`Block.init`): `Σ amount × item.cost × buildCostMultiplier` (20 × multiplier for a block without
 //! requirements); a builder adds `buildSpeed / buildCost` progress per tick (`BuilderComp`), so an alpha (build

@@ -1,5 +1,6 @@
 //! The server console: the operator commands of the Java server's `ServerControl` (help, status, players, say,
-//! kick, ban, unban, bans, admin, runwave, save, stop, exit), run against one world.
+//! kick, ban, unban, bans, admin, subnet-ban, whitelist, runwave, save, stop, exit; plus name-ban), run against
+//! one world.
 //!
 //! Owns: parsing a console line and applying it to a [`Sim`] and the ban/admin store ([`AccessControl`]);
 //! producing the reply lines. Does not own: reading stdin (the binary), where bans live on disk (the store),
@@ -19,6 +20,25 @@ pub trait AccessControl: Send {
     fn bans(&self) -> Vec<String>;
     /// Adds or removes an admin by uuid.
     fn set_admin(&mut self, uuid: &str, admin: bool, name: &str) -> Result<(), String>;
+    /// Adds (`true`) or removes an entry of a list; returns whether it changed.
+    fn set_listed(&mut self, _list: AccessList, _value: &str, _listed: bool) -> Result<bool, String> {
+        Err("this server keeps no such list".into())
+    }
+    /// The entries of a list.
+    fn listed(&self, _list: AccessList) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The access lists the console edits besides bans and admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessList {
+    /// Banned IP-address prefixes (`subnet-ban`).
+    Subnets,
+    /// Banned names (`name-ban`; name keys: colors stripped, trimmed, lower-cased).
+    Names,
+    /// Whitelisted uuids (`whitelist`; enforced when `proxy.whitelist` is on).
+    Whitelist,
 }
 
 /// What the host must do after a command.
@@ -56,6 +76,9 @@ const HELP: &[(&str, &str, &str)] = &[
     ("bans", "", "List all banned IPs and IDs."),
     ("admin", "<add/remove> <username/ID...>", "Make an online user admin"),
     ("runwave", "", "Trigger the next wave."),
+    ("subnet-ban", "[add/remove] [address]", "Ban a subnet: rejects every connection whose IP starts with it."),
+    ("name-ban", "[add/remove] [name...]", "Ban a player name (colors and case ignored)."),
+    ("whitelist", "[add/remove] [ID]", "Add/remove players from the whitelist using their ID."),
     ("save", "[name]", "Save the world now."),
     ("stop", "", "Stop hosting the server (saves first)."),
     ("exit", "", "Exit the server application (saves first)."),
@@ -218,6 +241,18 @@ pub fn run(
             }
             ConsoleAction::None
         }
+        "subnet-ban" => {
+            list_command(&mut out, access, AccessList::Subnets, rest, sim);
+            ConsoleAction::None
+        }
+        "name-ban" => {
+            list_command(&mut out, access, AccessList::Names, rest, sim);
+            ConsoleAction::None
+        }
+        "whitelist" => {
+            list_command(&mut out, access, AccessList::Whitelist, rest, sim);
+            ConsoleAction::None
+        }
         "runwave" => {
             sim.run_wave();
             out.push("Wave spawned.".into());
@@ -232,6 +267,70 @@ pub fn run(
         }
     };
     (out, action)
+}
+
+/// `subnet-ban`, `name-ban` and `whitelist`: no argument lists, `add`/`remove` edit (wording as `ServerControl`).
+fn list_command(out: &mut Vec<String>, access: &mut dyn AccessControl, list: AccessList, rest: &str, sim: &mut Sim) {
+    let (op, value) = rest.split_once(char::is_whitespace).map_or((rest, ""), |(o, v)| (o, v.trim()));
+    let value = match list {
+        AccessList::Names => strip_colors(value).trim().to_lowercase(),
+        _ => value.to_string(),
+    };
+    let what = match list {
+        AccessList::Subnets => "subnet",
+        AccessList::Names => "name",
+        AccessList::Whitelist => "player ID",
+    };
+    match (op, value.as_str()) {
+        ("", _) => {
+            let entries = access.listed(list);
+            match list {
+                AccessList::Subnets => {
+                    out.push(format!("Subnets banned: {}", if entries.is_empty() { "<none>" } else { "" }))
+                }
+                AccessList::Names => {
+                    out.push(format!("Names banned: {}", if entries.is_empty() { "<none>" } else { "" }))
+                }
+                AccessList::Whitelist if entries.is_empty() => out.push("No whitelisted players found.".into()),
+                AccessList::Whitelist => out.push("Whitelist:".into()),
+            }
+            out.extend(entries.into_iter().map(|e| format!("  {e}")));
+        }
+        (_, "") => out.push(format!("You must provide a {what} to add or remove.")),
+        ("add" | "remove", value) => {
+            let add = op == "add";
+            match access.set_listed(list, value, add) {
+                Ok(false) if add => out.push(format!("That {what} is already listed.")),
+                Ok(false) => out.push(format!("That {what} isn't listed.")),
+                Ok(true) => {
+                    out.push(match (list, add) {
+                        (AccessList::Subnets, true) => format!("Banned {value}**"),
+                        (AccessList::Subnets, false) => format!("Unbanned {value}**"),
+                        (AccessList::Names, true) => format!("Banned the name '{value}'."),
+                        (AccessList::Names, false) => format!("Unbanned the name '{value}'."),
+                        (AccessList::Whitelist, true) => format!("Player '{value}' has been whitelisted."),
+                        (AccessList::Whitelist, false) => format!("Player '{value}' has been un-whitelisted."),
+                    });
+                    // A new ban also removes matching players who are online.
+                    if add && list != AccessList::Whitelist {
+                        let matching: Vec<i32> = sim
+                            .players()
+                            .filter(|p| match list {
+                                AccessList::Subnets => p.ip.starts_with(value),
+                                _ => strip_colors(&p.name).trim().to_lowercase() == value,
+                            })
+                            .map(|p| p.id)
+                            .collect();
+                        for id in matching {
+                            sim.kick(id, KickReason::Banned);
+                        }
+                    }
+                }
+                Err(e) => out.push(format!("Could not change the list: {e}")),
+            }
+        }
+        _ => out.push("Incorrect usage. Provide add/remove as the second argument.".into()),
+    }
 }
 
 fn report(out: &mut Vec<String>, r: Result<(), String>, ok: &str) {
@@ -295,6 +394,7 @@ mod tests {
     struct Store {
         bans: Vec<String>,
         admins: Vec<String>,
+        lists: Vec<(String, String)>,
     }
 
     impl AccessControl for Store {
@@ -323,6 +423,47 @@ mod tests {
             }
             Ok(())
         }
+        fn set_listed(&mut self, list: AccessList, value: &str, listed: bool) -> Result<bool, String> {
+            let key = (format!("{list:?}"), value.to_string());
+            let had = self.lists.contains(&key);
+            if listed && !had {
+                self.lists.push(key);
+            } else if !listed {
+                self.lists.retain(|k| *k != key);
+            }
+            Ok(listed != had)
+        }
+        fn listed(&self, list: AccessList) -> Vec<String> {
+            self.lists.iter().filter(|(l, _)| *l == format!("{list:?}")).map(|(_, v)| v.clone()).collect()
+        }
+    }
+
+    #[test]
+    fn subnet_name_bans_and_whitelist_commands_edit_the_lists_and_kick() {
+        let mut sim = world_with(&["alice", "[red]Bob"]);
+        let mut store = Store::default();
+        let facts = HostFacts::default();
+        let mut run_line = |sim: &mut Sim, line: &str| run(line, sim, &mut store, &facts).0;
+        assert_eq!(run_line(&mut sim, "subnet-ban"), vec!["Subnets banned: <none>".to_string()]);
+        assert_eq!(run_line(&mut sim, "subnet-ban add 10.0.0.0"), vec!["Banned 10.0.0.0**".to_string()]);
+        assert_eq!(run_line(&mut sim, "subnet-ban add 10.0.0.0"), vec!["That subnet is already listed.".to_string()]);
+        assert_eq!(sim.player_count(), 1, "alice (10.0.0.0) was online and is kicked");
+        assert_eq!(run_line(&mut sim, "name-ban add BOB"), vec!["Banned the name 'bob'.".to_string()]);
+        assert_eq!(sim.player_count(), 0, "[red]Bob matches the name ban");
+        assert_eq!(
+            run_line(&mut sim, "whitelist add someid"),
+            vec!["Player 'someid' has been whitelisted.".to_string()]
+        );
+        assert_eq!(run_line(&mut sim, "whitelist"), vec!["Whitelist:".to_string(), "  someid".to_string()]);
+        assert_eq!(run_line(&mut sim, "whitelist remove someid").len(), 1);
+        assert_eq!(
+            run_line(&mut sim, "whitelist add"),
+            vec!["You must provide a player ID to add or remove.".to_string()]
+        );
+        assert_eq!(
+            run_line(&mut sim, "subnet-ban wat x")[0],
+            "Incorrect usage. Provide add/remove as the second argument."
+        );
     }
 
     fn world_with(names: &[&str]) -> Sim {

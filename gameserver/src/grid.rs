@@ -122,6 +122,8 @@ pub struct Grid {
     pub static_walls: Vec<u16>,
     /// Bumped by every mutable access (so encoders can cache what they derived from an unchanged grid).
     version: u64,
+    /// Bumped when tiles or footprints may change (not by building state), for path finding.
+    layout_version: u64,
 }
 
 impl Grid {
@@ -135,12 +137,19 @@ impl Grid {
             buildings: BTreeMap::new(),
             static_walls: Vec::new(),
             version: 0,
+            layout_version: 0,
         }
     }
 
     /// Changes whenever the grid may have changed (any mutable access).
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// Changes whenever a tile or a building footprint may have changed (placement, removal, tile edits), but
+    /// not when only a building's state (progress, items, configuration) does.
+    pub fn layout_version(&self) -> u64 {
+        self.layout_version
     }
 
     /// Width in tiles.
@@ -165,6 +174,7 @@ impl Grid {
     /// The tile at (x, y), mutably.
     pub fn tile_mut(&mut self, x: i32, y: i32) -> Option<&mut Tile> {
         self.version += 1;
+        self.layout_version += 1;
         self.index(x, y).map(|i| &mut self.tiles[i])
     }
 
@@ -206,6 +216,7 @@ impl Grid {
     /// and inside the map. Returns false (and changes nothing) otherwise.
     pub fn put(&mut self, x: i32, y: i32, size: u8, building: Building) -> bool {
         self.version += 1;
+        self.layout_version += 1;
         let cells: Vec<(i32, i32)> = Self::footprint(x, y, size).collect();
         if cells.iter().any(|&(cx, cy)| self.tile(cx, cy).is_none_or(|t| t.building.is_some())) {
             return false;
@@ -224,6 +235,7 @@ impl Grid {
     /// Removes the building with origin `pos`, clearing its footprint to air.
     pub fn remove(&mut self, pos: i32) -> Option<Building> {
         self.version += 1;
+        self.layout_version += 1;
         let building = self.buildings.remove(&pos)?;
         for t in self.tiles.iter_mut().filter(|t| t.building == Some(pos)) {
             t.block = blocks::id::AIR;
@@ -235,6 +247,7 @@ impl Grid {
     /// Sets a non-building block (static wall, boulder) on a tile.
     pub fn set_static(&mut self, x: i32, y: i32, block: u16) {
         self.version += 1;
+        self.layout_version += 1;
         if let Some(t) = self.tile_mut(x, y)
             && t.building.is_none()
         {

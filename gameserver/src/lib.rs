@@ -20,6 +20,7 @@ pub mod host;
 pub mod logic;
 pub mod records;
 pub mod sim;
+pub mod streamcache;
 pub mod sync;
 pub mod unitsave;
 pub mod value;

@@ -42,7 +42,7 @@ pub const CORRECT_DIST: f32 = 14.0 * 8.0;
 pub const MAX_CHAT_CHARS: usize = 150;
 /// `chatSpamLimit` messages per 2 s before a kick.
 pub const CHAT_SPAM_LIMIT: usize = 20;
-/// Chat from players younger than this is held back (`NetServer`: 500 ms after connecting).
+/// Chat from players younger than this is dropped (`NetServer`: 500 ms after connecting).
 pub const CHAT_MIN_AGE: Duration = Duration::from_millis(500);
 /// Plans a client may send per snapshot (`readPlansQueueNet`).
 pub const MAX_PLANS: usize = 20;
@@ -413,8 +413,6 @@ pub struct PlayerState {
     pub joined_at: Duration,
     /// Times of recent chat lines (flood control).
     pub chat_times: VecDeque<Duration>,
-    /// Chat lines sent in the first 500 ms after joining, delivered when that time has passed.
-    pub early_chat: Vec<String>,
 }
 
 impl PlayerState {
@@ -447,7 +445,6 @@ impl PlayerState {
             last_position: (0.0, 0.0),
             joined_at: Duration::ZERO,
             chat_times: VecDeque::new(),
-            early_chat: Vec::new(),
         }
     }
 
@@ -542,6 +539,10 @@ pub struct SimRules {
     pub wave_team: u8,
     /// `rules.spawns` (the map's, else Java's default waves).
     pub spawns: Vec<waves::SpawnGroup>,
+    /// `rules.bannedBlocks` (build-159 ids); with `block_whitelist` it lists the only allowed blocks.
+    pub banned_blocks: Vec<u16>,
+    /// `rules.blockWhitelist`: `banned_blocks` is a whitelist (`Rules.isBanned`).
+    pub block_whitelist: bool,
 }
 
 impl Default for SimRules {
@@ -556,6 +557,8 @@ impl Default for SimRules {
             lighting: false,
             wave_team: 2,
             spawns: waves::default_groups(),
+            banned_blocks: Vec::new(),
+            block_whitelist: false,
         }
     }
 }
@@ -926,7 +929,10 @@ impl Sim {
             } else {
                 match blocks::rule_for(plan.block) {
                     None => Err(grid::PlaceError::UnknownBlock),
-                    Some(rule) if !rule.placeable(self.rules.infinite_resources, self.rules.lighting) => {
+                    Some(rule)
+                        if !rule.placeable(self.rules.infinite_resources, self.rules.lighting)
+                            || self.rules.banned_blocks.contains(&rule.id) != self.rules.block_whitelist =>
+                    {
                         Err(grid::PlaceError::UnknownBlock)
                     }
                     Some(rule) if !plan.config.fits(rule.config) => Err(grid::PlaceError::UnknownBlock),
@@ -970,11 +976,8 @@ impl Sim {
             return;
         }
         if now.saturating_sub(p.joined_at) < CHAT_MIN_AGE {
-            // The Java server drops chat from connections younger than 500 ms. We hold (a few) such lines and
-            // deliver them when the player is old enough, so a client that speaks right after joining is heard.
-            if p.early_chat.len() < 3 {
-                p.early_chat.push(text.to_string());
-            }
+            // NetServer.sendChatMessage: chat from a connection younger than 500 ms is dropped.
+            tracing::debug!(session, "chat within 500 ms of connecting dropped");
             return;
         }
         while p.chat_times.front().is_some_and(|t| now.saturating_sub(*t) > Duration::from_secs(2)) {
@@ -1093,7 +1096,6 @@ impl Sim {
                 self.run_wave();
             }
         }
-        self.deliver_early_chat();
         self.update_units(delta);
         self.update_wave_units(delta);
         self.update_building(delta);
@@ -1128,24 +1130,6 @@ impl Sim {
         }
         for call in out.calls {
             self.send(Target::All, call);
-        }
-    }
-
-    fn deliver_early_chat(&mut self) {
-        let now = self.now;
-        let ready: Vec<(SessionId, Vec<String>)> = self
-            .ecs
-            .players()
-            .filter(|p| !p.early_chat.is_empty() && now.saturating_sub(p.joined_at) >= CHAT_MIN_AGE)
-            .map(|p| (p.session, p.early_chat.clone()))
-            .collect();
-        for (session, lines) in ready {
-            if let Some(p) = self.sessions.get(&session).copied().and_then(|id| self.ecs.player_mut(id)) {
-                p.early_chat.clear();
-            }
-            for line in lines {
-                self.chat(session, &line);
-            }
         }
     }
 
@@ -1450,7 +1434,7 @@ impl Sim {
             return;
         }
         let targets: Vec<u8> = self.grid.core_teams().into_iter().filter(|t| *t != self.rules.wave_team).collect();
-        if self.wave_ai.flow.as_ref().is_none_or(|f| f.version != self.grid.version()) {
+        if self.wave_ai.flow.as_ref().is_none_or(|f| f.version != self.grid.layout_version()) {
             self.wave_ai.flow = Some(waves::FlowField::new(&self.grid, &targets));
         }
         let Some(flow) = self.wave_ai.flow.as_ref() else { return };

@@ -248,6 +248,22 @@ impl Parser<'_> {
     }
 }
 
+/// The strings of the top-level array `key` of a rules JSON (e.g. `bannedBlocks`); `None` when absent.
+pub fn string_list(rules_json: &str, key: &str) -> Option<Vec<String>> {
+    let mut p = Parser { s: rules_json.as_bytes(), i: 0, depth: 0 };
+    let Json::Obj(fields) = p.value()? else { return None };
+    let (_, Json::Arr(items)) = fields.into_iter().find(|(k, _)| k == key)? else { return None };
+    Some(
+        items
+            .into_iter()
+            .filter_map(|v| match v {
+                Json::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 /// The `spawns` of a rules JSON: `None` when the key is absent (Java then uses the default waves), `Some`
 /// (possibly empty) when present. Groups of unit types not in [`UNIT_TYPES`] are left out.
 pub fn parse_spawns(rules_json: &str) -> Option<Vec<SpawnGroup>> {
@@ -334,7 +350,7 @@ pub struct FlowField {
     width: i32,
     height: i32,
     dist: Vec<u32>,
-    /// Grid version the field was computed for.
+    /// Grid layout version the field was computed for (`Grid::layout_version`).
     pub version: u64,
     /// Target cores (origin tile, size).
     pub cores: Vec<(i32, i32, u8)>,
@@ -384,7 +400,7 @@ impl FlowField {
                 }
             }
         }
-        Self { width: w, height: h, dist, version: grid.version(), cores }
+        Self { width: w, height: h, dist, version: grid.layout_version(), cores }
     }
 
     /// Distance of tile (x, y), `None` when unreachable or outside.
@@ -451,6 +467,11 @@ mod tests {
         assert_eq!(parse_spawns("{spawns:[]}"), Some(vec![]));
         assert_eq!(parse_spawns("{spawns:[{type:dagger"), None);
         assert_eq!(parse_spawns(&"[".repeat(10_000)), None);
+        assert_eq!(
+            string_list(r#"{bannedBlocks:["duo",scatter],x:1}"#, "bannedBlocks"),
+            Some(vec!["duo".into(), "scatter".into()])
+        );
+        assert_eq!(string_list("{x:1}", "bannedBlocks"), None);
     }
 
     #[test]

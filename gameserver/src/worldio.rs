@@ -199,6 +199,11 @@ pub fn rules_from_json(json: &str) -> SimRules {
     if let Some(spawns) = crate::waves::parse_spawns(json) {
         r.spawns = spawns;
     }
+    if let Some(names) = crate::waves::string_list(json, "bannedBlocks") {
+        let t = table();
+        r.banned_blocks = names.iter().filter_map(|n| t.id(ContentType::BLOCK, n)).collect();
+    }
+    r.block_whitelist = flag("blockWhitelist");
     r
 }
 
@@ -499,8 +504,9 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
 // ------------------------------------------------------------------------------------------------------------
 // the host's WorldIo
 
-/// [`crate::host::WorldIo`] over this module. Keeps the [`World`] converted from the last grid version, so a
-/// burst of joins on an unchanged world converts the grid once (each stream is still written and deflated).
+/// [`crate::host::WorldIo`] over this module. Keeps the [`World`] converted from the last grid version and,
+/// per client build, its deflated map part (`streamcache`), so a join on an unchanged world only writes and
+/// deflates the small per-player head of the stream.
 #[derive(Debug, Clone)]
 pub struct MsavIo {
     /// Block names of the world.
@@ -508,6 +514,7 @@ pub struct MsavIo {
     /// Name and rules.
     pub meta: WorldMeta,
     cache: Option<(u64, World)>,
+    streams: crate::streamcache::StreamCache,
 }
 
 impl crate::host::WorldIo for MsavIo {
@@ -517,7 +524,9 @@ impl crate::host::WorldIo for MsavIo {
             self.cache = Some((version, to_world(&sim.grid, &self.names, &self.meta)));
         }
         let Some((_, world)) = &self.cache else { return Err("no cached world".into()) };
-        world_stream_with(world, sim, &self.meta, player).map_err(|e| e.to_string())
+        self.streams
+            .stream(version, world, build_of(player.build), &stream_params(sim, &self.meta, player))
+            .map_err(|e| e.to_string())
     }
 
     fn save(&mut self, sim: &Sim, path: &Path) -> Result<(), String> {
@@ -548,7 +557,12 @@ impl LoadedWorld {
         }
         (
             sim,
-            MsavIo { names: self.names, meta: WorldMeta { name: self.name, rules_json: self.rules_json }, cache: None },
+            MsavIo {
+                names: self.names,
+                meta: WorldMeta { name: self.name, rules_json: self.rules_json },
+                cache: None,
+                streams: Default::default(),
+            },
         )
     }
 }

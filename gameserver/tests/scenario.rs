@@ -199,7 +199,7 @@ fn players_see_each_other_and_chat_is_formatted_like_java() {
 }
 
 #[test]
-fn chat_right_after_joining_is_held_until_500_ms() {
+fn chat_in_the_first_500_ms_is_dropped_as_java_does() {
     let mut w = World::new(false);
     w.input(Input::Join {
         session: 9,
@@ -219,8 +219,10 @@ fn chat_right_after_joining_is_held_until_500_ms() {
     w.input(Input::Chat { session: 9, text: "first!".into() });
     assert!(broadcasts(&w.take()).iter().all(|c| !matches!(c, Call::SendChat { .. })));
     w.ticks(30);
+    assert!(broadcasts(&w.take()).iter().all(|c| !matches!(c, Call::SendChat { .. })), "dropped, not held");
+    w.input(Input::Chat { session: 9, text: "second".into() });
     let out = w.take();
-    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::SendChat { unformatted: Some(t), .. } if t == "first!")));
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::SendChat { unformatted: Some(t), .. } if t == "second")));
 }
 
 #[test]
@@ -576,4 +578,28 @@ fn waves_spawn_at_the_spawn_points_and_walk_to_the_core() {
     let before = w.sim.enemy_count();
     w.sim.run_wave();
     assert!(w.sim.enemy_count() > before);
+}
+
+#[test]
+fn banned_blocks_are_refused_and_a_whitelist_allows_only_its_blocks() {
+    let mut w = World::new(false);
+    let duo = blocks::rule_named("duo").expect("duo").id;
+    w.sim.rules.banned_blocks = vec![duo];
+    w.join(1, "builder", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    let plans = vec![place(26, 20, duo, 0, Value::Null), place(27, 22, blocks::id::COPPER_WALL, 0, Value::Null)];
+    w.snapshot(1, cx, cy, Some(plans.clone()));
+    let refused = |out: &[Output]| -> Vec<(i32, i32)> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Send(Target::Session(1), Call::RemoveQueueBlock { x, y, .. }) => Some((*x, *y)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(refused(&w.take()), vec![(26, 20)], "rules.bannedBlocks");
+    w.sim.rules.block_whitelist = true;
+    w.snapshot(1, cx, cy, Some(plans));
+    assert_eq!(refused(&w.take()), vec![(27, 22)], "rules.blockWhitelist: only listed blocks");
 }

@@ -234,14 +234,19 @@ fn cached_world_streams_equal_fresh_ones_and_follow_grid_changes() {
     let (mut sim, mut io) = worldio::generate(11, 80).into_parts(60);
     let id = join(&mut sim, 1, 159);
     let p = sim.player(id).expect("p").clone();
-    let fresh = worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh");
-    assert_eq!(io.world_stream(&sim, &p).expect("cached"), fresh);
-    assert_eq!(io.world_stream(&sim, &p).expect("cached again"), fresh);
+    let fresh = inflate(&worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh"));
+    // The cached stream deflates the per-player head and reuses the deflated map part: the same bytes inflated.
+    assert_eq!(inflate(&io.world_stream(&sim, &p).expect("cached")), fresh);
+    assert_eq!(inflate(&io.world_stream(&sim, &p).expect("cached again")), fresh);
+    let id2 = join(&mut sim, 2, 154);
+    let p2 = sim.player(id2).expect("p2").clone();
+    let fresh154 = inflate(&worldio::world_stream(&sim, &io.names, &io.meta, &p2).expect("fresh 154"));
+    assert_eq!(inflate(&io.world_stream(&sim, &p2).expect("cached 154")), fresh154);
     let (cx, cy) = grid::unpack(sim.grid.core_of(1).expect("core").0);
     assert!(sim.grid.put(cx + 5, cy + 5, 1, grid::Building::new(blocks::id::COPPER_WALL, 1, 0, 320.0)));
-    let changed = io.world_stream(&sim, &p).expect("after a change");
+    let changed = inflate(&io.world_stream(&sim, &p).expect("after a change"));
     assert_ne!(changed, fresh);
-    assert_eq!(changed, worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh again"));
+    assert_eq!(changed, inflate(&worldio::world_stream(&sim, &io.names, &io.meta, &p).expect("fresh again")));
 }
 
 #[test]

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use multidustry_gameserver::console::AccessControl;
+use multidustry_gameserver::console::{AccessControl, AccessList};
 use multidustry_gameserver::host::{HostConfig, TickStats, WorldHost};
 use multidustry_gameserver::worldio::{self, LoadedWorld};
 use multidustrycore::Config;
@@ -173,6 +173,23 @@ impl AccessControl for AccessStore {
 
     fn set_admin(&mut self, uuid: &str, admin: bool, _name: &str) -> Result<(), String> {
         self.0.set_admin(uuid, admin).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    fn set_listed(&mut self, list: AccessList, value: &str, listed: bool) -> Result<bool, String> {
+        match list {
+            AccessList::Subnets => self.0.set_subnet_ban(value, listed),
+            AccessList::Names => self.0.set_name_ban(value, listed),
+            AccessList::Whitelist => self.0.set_whitelisted(value, listed),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    fn listed(&self, list: AccessList) -> Vec<String> {
+        match list {
+            AccessList::Subnets => self.0.subnet_bans(),
+            AccessList::Names => self.0.name_bans(),
+            AccessList::Whitelist => self.0.whitelist(),
+        }
     }
 }
 

@@ -91,6 +91,13 @@ impl Drop for Server {
 }
 
 fn bots(addr: SocketAddr, build: u32, count: u32, secs: u32, extra: &[&str]) -> serde_json::Value {
+    let (json, ok) = bots_any(addr, build, count, secs, extra);
+    assert!(ok, "bots failed (build {build}): {json}");
+    json
+}
+
+/// Runs bots and returns their JSON report and whether every bot succeeded.
+fn bots_any(addr: SocketAddr, build: u32, count: u32, secs: u32, extra: &[&str]) -> (serde_json::Value, bool) {
     let out = Command::new(BIN)
         .args(["bots", "--connect", &addr.to_string(), "--count", &count.to_string()])
         .args(["--duration", &secs.to_string(), "--build", &build.to_string(), "--json"])
@@ -101,8 +108,7 @@ fn bots(addr: SocketAddr, build: u32, count: u32, secs: u32, extra: &[&str]) -> 
     let text = String::from_utf8_lossy(&out.stdout);
     let json: serde_json::Value = serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("bots printed no JSON ({e}): {text} / {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(out.status.success(), "bots failed (build {build}): {json}");
-    json
+    (json, out.status.success())
 }
 
 fn messages(bot: &serde_json::Value) -> Vec<String> {
@@ -145,6 +151,24 @@ fn bots_of_both_builds_join_see_each_other_chat_and_build_and_a_restart_keeps_th
         }
     }
 
+    // Subnet and name bans from the console reject new connections with `banned` and persist.
+    assert_eq!(server.console("subnet-ban add 127.0.0.", Duration::from_secs(1)), vec!["Banned 127.0.0.**"]);
+    let (json, ok) = bots_any(server.addr, 159, 1, 2, &["--name", "s"]);
+    assert!(!ok && json["kicked"] == 1, "{json}");
+    assert!(json["kick_reasons"].to_string().to_lowercase().contains("banned"), "{json}");
+    assert_eq!(server.console("subnet-ban remove 127.0.0.", Duration::from_secs(1)), vec!["Unbanned 127.0.0.**"]);
+    assert_eq!(server.console("name-ban add n0", Duration::from_secs(1)), vec!["Banned the name 'n0'."]);
+    let (json, ok) = bots_any(server.addr, 154, 1, 2, &["--name", "n"]);
+    assert!(!ok && json["kicked"] == 1, "{json}");
+
+    // A wave (console runwave) reaches clients of both builds as enemy units in their entity snapshots.
+    assert_eq!(server.console("runwave", Duration::from_secs(1)), vec!["Wave spawned."]);
+    for build in [159u32, 154] {
+        let json = bots(server.addr, build, 1, 2, &["--name", &format!("w{build}-")]);
+        assert!(json["min_enemies_seen"].as_u64().unwrap_or(0) >= 1, "the wave's units: {json}");
+        assert_eq!(json["decode_errors"], 0, "{json}");
+    }
+
     // The bots have left (their leaves may take a moment to reach the world).
     let mut status = Vec::new();
     for _ in 0..10 {
@@ -167,6 +191,9 @@ fn bots_of_both_builds_join_see_each_other_chat_and_build_and_a_restart_keeps_th
         .expect("snapshot loads");
     let walls = world.grid.buildings().filter(|(_, b)| b.block == 216 && b.construction.is_none()).count();
     assert!(walls >= 1, "a copper wall was built and saved");
+    assert!(!world.units.is_empty(), "the wave's units are saved with the world");
+    let access_file = std::fs::read_to_string(data.path().join("access.toml")).expect("access file");
+    assert!(access_file.contains("n0") && !access_file.contains("127.0.0."), "{access_file}");
     assert!(
         std::fs::read_to_string(data.path().join("access.toml"))
             .expect("access file")
@@ -184,6 +211,10 @@ fn bots_of_both_builds_join_see_each_other_chat_and_build_and_a_restart_keeps_th
         multidustry_gameserver::worldio::load(&std::fs::read(&snapshot).expect("snapshot")).expect("snapshot loads");
     let walls_after = resumed.grid.buildings().filter(|(_, b)| b.block == 216).count();
     assert_eq!(walls_after, walls, "the restart kept the built walls");
+    assert!(
+        resumed.units.iter().all(|u| world.units.iter().any(|w| w.id == u.id)) && !resumed.units.is_empty(),
+        "the wave units came back after the restart"
+    );
     assert!(resumed.next_entity_id > world.next_entity_id, "entity ids continue after a restart");
 }
 

@@ -1,9 +1,16 @@
-//! Bans and admins: who may join and who has admin rights, persisted in the data dir.
+//! Bans, admins and the whitelist: who may join and who has admin rights, persisted in the data dir.
 //!
-//! Owns: the [`Access`] store (banned uuids, banned IPs, admin uuids) and its file (`access.toml` in
-//! `general.data_dir`, see [`ACCESS_FILE`]). The proxy reads it during the connect handshake (banned uuid/ip →
-//! kick `banned`; admin flag → `PlayerInfo::admin`); the console (`ban`, `unban`, `bans`, `admin`) changes it.
-//! Does not own: kicking (the console asks the world/proxy to kick after banning) or name bans.
+//! Owns: the [`Access`] store (banned uuids, banned IPs, banned subnets, banned names, admin uuids, whitelisted
+//! uuids) and its file (`access.toml` in `general.data_dir`, see [`ACCESS_FILE`]). The proxy reads it during the
+//! connect handshake (banned ip/subnet at TCP connect, banned uuid/name → kick `banned`; not whitelisted while
+//! the whitelist is on → `whitelist`; admin flag → `PlayerInfo::admin`); the console (`ban`, `unban`, `bans`,
+//! `admin`, `subnet-ban`, `name-ban`, `whitelist`) changes it.
+//! Does not own: kicking (the console asks the world/proxy to kick after banning), whether the whitelist is
+//! enforced (`proxy.whitelist` in the config).
+//!
+//! Subnet bans are IP-address prefixes as the Java server's `subnet-ban` stores them (`"10.1."` rejects every
+//! address whose text starts with it). Name bans are a Multidustry addition: a name is compared with color tags
+//! stripped, trimmed and lower-cased (the handshake's name key).
 //!
 //! Invariants: every change is written to disk before the method returns (write to a temporary file, then
 //! rename, so a crash never leaves a half-written file); a store without a path ([`Access::in_memory`]) keeps
@@ -50,6 +57,12 @@ struct AccessData {
     banned_ips: BTreeSet<IpAddr>,
     /// Admin uuids.
     admins: BTreeSet<String>,
+    /// Banned IP-address prefixes (`subnet-ban`).
+    banned_subnets: BTreeSet<String>,
+    /// Banned player names (name keys).
+    banned_names: BTreeSet<String>,
+    /// Whitelisted uuids (enforced when `proxy.whitelist` is on).
+    whitelist: BTreeSet<String>,
 }
 
 /// Bans and admins.
@@ -105,6 +118,55 @@ impl Access {
     /// Whether this IP is banned.
     pub fn is_ip_banned(&self, ip: IpAddr) -> bool {
         self.lock().banned_ips.contains(&ip)
+    }
+
+    /// Whether this IP address starts with a banned subnet prefix (`Administration.isSubnetBanned`).
+    pub fn is_subnet_banned(&self, ip: IpAddr) -> bool {
+        let text = ip.to_string();
+        self.lock().banned_subnets.iter().any(|p| text.starts_with(p.as_str()))
+    }
+
+    /// Whether a name key (colors stripped, trimmed, lower-cased) is banned.
+    pub fn is_name_banned(&self, name_key: &str) -> bool {
+        !name_key.is_empty() && self.lock().banned_names.contains(name_key)
+    }
+
+    /// Whether this uuid is on the whitelist.
+    pub fn is_whitelisted(&self, uuid: &str) -> bool {
+        self.lock().whitelist.contains(uuid)
+    }
+
+    /// Adds (`true`) or removes a subnet prefix. Returns whether anything changed.
+    pub fn set_subnet_ban(&self, prefix: &str, banned: bool) -> Result<bool, AccessError> {
+        let p = prefix.trim().to_string();
+        self.change(|d| if banned { !p.is_empty() && d.banned_subnets.insert(p) } else { d.banned_subnets.remove(&p) })
+    }
+
+    /// Adds (`true`) or removes a banned name key. Returns whether anything changed.
+    pub fn set_name_ban(&self, name_key: &str, banned: bool) -> Result<bool, AccessError> {
+        let k = name_key.trim().to_string();
+        self.change(|d| if banned { !k.is_empty() && d.banned_names.insert(k) } else { d.banned_names.remove(&k) })
+    }
+
+    /// Adds (`true`) or removes a whitelisted uuid. Returns whether anything changed.
+    pub fn set_whitelisted(&self, uuid: &str, listed: bool) -> Result<bool, AccessError> {
+        let u = uuid.trim().to_string();
+        self.change(|d| if listed { !u.is_empty() && d.whitelist.insert(u) } else { d.whitelist.remove(&u) })
+    }
+
+    /// Banned subnet prefixes, sorted.
+    pub fn subnet_bans(&self) -> Vec<String> {
+        self.lock().banned_subnets.iter().cloned().collect()
+    }
+
+    /// Banned name keys, sorted.
+    pub fn name_bans(&self) -> Vec<String> {
+        self.lock().banned_names.iter().cloned().collect()
+    }
+
+    /// Whitelisted uuids, sorted.
+    pub fn whitelist(&self) -> Vec<String> {
+        self.lock().whitelist.iter().cloned().collect()
     }
 
     /// Whether this uuid is an admin.
@@ -179,7 +241,8 @@ fn save(path: &Path, data: &AccessData) -> Result<(), AccessError> {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     let tmp = path.with_extension("toml.tmp");
-    let header = "# Bans and admins of this server; edited by the console (ban, unban, admin).\n";
+    let header = "# Bans, admins and whitelist of this server; edited by the console (ban, unban, admin, subnet-ban,\n\
+                  # name-ban, whitelist).\n";
     std::fs::write(&tmp, format!("{header}{text}")).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
@@ -222,6 +285,32 @@ mod tests {
         std::fs::write(&path, "banned_uuids = 5\n").expect("write");
         let e = Access::open(&path).expect_err("not a list");
         assert!(e.to_string().contains("access.toml"), "{e}");
+    }
+
+    #[test]
+    fn subnet_name_bans_and_the_whitelist_persist() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let a = Access::open_in(dir.path()).expect("empty");
+            assert!(a.set_subnet_ban("10.1.", true).expect("saves"));
+            assert!(!a.set_subnet_ban("  ", true).expect("nothing"));
+            assert!(a.set_name_ban("griefer", true).expect("saves"));
+            assert!(a.set_whitelisted("uuidA", true).expect("saves"));
+        }
+        let a = Access::open_in(dir.path()).expect("reopen");
+        assert!(a.is_subnet_banned("10.1.2.3".parse().expect("ip")));
+        assert!(!a.is_subnet_banned("10.10.2.3".parse().expect("ip")));
+        assert!(a.is_name_banned("griefer") && !a.is_name_banned(""));
+        assert!(a.is_whitelisted("uuidA") && !a.is_whitelisted("uuidB"));
+        assert_eq!(
+            (a.subnet_bans(), a.name_bans(), a.whitelist().len()),
+            (vec!["10.1.".into()], vec!["griefer".into()], 1)
+        );
+        assert!(a.set_subnet_ban("10.1.", false).expect("saves"));
+        assert!(a.set_name_ban("griefer", false).expect("saves"));
+        assert!(a.set_whitelisted("uuidA", false).expect("saves"));
+        let a = Access::open_in(dir.path()).expect("reopen");
+        assert!(a.subnet_bans().is_empty() && a.name_bans().is_empty() && a.whitelist().is_empty());
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct Proxy {
     pub connects_per_ip_per_minute: u32,
     /// Seconds without any packet before a connection is closed (Arc uses 12 s).
     pub timeout_secs: u32,
+    /// Only whitelisted uuids may join (console `whitelist add <uuid>`); Java's `whitelist` setting.
+    pub whitelist: bool,
+    /// Most distinct uuids one IP address may join with within 3 hours (the Java server's limit, 10); 0 = no
+    /// limit. Loopback clients are exempt unless connect limits apply to them (tests run many bots there).
+    pub uuids_per_ip: u32,
 }
 
 /// World hosting.
@@ -125,6 +130,8 @@ impl Default for Proxy {
             accepted_builds: vec![159, 154],
             connects_per_ip_per_minute: 30,
             timeout_secs: 12,
+            whitelist: false,
+            uuids_per_ip: 10,
         }
     }
 }

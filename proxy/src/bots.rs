@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use multidustry_protocol::entity::EntityData;
-use multidustry_protocol::typeio::BuildPlan;
+use multidustry_protocol::typeio::{BuildPlan, Controller};
 use multidustry_protocol::{
     Body, Build, Compression, FrameDecoder, FrameworkMessage, Object, Packet, PacketKind, RawPacket, Side, Writer,
     decode_datagram, encode_tcp_frame, pack_pos, unpack_pos,
@@ -122,6 +122,8 @@ pub struct BotOutcome {
     pub players_seen: Vec<i32>,
     /// Buildings reported finished (`constructFinish`): packed tile position and block id.
     pub blocks_built: Vec<(i32, i16)>,
+    /// Ids of AI-controlled units of another team seen in entity snapshots (wave enemies), ascending.
+    pub enemies_seen: Vec<i32>,
     /// Entity snapshots (or constructFinish packets) that did not decode with the codec.
     pub decode_errors: u64,
 }
@@ -160,6 +162,8 @@ pub struct SwarmReport {
     pub min_players_seen: usize,
     /// Distinct buildings (tile, block) reported finished to every joined bot.
     pub blocks_built_seen_by_all: usize,
+    /// The fewest distinct wave enemies (AI units of another team) any joined bot saw.
+    pub min_enemies_seen: usize,
     /// Undecodable entity snapshots / constructFinish packets, summed over bots.
     pub decode_errors: u64,
     /// Distinct kick reasons with counts.
@@ -214,6 +218,7 @@ impl SwarmReport {
                 all.retain(|x| joined.iter().all(|b| b.blocks_built.contains(x)));
                 all.len()
             },
+            min_enemies_seen: bots.iter().filter(|b| b.joined).map(|b| b.enemies_seen.len()).min().unwrap_or(0),
             decode_errors: bots.iter().map(|b| b.decode_errors).sum(),
             kick_reasons: tally(bots.iter().filter_map(|b| b.kicked.clone()).collect()),
             errors: tally(bots.iter().filter_map(|b| b.error.clone()).collect()),
@@ -226,7 +231,7 @@ impl SwarmReport {
         let mut s = format!(
             "joined {} / failed {} / kicked {} of {} bots (build {})\njoin time p50 {:.1} ms, p99 {:.1} ms\n\
              {:.1} packets/s over {:.1} s\nfewest players seen by a bot {}, buildings reported to every bot {}, \
-             undecodable packets {}",
+             fewest wave enemies seen by a bot {}, undecodable packets {}",
             self.joined,
             self.failed,
             self.kicked,
@@ -238,6 +243,7 @@ impl SwarmReport {
             self.elapsed_secs,
             self.min_players_seen,
             self.blocks_built_seen_by_all,
+            self.min_enemies_seen,
             self.decode_errors
         );
         for (r, n) in &self.kick_reasons {
@@ -299,7 +305,13 @@ struct Bot<'a> {
     w: OwnedWriteHalf,
     udp: UdpSocket,
     started: Instant,
+    /// When to send the `say` line: chat from a connection younger than 500 ms is dropped by the server
+    /// (`NetServer`), so it waits until 600 ms after connecting.
+    say_at: Option<Instant>,
 }
+
+/// A connection may chat this long after it was opened (the server drops earlier lines, as Java's does).
+const CHAT_AFTER: Duration = Duration::from_millis(600);
 
 impl Bot<'_> {
     async fn send_tcp(&mut self, raw: Option<RawPacket>, out: &mut BotOutcome) -> Result<(), String> {
@@ -331,7 +343,7 @@ async fn bot_session(opts: &BotOptions, index: usize, deadline: Instant, out: &m
     let local = if opts.server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
     let udp = UdpSocket::bind(local).await.map_err(|e| format!("udp bind: {e}"))?;
     udp.connect(opts.server).await.map_err(|e| format!("udp connect: {e}"))?;
-    let mut bot = Bot { opts, build: opts.build, w, udp, started };
+    let mut bot = Bot { opts, build: opts.build, w, udp, started, say_at: None };
     let mut dec = FrameDecoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut ubuf = vec![0u8; 20 * 1024];
@@ -448,6 +460,12 @@ async fn bot_session(opts: &BotOptions, index: usize, deadline: Instant, out: &m
                 }
             }
             _ = snapshot_timer.tick(), if out.joined => {
+                if bot.say_at.is_some_and(|t| Instant::now() >= t)
+                    && let Some(line) = bot.opts.say.clone()
+                {
+                    bot.say_at = None;
+                    bot.send_tcp(wire::send_chat(bot.build, &line), out).await?;
+                }
                 snapshot_id += 1;
                 let snap = client_snapshot(&bot, snapshot_id, spawn, index)?;
                 bot.send_udp(snap, out).await?;
@@ -456,7 +474,7 @@ async fn bot_session(opts: &BotOptions, index: usize, deadline: Instant, out: &m
                 let t = now_nanos() as i64 / 1_000_000;
                 bot.send_tcp(wire::ping(bot.build, t), out).await?;
             }
-            _ = chat_timer.tick(), if out.joined && opts.chat => {
+            _ = chat_timer.tick(), if out.joined && opts.chat && bot.started.elapsed() >= CHAT_AFTER => {
                 chats_sent += 1;
                 let line = format!("hello from {} #{chats_sent}", out.name);
                 bot.send_tcp(wire::send_chat(bot.build, &line), out).await?;
@@ -525,8 +543,8 @@ async fn on_packet(
                 bot.send_tcp(wire::connect_confirm(build), out).await?;
                 out.joined = true;
                 out.join_ms = Some(bot.started.elapsed().as_secs_f64() * 1000.0);
-                if let Some(line) = bot.opts.say.clone() {
-                    bot.send_tcp(wire::send_chat(build, &line), out).await?;
+                if bot.opts.say.is_some() {
+                    bot.say_at = Some(Instant::now().max(bot.started + CHAT_AFTER));
                 }
             }
         }
@@ -545,10 +563,20 @@ async fn on_packet(
             Ok(Packet::EntitySnapshotCallPacket(snap)) => match snap.records(build) {
                 Ok(records) => {
                     for r in records {
-                        if let EntityData::Player(_) = r.data
-                            && let Err(i) = out.players_seen.binary_search(&r.id)
-                        {
-                            out.players_seen.insert(i, r.id);
+                        match &r.data {
+                            EntityData::Player(_) => {
+                                if let Err(i) = out.players_seen.binary_search(&r.id) {
+                                    out.players_seen.insert(i, r.id);
+                                }
+                            }
+                            EntityData::Unit(u) if u.controller == Controller::Ai && u.team != 1 => {
+                                if let Err(i) = out.enemies_seen.binary_search(&r.id)
+                                    && out.enemies_seen.len() < 10_000
+                                {
+                                    out.enemies_seen.insert(i, r.id);
+                                }
+                            }
+                            _ => {}
                         }
                     }
                 }

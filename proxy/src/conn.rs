@@ -160,7 +160,7 @@ impl Conn {
     ) -> End {
         // Spec §5.2 step 1 and the per-IP rate limit, before anything else.
         let ip = self.peer.ip();
-        if self.ctx.access.is_ip_banned(ip) {
+        if self.ctx.access.is_ip_banned(ip) || self.ctx.access.is_subnet_banned(ip) {
             let _ = self.write_framework(FrameworkMessage::RegisterTcp { connection_id: self.id }).await;
             return End::Kick(KickReason::Banned);
         }
@@ -288,11 +288,15 @@ impl Conn {
             accepted_builds: &self.ctx.settings.accepted_builds,
             max_players: self.ctx.settings.max_players,
             access: &self.ctx.access,
+            whitelist: self.ctx.settings.whitelist,
         };
         let ip = self.peer.ip();
         let uuid = p.uuid_base64();
-        let admitted = self.ctx.registry.admit(session, &uuid, Instant::now(), |online, recently_kicked| {
-            handshake::validate(&p, ip, &policy, online, recently_kicked)
+        // Step 5: distinct uuids per IP (loopback exempt unless connect limits apply to it, as for the rate).
+        let uuid_limit =
+            if self.ctx.settings.rate_limit_loopback || !ip.is_loopback() { self.ctx.settings.uuids_per_ip } else { 0 };
+        let admitted = self.ctx.registry.admit(session, &uuid, ip, uuid_limit, Instant::now(), |online, checks| {
+            handshake::validate(&p, ip, &policy, online, checks)
         });
         let a = match admitted {
             Ok(a) => a,

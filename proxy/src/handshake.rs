@@ -4,10 +4,14 @@
 //! sockets, the registry of who is online ([`Online`] is handed in, read-only) or the connect-rate limit (the
 //! connection task checks that on TCP accept, before any packet).
 //!
-//! Checks, first failure wins (numbers from the spec):
-//! 6 second ConnectPacket → `idInUse` (connection task) · 7 usid missing → `idInUse` · 8 uuid/ip banned →
-//! `banned` · 9 kicked in the last 30 s → `recentKick` · 10 full (admins exempt) → `playerLimit` · 11 any mod
-//! → the Java "Incompatible mods!" text (we run no mods) · 13 null version type or not "official" →
+//! Checks, first failure wins (numbers from the spec; 1, IP and subnet bans at TCP connect, is the connection
+//! task's):
+//! 5 more distinct uuids from this IP within 3 h than `proxy.uuids_per_ip` → `banned` · 6 second ConnectPacket
+//! → `idInUse` (connection task) · 7 usid missing → `idInUse` · 8 uuid/ip/name banned → `banned` · 9 kicked
+//! in the last 30 s → `recentKick` · 10 full (admins exempt) → `playerLimit` · 11 any mod → the Java
+//! "Incompatible mods!" text (we run no mods) · 12 whitelist on and the uuid not on it → `whitelist` (Java
+//! also sends an info message "You are not whitelisted here." first; we do not) · 13 null version type or not
+//! "official" →
 //! `typeMismatch`, build -1 → `customClient` · 14 same name online (colors stripped, trimmed, case-insensitive)
 //! → `nameInUse`, same uuid or usid online → `idInUse` · 15 name empty after `fixName` → `nameEmpty` · 16
 //! missing locale → "en" · 17 build not accepted → `serverOutdated` if newer than every accepted build, else
@@ -54,6 +58,17 @@ pub struct Policy<'a> {
     pub max_players: u32,
     /// Bans and admins.
     pub access: &'a Access,
+    /// Only whitelisted uuids may join.
+    pub whitelist: bool,
+}
+
+/// Facts about the connecting client the registry knows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Kicked within the cool-down window.
+    pub recently_kicked: bool,
+    /// Its IP already joined with too many other uuids recently.
+    pub too_many_uuids: bool,
 }
 
 /// A client that passed every check.
@@ -67,26 +82,32 @@ pub struct Admitted {
     pub name_key: String,
 }
 
-/// Validates `p` from `ip`. `recently_kicked` says whether this uuid or ip was kicked in the cool-down window.
+/// Validates `p` from `ip` (`checks`: what the registry knows about this client).
 pub fn validate(
     p: &ConnectPacket,
     ip: IpAddr,
     policy: &Policy<'_>,
     online: &Online,
-    recently_kicked: bool,
+    checks: Checks,
 ) -> Result<Admitted, KickReason> {
     let uuid = p.uuid_base64();
+    // 5
+    if checks.too_many_uuids {
+        return Err(KickReason::Banned);
+    }
     // 7
     let usid = match p.usid.as_deref() {
         Some(u) if !u.is_empty() => u.to_string(),
         _ => return Err(KickReason::IdInUse),
     };
     // 8
-    if policy.access.is_banned(&uuid, ip) {
+    let raw_name = p.name.clone().unwrap_or_default();
+    let key = name_key(&raw_name);
+    if policy.access.is_banned(&uuid, ip) || policy.access.is_name_banned(&key) {
         return Err(KickReason::Banned);
     }
     // 9
-    if recently_kicked {
+    if checks.recently_kicked {
         return Err(KickReason::RecentKick);
     }
     let admin = policy.access.is_admin(&uuid);
@@ -102,6 +123,10 @@ pub fn validate(
             mods.join("\n> ")
         )));
     }
+    // 12
+    if policy.whitelist && !policy.access.is_whitelisted(&uuid) {
+        return Err(KickReason::Whitelist);
+    }
     // 13
     match p.version_type.as_deref() {
         Some(OFFICIAL) if p.version != -1 => {}
@@ -109,8 +134,6 @@ pub fn validate(
         _ => return Err(KickReason::TypeMismatch),
     }
     // 14
-    let raw_name = p.name.clone().unwrap_or_default();
-    let key = name_key(&raw_name);
     if !key.is_empty() && online.names.contains(&key) {
         return Err(KickReason::NameInUse);
     }
@@ -269,7 +292,7 @@ mod tests {
     #[test]
     fn the_first_failing_check_wins() {
         let access = Access::in_memory();
-        let policy = Policy { accepted_builds: &[159], max_players: 1, access: &access };
+        let policy = Policy { accepted_builds: &[159], max_players: 1, access: &access, whitelist: false };
         let ip = IpAddr::from([10, 0, 0, 1]);
         let mut p = ConnectPacket {
             version: 1,
@@ -284,24 +307,38 @@ mod tests {
         };
         let mut online = Online::default();
         online.uuids.insert("someone".into());
+        let kicked = Checks { recently_kicked: true, too_many_uuids: false };
         // Full server beats mods, type and version.
-        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::PlayerLimit));
+        assert_eq!(validate(&p, ip, &policy, &online, Checks::default()), Err(KickReason::PlayerLimit));
         // A recent kick beats the player limit; a ban beats both.
-        assert_eq!(validate(&p, ip, &policy, &online, true), Err(KickReason::RecentKick));
+        assert_eq!(validate(&p, ip, &policy, &online, kicked), Err(KickReason::RecentKick));
         access.ban_ip(ip).expect("in memory");
-        assert_eq!(validate(&p, ip, &policy, &online, true), Err(KickReason::Banned));
+        assert_eq!(validate(&p, ip, &policy, &online, kicked), Err(KickReason::Banned));
         let online = Online::default();
-        let policy = Policy { accepted_builds: &[159], max_players: 0, access: &Access::in_memory() };
-        assert!(matches!(validate(&p, ip, &policy, &online, false), Err(KickReason::Text(_))));
+        let policy = Policy { accepted_builds: &[159], max_players: 0, access: &Access::in_memory(), whitelist: false };
+        assert!(matches!(validate(&p, ip, &policy, &online, Checks::default()), Err(KickReason::Text(_))));
         p.mods.clear();
-        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::TypeMismatch));
+        assert_eq!(validate(&p, ip, &policy, &online, Checks::default()), Err(KickReason::TypeMismatch));
         p.version_type = Some(OFFICIAL.into());
-        assert_eq!(validate(&p, ip, &policy, &online, false), Err(KickReason::ClientOutdated));
+        assert_eq!(validate(&p, ip, &policy, &online, Checks::default()), Err(KickReason::ClientOutdated));
         p.version = 159;
-        let a = validate(&p, ip, &policy, &online, false).expect("admitted");
+        let a = validate(&p, ip, &policy, &online, Checks::default()).expect("admitted");
         assert_eq!(a.player.locale, "en");
         assert_eq!(a.player.color, 0x1234_56ff, "alpha forced to 1");
         assert_eq!(a.player.uuid, "AAAAAAAAAAAAAAAAAAAAAA==");
         assert_eq!(a.build, Build::V159);
+        // A name ban (colors and case ignored) is a ban; the uuid limit comes before everything else.
+        let access = Access::in_memory();
+        access.set_name_ban("x", true).expect("in memory");
+        let banned = Policy { accepted_builds: &[159], max_players: 0, access: &access, whitelist: false };
+        assert_eq!(validate(&p, ip, &banned, &online, Checks::default()), Err(KickReason::Banned));
+        let too_many = Checks { recently_kicked: false, too_many_uuids: true };
+        assert_eq!(validate(&p, ip, &policy, &online, too_many), Err(KickReason::Banned));
+        // The whitelist, when on, admits only listed uuids.
+        let access = Access::in_memory();
+        let listed = Policy { accepted_builds: &[159], max_players: 0, access: &access, whitelist: true };
+        assert_eq!(validate(&p, ip, &listed, &online, Checks::default()), Err(KickReason::Whitelist));
+        access.set_whitelisted("AAAAAAAAAAAAAAAAAAAAAA==", true).expect("in memory");
+        assert!(validate(&p, ip, &listed, &online, Checks::default()).is_ok());
     }
 }

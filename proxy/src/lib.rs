@@ -65,6 +65,8 @@ pub(crate) struct Settings {
     pub name: String,
     pub description: String,
     pub rate_limit_loopback: bool,
+    pub whitelist: bool,
+    pub uuids_per_ip: u32,
 }
 
 /// Knobs that are not part of the config file.
@@ -165,6 +167,8 @@ impl Proxy {
                 name: p.name.clone(),
                 description: p.description.clone(),
                 rate_limit_loopback: options.rate_limit_loopback,
+                whitelist: p.whitelist,
+                uuids_per_ip: p.uuids_per_ip,
             },
             transport,
             access,

@@ -19,6 +19,9 @@ use crate::handshake::{Admitted, Online};
 /// How long a kick of type kick/banned/vote keeps the player out (`recentKick`, Java's 30 s default).
 pub const KICK_COOLDOWN: Duration = Duration::from_secs(30);
 
+/// Window of the per-IP distinct-uuid limit (3 hours, as the Java server).
+pub const UUID_WINDOW: Duration = Duration::from_secs(3 * 60 * 60);
+
 /// What the UDP task hands a connection.
 #[derive(Debug)]
 pub(crate) enum UdpEvent {
@@ -44,6 +47,8 @@ struct Inner {
     players: HashMap<SessionId, (String, String, String)>,
     connects: HashMap<IpAddr, VecDeque<Instant>>,
     kicks: HashMap<String, Instant>,
+    /// Distinct uuids seen per IP, with when each was last seen (the per-IP uuid limit).
+    uuids_by_ip: HashMap<IpAddr, HashMap<String, Instant>>,
 }
 
 /// See the module doc.
@@ -125,16 +130,30 @@ impl Registry {
 
     /// Runs the handshake against the current online set and, if it admits the player, marks it online — one
     /// atomic step, so two clients racing with the same name cannot both get in.
+    ///
+    /// `uuid_limit` (0 = none) is step 5 of the handshake: an IP that joined with that many other uuids within
+    /// [`UUID_WINDOW`] is refused for a new one (the check reports it; `validate` kicks `banned` at its place).
     pub fn admit(
         &self,
         session: SessionId,
         uuid: &str,
+        ip: IpAddr,
+        uuid_limit: u32,
         now: Instant,
-        check: impl FnOnce(&Online, bool) -> Result<Admitted, KickReason>,
+        check: impl FnOnce(&Online, crate::handshake::Checks) -> Result<Admitted, KickReason>,
     ) -> Result<Admitted, KickReason> {
         let mut g = self.lock();
-        let kicked = g.kicks.get(uuid).is_some_and(|t| now.duration_since(*t) < KICK_COOLDOWN);
-        let a = check(&g.online, kicked)?;
+        let recently_kicked = g.kicks.get(uuid).is_some_and(|t| now.duration_since(*t) < KICK_COOLDOWN);
+        if g.uuids_by_ip.len() > 10_000 {
+            g.uuids_by_ip.retain(|_, m| m.values().any(|t| now.duration_since(*t) < UUID_WINDOW));
+        }
+        let seen = g.uuids_by_ip.entry(ip).or_default();
+        seen.retain(|_, t| now.duration_since(*t) < UUID_WINDOW);
+        let too_many_uuids = uuid_limit > 0 && !seen.contains_key(uuid) && seen.len() >= uuid_limit as usize;
+        if !too_many_uuids && seen.len() < 1024 {
+            seen.insert(uuid.to_string(), now);
+        }
+        let a = check(&g.online, crate::handshake::Checks { recently_kicked, too_many_uuids })?;
         g.online.names.insert(a.name_key.clone());
         g.online.uuids.insert(a.player.uuid.clone());
         g.online.usids.insert(a.player.usid.clone());

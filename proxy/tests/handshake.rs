@@ -308,3 +308,38 @@ async fn an_idle_tcp_connection_gets_a_keepalive_after_8_seconds() {
     assert!(started.elapsed() >= Duration::from_secs(7), "KeepAlive came before the 8 s idle period");
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whitelist_name_and_subnet_bans_and_the_uuid_limit_kick_in_java_order() {
+    // Whitelist on: an unlisted uuid is kicked `whitelist`, a listed one joins.
+    let mut cfg = config(&[159]);
+    cfg.proxy.whitelist = true;
+    let access = Arc::new(Access::in_memory());
+    let listed = connect_packet("listed", 7, 159);
+    access.set_whitelisted(&listed.uuid_base64(), true).expect("in memory");
+    let h = Harness::start_with(cfg, access.clone(), InProcess::new()).await;
+    assert_eq!(kicked_with(&h, connect_packet("stranger", 8, 159)).await, KickReason::Whitelist);
+    let mut c = Client::connect(h.addr).await;
+    c.send_connect(&listed).await;
+    assert!(c.wait_packet(PacketKind::StreamBegin).await.is_some(), "a whitelisted player joins");
+    // A banned name (colors and case ignored) is `banned`, before the whitelist check.
+    access.set_name_ban("grief", true).expect("in memory");
+    assert_eq!(kicked_with(&h, connect_packet("[red]GRIEF", 9, 159)).await, KickReason::Banned);
+    // A banned subnet is refused at TCP connect.
+    access.set_subnet_ban("127.0.", true).expect("in memory");
+    let mut c = Client::connect_tcp(h.addr).await;
+    assert_eq!(c.expect_kick().await, KickReason::Banned);
+    h.stop().await;
+
+    // At most `uuids_per_ip` distinct uuids per IP within 3 h; a known uuid may come back.
+    let mut cfg = config(&[159]);
+    cfg.proxy.uuids_per_ip = 2;
+    let h = Harness::start(cfg).await;
+    for seed in [20, 21] {
+        let mut c = Client::connect(h.addr).await;
+        c.send_connect(&connect_packet(&format!("u{seed}"), seed, 159)).await;
+        assert!(c.wait_packet(PacketKind::StreamBegin).await.is_some());
+    }
+    assert_eq!(kicked_with(&h, connect_packet("third", 22, 159)).await, KickReason::Banned);
+    h.stop().await;
+}

@@ -68,6 +68,7 @@ pub fn config(builds: &[u32]) -> Config {
     let mut c = Config::default();
     c.proxy.accepted_builds = builds.to_vec();
     c.proxy.connects_per_ip_per_minute = 10_000;
+    c.proxy.uuids_per_ip = 0;
     c
 }
 
