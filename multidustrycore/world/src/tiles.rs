@@ -72,6 +72,8 @@ pub enum ContentKind {
     Liquid,
     /// A block id.
     Block,
+    /// A unit command id (`UnitCommand`, content type 16).
+    UnitCommand,
 }
 
 /// Where a content id sits inside a building record ([`Building::config_ids`]).
@@ -281,10 +283,12 @@ impl Building {
     /// | `LiquidSource` | revision 1: `i16 source` liquid; revision 0: `i8` |
     /// | `DuctRouter` | revision >= 1: `i16 sortItem` |
     /// | `ConstructBlock` (build1..16) | `f32 progress, i16 previous block, i16 current block` |
+    /// | `UnitFactory` revision >= 3 | `PayloadBlock` part (`f32 ×3`, payload flag), then `f32 progress, i16 plan, vec2 commandPos, u8 command` — only when it holds no payload (a payload is a variable-length unit record) |
     ///
-    /// Not covered (their ids stay as stored): unit-factory plans (an index into the block's plan list, not a
-    /// content id), payload blocks and reconstructors (payload records), turret ammo lists and conveyor item
-    /// stacks (item ids inside class-specific buffers), logic processors (no content ids).
+    /// Not covered (their ids stay as stored): the unit-factory plan (an index into the block's plan list, not
+    /// a content id), factories holding a payload, other payload blocks and reconstructors (payload records),
+    /// turret ammo lists and conveyor item stacks (item ids inside class-specific buffers), logic processors
+    /// (no content ids).
     pub fn config_ids(&self, class: &str) -> Vec<ConfigId> {
         let Some(tail) = self.tail_offset() else { return Vec::new() };
         let revision = self.record.first().copied().unwrap_or(0);
@@ -296,6 +300,13 @@ impl Building {
             ("LiquidSource", 0) => (ContentKind::Liquid, tail, false),
             ("LiquidSource", _) => (ContentKind::Liquid, tail, true),
             ("DuctRouter", 1..) => (item, tail, true),
+            ("UnitFactory", 3..) => {
+                // No payload (flag byte 0) keeps the layout fixed; the command byte is 255 when unset.
+                if self.record.get(tail + 12) != Some(&0) {
+                    return Vec::new();
+                }
+                (ContentKind::UnitCommand, tail + 27, false)
+            }
             ("ConstructBlock", _) => {
                 let ids = [tail + 4, tail + 6]
                     .into_iter()
