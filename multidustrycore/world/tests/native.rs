@@ -66,6 +66,7 @@ fn config_ids_follow_names_into_native_ids() {
                     "copper-wall",
                     "item-source",
                     "ground-factory",
+                    "duo",
                 ]),
             ),
             (ContentType::LIQUID, names(&["oil", "water"])),
@@ -91,6 +92,10 @@ fn config_ids_follow_names_into_native_ids() {
     factory.extend_from_slice(&f32::NAN.to_be_bytes());
     factory.push(2);
     tiles.place_building(1, 1, 8, 1, record(3, &factory));
+    // duo (revision 2): reload, rotation, 2 ammo entries: copper (file id 2) ×10, silicon (1) ×5.
+    let mut duo = vec![0u8; 8];
+    duo.extend_from_slice(&[2, 0, 2, 0, 10, 0, 1, 0, 5]);
+    tiles.place_building(2, 1, 9, 1, record(2, &duo));
     let world = World {
         version: 13,
         meta: vec![("name".into(), "t".into())],
@@ -106,7 +111,7 @@ fn config_ids_follow_names_into_native_ids() {
     let before = config_names(&world);
     assert_eq!(
         before.iter().map(|(_, n)| n.join(",")).collect::<Vec<_>>(),
-        ["lead", "silicon", "copper", "oil", "none", "none,copper-wall", "mine"]
+        ["lead", "silicon", "copper", "oil", "none", "none,copper-wall", "mine", "copper,silicon"]
     );
     for build in Build::ALL {
         let native = world.to_native(build);
@@ -136,6 +141,19 @@ fn official_maps_keep_their_configs_through_to_native() {
                 continue;
             }
             let world = World::load(e.path()).expect("map loads");
+            // The item-turret layout the translation assumes explains every current-base turret record: the
+            // ammo list (u8 n, n x (i16 item, i16 amount)) ends the record right after reload and rotation.
+            let facts = ContentTable::for_build(Build::V159);
+            for (&i, b) in &world.tiles.buildings {
+                let class = world.block_name(world.tiles.block[i as usize]).and_then(|n| facts.block_by_name(n));
+                if class.is_some_and(|f| f.class == "ItemTurret")
+                    && b.record.first() == Some(&2)
+                    && let Some(tail) = b.tail_offset()
+                {
+                    let n = usize::from(b.record[tail + 8]);
+                    assert_eq!(b.record.len(), tail + 9 + 4 * n, "{}: turret at {i}", e.path().display());
+                }
+            }
             let before = config_names(&world);
             configs += before.iter().map(|(_, n)| n.len()).sum::<usize>();
             // Build 154 is the one whose ids differ from the 159-era maps' headers.
