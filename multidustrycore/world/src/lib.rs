@@ -154,9 +154,9 @@ impl World {
     /// floors, overlays, blocks, team-plan blocks, the item/liquid ids of building item and liquid modules
     /// (records in the current base layout), and the configured item/liquid/block ids of the block classes
     /// listed at [`Building::config_ids`] (sorters, unloaders, item and liquid sources, duct routers,
-    /// construction sites). Ids inside other class tails (unit-factory plan indices, payloads, turret ammo,
-    /// conveyor stacks) are not translated: they stay correct only where the file's ids equal the native ones
-    /// (true for every map saved by the same build). Team-plan configs keep their content objects as they are
+    /// construction sites, unit-factory commands, item-turret ammo). Ids inside other class tails (unit-factory
+    /// plan indices, payloads, conveyor stacks) are not translated: they stay correct only where the file's ids
+    /// equal the native ones (true for every map saved by the same build). Team-plan configs keep their content objects as they are
     /// (`TypeIO` objects name content by type and id; see the protocol crate).
     pub fn to_native(&self, build: Build) -> World {
         let tr = Translation::new(&self.content, build);
@@ -179,6 +179,7 @@ impl World {
                     tiles::ContentKind::Item => ContentType::ITEM,
                     tiles::ContentKind::Liquid => ContentType::LIQUID,
                     tiles::ContentKind::Block => ContentType::BLOCK,
+                    tiles::ContentKind::UnitCommand => ContentType::UNIT_COMMAND,
                 };
                 let native = i16::try_from(tr.get(ty, id)).unwrap_or(-1);
                 b.set_config_id(&c, native);

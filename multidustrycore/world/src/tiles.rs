@@ -72,6 +72,8 @@ pub enum ContentKind {
     Liquid,
     /// A block id.
     Block,
+    /// A unit command id (`UnitCommand`, content type 16).
+    UnitCommand,
 }
 
 /// Where a content id sits inside a building record ([`Building::config_ids`]).
@@ -281,10 +283,13 @@ impl Building {
     /// | `LiquidSource` | revision 1: `i16 source` liquid; revision 0: `i8` |
     /// | `DuctRouter` | revision >= 1: `i16 sortItem` |
     /// | `ConstructBlock` (build1..16) | `f32 progress, i16 previous block, i16 current block` |
+    /// | `UnitFactory` revision >= 3 | `PayloadBlock` part (`f32 ×3`, payload flag), then `f32 progress, i16 plan, vec2 commandPos, u8 command` — only when it holds no payload (a payload is a variable-length unit record) |
     ///
-    /// Not covered (their ids stay as stored): unit-factory plans (an index into the block's plan list, not a
-    /// content id), payload blocks and reconstructors (payload records), turret ammo lists and conveyor item
-    /// stacks (item ids inside class-specific buffers), logic processors (no content ids).
+    /// | `ItemTurret` | revision 2: `Turret` part (`f32 reload, f32 rotation`), `u8 n`, n × (`i16 item`, `i16` amount); revision 1: same with `u8` items; revision 0: no `Turret` part — only when the list ends the record |
+    ///
+    /// Not covered (their ids stay as stored): the unit-factory plan (an index into the block's plan list, not
+    /// a content id), factories holding a payload, other payload blocks and reconstructors (payload records),
+    /// conveyor item stacks (item ids packed inside class-specific buffers), logic processors (no content ids).
     pub fn config_ids(&self, class: &str) -> Vec<ConfigId> {
         let Some(tail) = self.tail_offset() else { return Vec::new() };
         let revision = self.record.first().copied().unwrap_or(0);
@@ -296,6 +301,28 @@ impl Building {
             ("LiquidSource", 0) => (ContentKind::Liquid, tail, false),
             ("LiquidSource", _) => (ContentKind::Liquid, tail, true),
             ("DuctRouter", 1..) => (item, tail, true),
+            ("UnitFactory", 3..) => {
+                // No payload (flag byte 0) keeps the layout fixed; the command byte is 255 when unset.
+                if self.record.get(tail + 12) != Some(&0) {
+                    return Vec::new();
+                }
+                (ContentKind::UnitCommand, tail + 27, false)
+            }
+            ("ItemTurret", _) => {
+                let (start, wide) = match revision {
+                    0 => (tail, false),
+                    1 => (tail + 8, false),
+                    _ => (tail + 8, true),
+                };
+                let Some(&n) = self.record.get(start) else { return Vec::new() };
+                let entry = if wide { 4 } else { 3 };
+                if start + 1 + usize::from(n) * entry != self.record.len() {
+                    return Vec::new();
+                }
+                return (0..usize::from(n))
+                    .map(|k| ConfigId { offset: start + 1 + k * entry, kind: ContentKind::Item, wide })
+                    .collect();
+            }
             ("ConstructBlock", _) => {
                 let ids = [tail + 4, tail + 6]
                     .into_iter()

@@ -35,6 +35,7 @@ fn config_names(w: &World) -> Vec<(u32, Vec<String>)> {
                         multidustry_world::ContentKind::Item => ContentType::ITEM,
                         multidustry_world::ContentKind::Liquid => ContentType::LIQUID,
                         multidustry_world::ContentKind::Block => ContentType::BLOCK,
+                        multidustry_world::ContentKind::UnitCommand => ContentType::UNIT_COMMAND,
                     };
                     match u16::try_from(id) {
                         Ok(id) => w.content.name(ty, id).map_or("?".into(), |n| legacy_block_name(n).to_owned()),
@@ -55,9 +56,21 @@ fn config_ids_follow_names_into_native_ids() {
             (ContentType::ITEM, names(&["lead", "silicon", "copper"])),
             (
                 ContentType::BLOCK,
-                names(&["air", "stone", "sorter", "unloader", "liquid-source", "build2", "copper-wall", "item-source"]),
+                names(&[
+                    "air",
+                    "stone",
+                    "sorter",
+                    "unloader",
+                    "liquid-source",
+                    "build2",
+                    "copper-wall",
+                    "item-source",
+                    "ground-factory",
+                    "duo",
+                ]),
             ),
             (ContentType::LIQUID, names(&["oil", "water"])),
+            (ContentType::UNIT_COMMAND, names(&["move", "boost", "mine", "loopPayload"])),
         ],
     };
     let mut tiles = Tiles::new(8, 2, 1);
@@ -69,6 +82,20 @@ fn config_ids_follow_names_into_native_ids() {
     let mut site = 0.5f32.to_be_bytes().to_vec();
     site.extend_from_slice(&[0xff, 0xff, 0, 6, 0xff]); // build2: previous none, current copper-wall
     tiles.place_building(6, 0, 5, 2, record(0, &site));
+    // ground-factory (revision 3, no payload): payVector, payRotation, flag 0, progress, plan 0, null
+    // commandPos, command 2 (mine in this header).
+    let mut factory = vec![0u8; 12];
+    factory.push(0);
+    factory.extend_from_slice(&0f32.to_be_bytes());
+    factory.extend_from_slice(&0i16.to_be_bytes());
+    factory.extend_from_slice(&f32::NAN.to_be_bytes());
+    factory.extend_from_slice(&f32::NAN.to_be_bytes());
+    factory.push(2);
+    tiles.place_building(1, 1, 8, 1, record(3, &factory));
+    // duo (revision 2): reload, rotation, 2 ammo entries: copper (file id 2) ×10, silicon (1) ×5.
+    let mut duo = vec![0u8; 8];
+    duo.extend_from_slice(&[2, 0, 2, 0, 10, 0, 1, 0, 5]);
+    tiles.place_building(2, 1, 9, 1, record(2, &duo));
     let world = World {
         version: 13,
         meta: vec![("name".into(), "t".into())],
@@ -84,12 +111,15 @@ fn config_ids_follow_names_into_native_ids() {
     let before = config_names(&world);
     assert_eq!(
         before.iter().map(|(_, n)| n.join(",")).collect::<Vec<_>>(),
-        ["lead", "silicon", "copper", "oil", "none", "none,copper-wall"]
+        ["lead", "silicon", "copper", "oil", "none", "none,copper-wall", "mine", "copper,silicon"]
     );
     for build in Build::ALL {
         let native = world.to_native(build);
         assert_eq!(config_names(&native), before, "{build:?}");
         let table = ContentTable::for_build(build);
+        let factory = &native.tiles.buildings[&9];
+        let cmd = factory.config_id(&factory.config_ids("UnitFactory")[0]).expect("command");
+        assert_eq!(native.content.name(ContentType::UNIT_COMMAND, cmd as u16), Some("mine"));
         let sorter = &native.tiles.buildings[&0];
         let id = sorter.config_id(&sorter.config_ids("Sorter")[0]).expect("id");
         assert_eq!(id, i16::try_from(table.id(ContentType::ITEM, "lead").expect("lead")).expect("small"));
@@ -111,6 +141,19 @@ fn official_maps_keep_their_configs_through_to_native() {
                 continue;
             }
             let world = World::load(e.path()).expect("map loads");
+            // The item-turret layout the translation assumes explains every current-base turret record: the
+            // ammo list (u8 n, n x (i16 item, i16 amount)) ends the record right after reload and rotation.
+            let facts = ContentTable::for_build(Build::V159);
+            for (&i, b) in &world.tiles.buildings {
+                let class = world.block_name(world.tiles.block[i as usize]).and_then(|n| facts.block_by_name(n));
+                if class.is_some_and(|f| f.class == "ItemTurret")
+                    && b.record.first() == Some(&2)
+                    && let Some(tail) = b.tail_offset()
+                {
+                    let n = usize::from(b.record[tail + 8]);
+                    assert_eq!(b.record.len(), tail + 9 + 4 * n, "{}: turret at {i}", e.path().display());
+                }
+            }
             let before = config_names(&world);
             configs += before.iter().map(|(_, n)| n.len()).sum::<usize>();
             // Build 154 is the one whose ids differ from the 159-era maps' headers.
