@@ -12,8 +12,8 @@
 //! persists and reaches clients with its default record, but does not mine), blocks outside the table (they
 //! still exist, persist and reach clients through the world crate's raw building data).
 //!
-//! Partial: core upgrades ([`Placement::Core`]) and replacing one block by another (`Block.canReplace`,
-//! e.g. conveyor → titanium conveyor) are refused; the ground-unit overlap check for solid blocks is not made;
+//! Partial: replacing one block by another (`Block.canReplace`, e.g. conveyor → titanium conveyor) is refused
+//! (core upgrades, the one replacement implemented, are in `sim`); core-zone floors are not modelled; the ground-unit overlap check for solid blocks is not made;
 //! `contactsShallows` is approximated by the per-tile deep-floor check. Erekir blocks are not in the table, nor
 //! are the build-159-only `tile-logic-display` and `large-canvas` (the Java source read is the v154 era).
 //! `rules.bannedBlocks`/`blockWhitelist` are applied by `sim` (`Rules.isBanned`).
@@ -144,7 +144,7 @@ pub enum Placement {
     Heat,
     /// Oil extractor (`Fracker`, base efficiency 0): the covered floors have some oil attribute.
     Oil,
-    /// A core: only as an upgrade of a smaller core (`CoreBlock.canPlaceOn`); refused here (not implemented).
+    /// A core: only as an upgrade of a smaller core of the team (`CoreBlock.canPlaceOn`; see `sim`).
     Core,
 }
 
@@ -210,7 +210,8 @@ impl BlockRule {
         (i32::from(self.size) - 1) / 2
     }
 
-    /// Whether a player may place it under the given rules (visibility; cores never, see [`Placement::Core`]).
+    /// Whether a player may place it on free ground under the given rules (visibility; cores only as upgrades,
+    /// see [`Placement::Core`]).
     pub fn placeable(&self, sandbox: bool, lighting: bool) -> bool {
         self.placement != Placement::Core && self.visibility.visible(sandbox, lighting)
     }

@@ -930,12 +930,17 @@ impl Sim {
                 match blocks::rule_for(plan.block) {
                     None => Err(grid::PlaceError::UnknownBlock),
                     Some(rule)
-                        if !rule.placeable(self.rules.infinite_resources, self.rules.lighting)
+                        if (rule.placement != blocks::Placement::Core
+                            && !rule.placeable(self.rules.infinite_resources, self.rules.lighting))
+                            || !rule.visibility.visible(self.rules.infinite_resources, self.rules.lighting)
                             || self.rules.banned_blocks.contains(&rule.id) != self.rules.block_whitelist =>
                     {
                         Err(grid::PlaceError::UnknownBlock)
                     }
                     Some(rule) if !plan.config.fits(rule.config) => Err(grid::PlaceError::UnknownBlock),
+                    Some(rule) if rule.placement == blocks::Placement::Core => {
+                        self.core_upgrade_check(team, rule, &plan)
+                    }
                     Some(rule) => self.grid.valid_place(rule, plan.x, plan.y).or_else(|e| {
                         // A construction site of the same block is fine: the builder helps finish it.
                         match self.grid.building_at(plan.x, plan.y) {
@@ -1175,6 +1180,10 @@ impl Sim {
     /// Returns true when the plan is finished or impossible.
     fn step_construct(&mut self, unit: i32, team: u8, plan: &Plan, speed: f32) -> bool {
         let Some(rule) = blocks::rule_for(plan.block) else { return true };
+        if rule.placement == blocks::Placement::Core {
+            self.upgrade_core(unit, team, rule, plan);
+            return true;
+        }
         let pos = grid::pack(plan.x, plan.y);
         let site = self.grid.building(pos).map(|b| b.construction.as_ref().map(|c| (c.block, c.breaking)));
         match site {
@@ -1352,6 +1361,71 @@ impl Sim {
     /// Items of `team`'s core (for the console and tests).
     pub fn core_items(&self, team: u8) -> BTreeMap<u16, i32> {
         self.grid.core_of(team).map(|(_, b)| b.items.clone()).unwrap_or_default()
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// core upgrades (CoreBlock.canPlaceOn, beforePlaceBegan, placeBegan)
+
+impl Sim {
+    /// `CoreBlock.canPlaceOn` for a plan of a core block: the plan's tile is the origin of a finished core of the
+    /// same team that is smaller, the larger footprint is inside the map and free apart from that core, and the
+    /// team's core holds the requirements (unless resources are infinite). Core-zone floors are not modelled.
+    fn core_upgrade_check(&self, team: u8, rule: &BlockRule, plan: &Plan) -> Result<(), grid::PlaceError> {
+        let pos = grid::pack(plan.x, plan.y);
+        let old = self.grid.building(pos).ok_or(grid::PlaceError::CannotPlaceOn)?;
+        let old_size = crate::records::block_size(old.block);
+        if old.team != team
+            || old.construction.is_some()
+            || blocks::core_unit(old.block).is_none()
+            || old_size >= rule.size
+        {
+            return Err(grid::PlaceError::CannotPlaceOn);
+        }
+        for (x, y) in Grid::footprint(plan.x, plan.y, rule.size) {
+            let t = self.grid.tile(x, y).ok_or(grid::PlaceError::OutOfBounds)?;
+            if t.building.is_some_and(|p| p != pos) || self.grid.static_walls.contains(&t.block) {
+                return Err(grid::PlaceError::Occupied);
+            }
+        }
+        let items = &old.items;
+        if !self.rules.infinite_resources
+            && rule.requirements.iter().any(|&(item, n)| items.get(&item).copied().unwrap_or(0) < n as i32)
+        {
+            return Err(grid::PlaceError::CannotPlaceOn);
+        }
+        Ok(())
+    }
+
+    /// A core upgrade happens at once (`CoreBlock.placeBegan` with a core as the previous block): the
+    /// requirements leave the core, the larger core takes its place with the remaining items, and clients get
+    /// `beginPlace` and `constructFinish`.
+    fn upgrade_core(&mut self, unit: i32, team: u8, rule: &BlockRule, plan: &Plan) {
+        if self.core_upgrade_check(team, rule, plan).is_err() {
+            return;
+        }
+        let pos = grid::pack(plan.x, plan.y);
+        let Some(mut old) = self.grid.remove(pos) else { return };
+        if !self.rules.infinite_resources {
+            for &(item, n) in &rule.requirements {
+                *old.items.entry(item).or_insert(0) -= n as i32;
+            }
+        }
+        let mut core = Building::new(rule.id, team, 0, rule.health);
+        core.items = old.items.clone();
+        if !self.grid.put(plan.x, plan.y, rule.size, core) {
+            // Cannot happen after the check; put the old core back rather than lose it.
+            let size = crate::records::block_size(old.block);
+            self.grid.put(plan.x, plan.y, size, old);
+            return;
+        }
+        let (x, y) = (plan.x, plan.y);
+        self.send(Target::All, Call::BeginPlace { unit, block: rule.id, team, x, y, rotation: 0, config: Value::Null });
+        self.send(
+            Target::All,
+            Call::ConstructFinish { pos, block: rule.id, unit, rotation: 0, team, config: Value::Null },
+        );
+        self.log(format!("Core at {x},{y} upgraded to {}.", rule.name));
     }
 }
 

@@ -603,3 +603,34 @@ fn banned_blocks_are_refused_and_a_whitelist_allows_only_its_blocks() {
     w.snapshot(1, cx, cy, Some(plans));
     assert_eq!(refused(&w.take()), vec![(27, 22)], "rules.blockWhitelist: only listed blocks");
 }
+
+#[test]
+fn a_core_upgrades_in_place_when_the_core_holds_its_requirements() {
+    let mut w = World::new(false);
+    w.join(1, "builder", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    let foundation = blocks::rule_named("core-foundation").expect("foundation").id;
+    let plan = || vec![place(CORE.0, CORE.1, foundation, 0, Value::Null)];
+    // Not enough items in the core: refused.
+    w.snapshot(1, cx, cy, Some(plan()));
+    assert!(w.take().iter().any(|o| matches!(o, Output::Send(Target::Session(1), Call::RemoveQueueBlock { .. }))));
+    // With the requirements in the core, the shard becomes a foundation at once and pays for it.
+    if let Some(items) = w.sim.grid.core_items_mut(1) {
+        items.insert(item::COPPER, 4000);
+        items.insert(item::LEAD, 3500);
+        items.insert(item::SILICON, 2000);
+    }
+    w.snapshot(1, cx, cy, Some(plan()));
+    w.ticks(2);
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::ConstructFinish { block, .. } if *block == foundation)));
+    let (pos, core) = w.sim.grid.core_of(1).expect("core");
+    assert_eq!((pos, core.block), (grid::pack(CORE.0, CORE.1), foundation));
+    assert_eq!(w.sim.core_items(1).get(&item::COPPER), Some(&1000));
+    assert_eq!(w.sim.core_items(1).get(&item::LEAD), Some(&500));
+    assert_eq!(w.sim.grid.building_at(CORE.0 + 2, CORE.1 + 2).map(|(p, _)| p), Some(pos), "the 4x4 footprint");
+    // A core never shrinks: placing a shard on the foundation is refused.
+    w.snapshot(1, cx, cy, Some(vec![place(CORE.0, CORE.1, blocks::id::CORE_SHARD, 0, Value::Null)]));
+    assert!(w.take().iter().any(|o| matches!(o, Output::Send(Target::Session(1), Call::RemoveQueueBlock { .. }))));
+}
