@@ -377,3 +377,23 @@ fn java_server_save_world_processors_resume() {
         assert!(p.state.executed > 0 || p.program().is_some_and(|pr| pr.instrs.is_empty()));
     }
 }
+
+#[test]
+fn logic_blocks_built_without_state_get_it_and_schematic_code_loads() {
+    let mut g = Grid::new(30, 30, 33);
+    // As a finished construction leaves them: no logic state; the processor's config is the plan's code.
+    let mut p = Building::new(id::MICRO_PROCESSOR, 1, 0, 100.0);
+    let code =
+        logic::record::compress("write 7 cell1 1\n", &[logic::record::LinkRecord { name: "cell1".into(), x: 1, y: 0 }]);
+    p.config = Value::Other(Object::Bytes(code));
+    assert!(g.put(5, 5, 1, p));
+    assert!(g.put(6, 5, 1, Building::new(id::MEMORY_CELL, 1, 0, 100.0)));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 5);
+    assert_eq!(processor(&s, 5, 5).code, "write 7 cell1 1\n");
+    match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Memory(m), .. }) => assert_eq!(m[1], 7.0),
+        other => panic!("{other:?}"),
+    }
+}

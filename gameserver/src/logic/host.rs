@@ -13,7 +13,7 @@
 //! buildings of its own team (control: only linked ones) and never privileged blocks; a world processor may use
 //! any building. Invariant: no method panics on any value (wrong kinds, stale handles, out-of-range indices).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use multidustry_mlog::content::SENSORS;
 use multidustry_mlog::host::{Host, HostFlow};
@@ -37,6 +37,24 @@ pub(super) struct Effects {
     pub rules: Vec<(String, f64)>,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
+    /// `fetch` lists built once per tick (dropped by `setblock`): per team, all buildings (`None`), one block
+    /// type (`Some(id)`), cores (`Some(CORES)`), in position order.
+    fetch: Option<HashMap<(u8, Option<u16>), Vec<i32>>>,
+}
+
+/// Key of the core lists in [`Effects::fetch`].
+const CORES: u16 = u16::MAX;
+
+fn fetch_index(grid: &Grid) -> HashMap<(u8, Option<u16>), Vec<i32>> {
+    let mut index: HashMap<(u8, Option<u16>), Vec<i32>> = HashMap::new();
+    for (pos, b) in grid.buildings().filter(|(_, b)| b.construction.is_none()) {
+        index.entry((b.team, None)).or_default().push(pos);
+        index.entry((b.team, Some(b.block))).or_default().push(pos);
+        if blocks::core_unit(b.block).is_some() {
+            index.entry((b.team, Some(CORES))).or_default().push(pos);
+        }
+    }
+    index
 }
 
 /// The host of one processor for one run.
@@ -217,17 +235,14 @@ impl WorldHost<'_> {
                     MValue::Content(ContentKind::Block, b) => Some(b),
                     _ => None,
                 };
-                let matching: Vec<i32> = self
-                    .grid
-                    .buildings()
-                    .filter(|(_, b)| b.team == team && b.construction.is_none())
-                    .filter(|(_, b)| match mode {
-                        "core" | "coreCount" => blocks::core_unit(b.block).is_some(),
-                        "build" | "buildCount" => filter.is_none_or(|f| f == b.block),
-                        _ => false,
-                    })
-                    .map(|(p, _)| p)
-                    .collect();
+                let key = match mode {
+                    "core" | "coreCount" => (team, Some(CORES)),
+                    "build" | "buildCount" => (team, filter),
+                    _ => (team, Some(CORES - 1)), // no such list: units and players are not simulated
+                };
+                let grid = &*self.grid;
+                let lists = self.effects.fetch.get_or_insert_with(|| fetch_index(grid));
+                let matching = lists.get(&key).map_or(&[] as &[i32], Vec::as_slice);
                 let v = match mode {
                     "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
                     "unitCount" | "playerCount" => MValue::Num(0.0),
@@ -264,6 +279,7 @@ impl WorldHost<'_> {
     fn set_block(&mut self, layer: &str, block: &MValue, (x, y): (i32, i32), team: &MValue, rotation: f64) {
         let MValue::Content(ContentKind::Block, block) = *block else { return };
         let Some(t) = self.grid.tile_mut(x, y) else { return };
+        self.effects.fetch = None;
         match layer {
             "floor" => {
                 if block != 0 {

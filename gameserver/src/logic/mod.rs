@@ -619,6 +619,7 @@ impl Logic {
 
     /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
+        self.adopt_new_buildings(grid);
         let positions: Vec<i32> = grid
             .buildings()
             .filter(|(_, b)| {
@@ -642,6 +643,34 @@ impl Logic {
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
+    }
+
+    /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
+    /// that does not know this module); a processor whose construction carried code (a schematic's `byte[]`
+    /// config, links relative) loads that code.
+    fn adopt_new_buildings(&mut self, grid: &mut Grid) {
+        let fresh: Vec<i32> = grid
+            .buildings()
+            .filter(|(_, b)| b.construction.is_none() && b.logic.is_none() && b.raw.is_none())
+            .filter(|(_, b)| {
+                processor_kind(b.block).is_some()
+                    || memory_capacity(b.block).is_some()
+                    || matches!(b.block, id::REINFORCED_MESSAGE | id::WORLD_MESSAGE | id::WORLD_SWITCH)
+            })
+            .map(|(p, _)| p)
+            .collect();
+        for pos in fresh {
+            let Some(b) = grid.building_mut(pos) else { continue };
+            let Some(data) = new_data(b.block, b.team, b.rotation, b.health) else { continue };
+            b.logic = Some(Box::new(data));
+            let config = std::mem::take(&mut b.config);
+            if matches!(config, Value::Other(Object::Bytes(_)))
+                && let Err(why) = self.configure(grid, pos, &config)
+            {
+                let (x, y) = grid::unpack(pos);
+                tracing::debug!(x, y, why, "built processor's code not loaded");
+            }
+        }
     }
 
     /// Broadcasts changed message texts and switch states, at most once per interval per block.
