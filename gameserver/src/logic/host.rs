@@ -39,14 +39,17 @@ pub(super) struct Effects {
     pub disable_self: Option<bool>,
     /// `fetch` lists built once per tick (dropped by `setblock`): per team, all buildings (`None`), one block
     /// type (`Some(id)`), cores (`Some(CORES)`), in position order.
-    fetch: Option<HashMap<(u8, Option<u16>), Vec<i32>>>,
+    fetch: Option<FetchLists>,
 }
+
+/// Buildings per (team, block or all or cores), in position order.
+type FetchLists = HashMap<(u8, Option<u16>), Vec<i32>>;
 
 /// Key of the core lists in [`Effects::fetch`].
 const CORES: u16 = u16::MAX;
 
-fn fetch_index(grid: &Grid) -> HashMap<(u8, Option<u16>), Vec<i32>> {
-    let mut index: HashMap<(u8, Option<u16>), Vec<i32>> = HashMap::new();
+fn fetch_index(grid: &Grid) -> FetchLists {
+    let mut index = FetchLists::new();
     for (pos, b) in grid.buildings().filter(|(_, b)| b.construction.is_none()) {
         index.entry((b.team, None)).or_default().push(pos);
         index.entry((b.team, Some(b.block))).or_default().push(pos);
