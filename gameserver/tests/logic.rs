@@ -397,3 +397,29 @@ fn logic_blocks_built_without_state_get_it_and_schematic_code_loads() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn world_processor_instructions_reach_the_grid_and_rules() {
+    let mut g = Grid::new(30, 30, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    g.set_static(3, 3, 80);
+    let code = "setflag \"go\" true\ngetflag f \"go\"\nfetch coreCount cc @sharded\nfetch core c @sharded 0\n\
+                sensor cx c @x\ngetblock block b 3 3\nsetblock block @copper-wall 8 8 @sharded 0\n\
+                getblock building w 8 8\nsensor wt w @type\nsetrule waveSpacing 30\nstop\n";
+    put(&mut g, 1, 1, id::WORLD_PROCESSOR, proc(id::WORLD_PROCESSOR, code, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    let out = run(&mut s, &mut now, 5);
+    let p = processor(&s, 1, 1);
+    use multidustry_mlog::value::{ContentKind, Value as M};
+    assert_eq!(p.var("f"), Some(&M::Num(1.0)));
+    assert_eq!(p.var("cc"), Some(&M::Num(1.0)));
+    assert_eq!(p.var("cx"), Some(&M::Num(20.0)));
+    assert_eq!(p.var("b"), Some(&M::Content(ContentKind::Block, 80)));
+    assert_eq!(p.var("wt"), Some(&M::Content(ContentKind::Block, 216)));
+    assert_eq!(s.grid.building(grid::pack(8, 8)).map(|b| (b.block, b.team)), Some((216, 1)));
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::ConstructFinish { block: 216, .. }))));
+    assert_eq!(s.rules.wave_spacing, 1800.0);
+    assert!(s.logic.flags().contains("go"));
+}

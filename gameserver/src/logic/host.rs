@@ -95,19 +95,16 @@ fn max_health(block: u16) -> f64 {
 }
 
 impl WorldHost<'_> {
-    /// A building this processor may use as data (same team and not privileged, or any for world processors).
-    fn usable(&self, v: &MValue) -> Option<i32> {
+    /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
+    /// processors).
+    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
         let pos = handle_pos(v)?;
-        let b = self.grid.building(pos)?;
-        if b.construction.is_some() {
+        let (privileged, team) = (self.privileged, self.team);
+        let b = self.grid.building_mut(pos)?;
+        if b.construction.is_some() || !(privileged || (b.team == team && !privileged_block(b.block))) {
             return None;
         }
-        (self.privileged || (b.team == self.team && !privileged_block(b.block))).then_some(pos)
-    }
-
-    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
-        let pos = self.usable(v)?;
-        match self.grid.building_mut(pos)?.logic.as_deref_mut() {
+        match b.logic.as_deref_mut() {
             Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m),
             _ => None,
         }
@@ -282,7 +279,6 @@ impl WorldHost<'_> {
     fn set_block(&mut self, layer: &str, block: &MValue, (x, y): (i32, i32), team: &MValue, rotation: f64) {
         let MValue::Content(ContentKind::Block, block) = *block else { return };
         let Some(t) = self.grid.tile_mut(x, y) else { return };
-        self.effects.fetch = None;
         match layer {
             "floor" => {
                 if block != 0 {
@@ -300,8 +296,17 @@ impl WorldHost<'_> {
                     if old.block == block && old.team == team && old.rotation == rotation {
                         return;
                     }
-                    let removed = old.block;
+                    let (removed, old_team) = (old.block, old.team);
                     self.grid.remove(origin);
+                    if let Some(lists) = &mut self.effects.fetch {
+                        for key in [(old_team, None), (old_team, Some(removed)), (old_team, Some(CORES))] {
+                            if let Some(l) = lists.get_mut(&key)
+                                && let Ok(i) = l.binary_search(&origin)
+                            {
+                                l.remove(i);
+                            }
+                        }
+                    }
                     self.effects.calls.push(Call::DeconstructFinish { pos: origin, block: removed, unit: -1 });
                 }
                 let facts = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block(block);
@@ -316,6 +321,19 @@ impl WorldHost<'_> {
                     b.logic = Some(Box::new(data));
                 }
                 if self.grid.put(x, y, size, b) {
+                    let origin = grid::pack(x, y);
+                    if let Some(lists) = &mut self.effects.fetch {
+                        let mut keys = vec![(team, None), (team, Some(block))];
+                        if blocks::core_unit(block).is_some() {
+                            keys.push((team, Some(CORES)));
+                        }
+                        for key in keys {
+                            let l = lists.entry(key).or_default();
+                            if let Err(i) = l.binary_search(&origin) {
+                                l.insert(i, origin);
+                            }
+                        }
+                    }
                     self.effects.calls.push(Call::ConstructFinish {
                         pos: grid::pack(x, y),
                         block,
@@ -387,9 +405,13 @@ impl Host for WorldHost<'_> {
         if !(b.team == team || privileged) || b.construction.is_some() {
             return false;
         }
-        let old = message_text(b);
-        let Some(old) = old else { return false };
-        if old == text {
+        let same = match (&b.config, b.logic.as_deref()) {
+            (_, Some(LogicData { kind: LogicKind::Message(t), .. })) => t == text,
+            (Value::Str(Some(t)), _) if b.block == id::MESSAGE => t == text,
+            _ if b.block == id::MESSAGE => false,
+            _ => return false,
+        };
+        if same {
             return true;
         }
         let Some(b) = self.grid.building_mut(pos) else { return false };
@@ -403,7 +425,13 @@ impl Host for WorldHost<'_> {
 
     fn sensor(&mut self, target: &MValue, prop: &MValue) -> MValue {
         match target {
-            MValue::Building(_) => handle_pos(target).map_or(MValue::Null, |p| self.sense_building(p, prop)),
+            // Any team's buildings can be sensed; privileged blocks only by world processors.
+            MValue::Building(_) => match handle_pos(target) {
+                Some(p) if self.privileged || self.grid.building(p).is_some_and(|b| !privileged_block(b.block)) => {
+                    self.sense_building(p, prop)
+                }
+                _ => MValue::Null,
+            },
             _ => MValue::Null,
         }
     }
