@@ -423,3 +423,46 @@ fn world_processor_instructions_reach_the_grid_and_rules() {
     assert_eq!(s.rules.wave_spacing, 1800.0);
     assert!(s.logic.flags().contains("go"));
 }
+
+/// Truncated, bit-flipped and spliced records and configurations from a real map are errors, never panics.
+#[test]
+fn corrupted_logic_records_are_errors_not_panics() {
+    let Some(bytes) = multidustry_testdata::read("maps/serpulo/hidden/247.msav") else { return };
+    let loaded = worldio::load(&bytes).expect("loads");
+    let records: Vec<(u16, Vec<u8>)> = loaded
+        .grid
+        .buildings()
+        .filter_map(|(_, b)| b.logic.as_deref().map(|d| (b.block, logic::record(d))))
+        .take(40)
+        .collect();
+    assert!(!records.is_empty());
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut errors = 0;
+    for (block, rec) in &records {
+        for i in 0..rec.len() {
+            errors += usize::from(logic::parse_record(*block, &rec[..i]).is_err());
+        }
+        for _ in 0..200 {
+            let mut m = rec.clone();
+            let at = (next() as usize) % m.len();
+            m[at] ^= 1 << (next() % 8);
+            let _ = logic::parse_record(*block, &m);
+            let _ = logic::record::decompress(&m[at..]);
+        }
+    }
+    assert!(errors > 0);
+    // A valid zlib stream whose content lies about its lengths.
+    for len in [i32::MAX, -5, 1 << 20] {
+        let mut raw = vec![1u8];
+        raw.extend(len.to_be_bytes());
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, &raw).expect("vec");
+        assert!(logic::record::decompress(&enc.finish().expect("vec")).is_err());
+    }
+}
