@@ -377,3 +377,92 @@ fn java_server_save_world_processors_resume() {
         assert!(p.state.executed > 0 || p.program().is_some_and(|pr| pr.instrs.is_empty()));
     }
 }
+
+#[test]
+fn logic_blocks_built_without_state_get_it_and_schematic_code_loads() {
+    let mut g = Grid::new(30, 30, 33);
+    // As a finished construction leaves them: no logic state; the processor's config is the plan's code.
+    let mut p = Building::new(id::MICRO_PROCESSOR, 1, 0, 100.0);
+    let code =
+        logic::record::compress("write 7 cell1 1\n", &[logic::record::LinkRecord { name: "cell1".into(), x: 1, y: 0 }]);
+    p.config = Value::Other(Object::Bytes(code));
+    assert!(g.put(5, 5, 1, p));
+    assert!(g.put(6, 5, 1, Building::new(id::MEMORY_CELL, 1, 0, 100.0)));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 5);
+    assert_eq!(processor(&s, 5, 5).code, "write 7 cell1 1\n");
+    match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Memory(m), .. }) => assert_eq!(m[1], 7.0),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn world_processor_instructions_reach_the_grid_and_rules() {
+    let mut g = Grid::new(30, 30, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    g.set_static(3, 3, 80);
+    let code = "setflag \"go\" true\ngetflag f \"go\"\nfetch coreCount cc @sharded\nfetch core c @sharded 0\n\
+                sensor cx c @x\ngetblock block b 3 3\nsetblock block @copper-wall 8 8 @sharded 0\n\
+                getblock building w 8 8\nsensor wt w @type\nsetrule waveSpacing 30\nstop\n";
+    put(&mut g, 1, 1, id::WORLD_PROCESSOR, proc(id::WORLD_PROCESSOR, code, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    let out = run(&mut s, &mut now, 5);
+    let p = processor(&s, 1, 1);
+    use multidustry_mlog::value::{ContentKind, Value as M};
+    assert_eq!(p.var("f"), Some(&M::Num(1.0)));
+    assert_eq!(p.var("cc"), Some(&M::Num(1.0)));
+    assert_eq!(p.var("cx"), Some(&M::Num(20.0)));
+    assert_eq!(p.var("b"), Some(&M::Content(ContentKind::Block, 80)));
+    assert_eq!(p.var("wt"), Some(&M::Content(ContentKind::Block, 216)));
+    assert_eq!(s.grid.building(grid::pack(8, 8)).map(|b| (b.block, b.team)), Some((216, 1)));
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::ConstructFinish { block: 216, .. }))));
+    assert_eq!(s.rules.wave_spacing, 1800.0);
+    assert!(s.logic.flags().contains("go"));
+}
+
+/// Truncated, bit-flipped and spliced records and configurations from a real map are errors, never panics.
+#[test]
+fn corrupted_logic_records_are_errors_not_panics() {
+    let Some(bytes) = multidustry_testdata::read("maps/serpulo/hidden/247.msav") else { return };
+    let loaded = worldio::load(&bytes).expect("loads");
+    let records: Vec<(u16, Vec<u8>)> = loaded
+        .grid
+        .buildings()
+        .filter_map(|(_, b)| b.logic.as_deref().map(|d| (b.block, logic::record(d))))
+        .take(40)
+        .collect();
+    assert!(!records.is_empty());
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut errors = 0;
+    for (block, rec) in &records {
+        for i in 0..rec.len() {
+            errors += usize::from(logic::parse_record(*block, &rec[..i]).is_err());
+        }
+        for _ in 0..200 {
+            let mut m = rec.clone();
+            let at = (next() as usize) % m.len();
+            m[at] ^= 1 << (next() % 8);
+            let _ = logic::parse_record(*block, &m);
+            let _ = logic::record::decompress(&m[at..]);
+        }
+    }
+    assert!(errors > 0);
+    // A valid zlib stream whose content lies about its lengths.
+    for len in [i32::MAX, -5, 1 << 20] {
+        let mut raw = vec![1u8];
+        raw.extend(len.to_be_bytes());
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, &raw).expect("vec");
+        assert!(logic::record::decompress(&enc.finish().expect("vec")).is_err());
+    }
+}

@@ -13,7 +13,7 @@
 //! buildings of its own team (control: only linked ones) and never privileged blocks; a world processor may use
 //! any building. Invariant: no method panics on any value (wrong kinds, stale handles, out-of-range indices).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use multidustry_mlog::content::SENSORS;
 use multidustry_mlog::host::{Host, HostFlow};
@@ -37,6 +37,27 @@ pub(super) struct Effects {
     pub rules: Vec<(String, f64)>,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
+    /// `fetch` lists built once per tick (dropped by `setblock`): per team, all buildings (`None`), one block
+    /// type (`Some(id)`), cores (`Some(CORES)`), in position order.
+    fetch: Option<FetchLists>,
+}
+
+/// Buildings per (team, block or all or cores), in position order.
+type FetchLists = HashMap<(u8, Option<u16>), Vec<i32>>;
+
+/// Key of the core lists in [`Effects::fetch`].
+const CORES: u16 = u16::MAX;
+
+fn fetch_index(grid: &Grid) -> FetchLists {
+    let mut index = FetchLists::new();
+    for (pos, b) in grid.buildings().filter(|(_, b)| b.construction.is_none()) {
+        index.entry((b.team, None)).or_default().push(pos);
+        index.entry((b.team, Some(b.block))).or_default().push(pos);
+        if blocks::core_unit(b.block).is_some() {
+            index.entry((b.team, Some(CORES))).or_default().push(pos);
+        }
+    }
+    index
 }
 
 /// The host of one processor for one run.
@@ -74,19 +95,16 @@ fn max_health(block: u16) -> f64 {
 }
 
 impl WorldHost<'_> {
-    /// A building this processor may use as data (same team and not privileged, or any for world processors).
-    fn usable(&self, v: &MValue) -> Option<i32> {
+    /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
+    /// processors).
+    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
         let pos = handle_pos(v)?;
-        let b = self.grid.building(pos)?;
-        if b.construction.is_some() {
+        let (privileged, team) = (self.privileged, self.team);
+        let b = self.grid.building_mut(pos)?;
+        if b.construction.is_some() || !(privileged || (b.team == team && !privileged_block(b.block))) {
             return None;
         }
-        (self.privileged || (b.team == self.team && !privileged_block(b.block))).then_some(pos)
-    }
-
-    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
-        let pos = self.usable(v)?;
-        match self.grid.building_mut(pos)?.logic.as_deref_mut() {
+        match b.logic.as_deref_mut() {
             Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m),
             _ => None,
         }
@@ -217,17 +235,14 @@ impl WorldHost<'_> {
                     MValue::Content(ContentKind::Block, b) => Some(b),
                     _ => None,
                 };
-                let matching: Vec<i32> = self
-                    .grid
-                    .buildings()
-                    .filter(|(_, b)| b.team == team && b.construction.is_none())
-                    .filter(|(_, b)| match mode {
-                        "core" | "coreCount" => blocks::core_unit(b.block).is_some(),
-                        "build" | "buildCount" => filter.is_none_or(|f| f == b.block),
-                        _ => false,
-                    })
-                    .map(|(p, _)| p)
-                    .collect();
+                let key = match mode {
+                    "core" | "coreCount" => (team, Some(CORES)),
+                    "build" | "buildCount" => (team, filter),
+                    _ => (team, Some(CORES - 1)), // no such list: units and players are not simulated
+                };
+                let grid = &*self.grid;
+                let lists = self.effects.fetch.get_or_insert_with(|| fetch_index(grid));
+                let matching = lists.get(&key).map_or(&[] as &[i32], Vec::as_slice);
                 let v = match mode {
                     "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
                     "unitCount" | "playerCount" => MValue::Num(0.0),
@@ -281,8 +296,17 @@ impl WorldHost<'_> {
                     if old.block == block && old.team == team && old.rotation == rotation {
                         return;
                     }
-                    let removed = old.block;
+                    let (removed, old_team) = (old.block, old.team);
                     self.grid.remove(origin);
+                    if let Some(lists) = &mut self.effects.fetch {
+                        for key in [(old_team, None), (old_team, Some(removed)), (old_team, Some(CORES))] {
+                            if let Some(l) = lists.get_mut(&key)
+                                && let Ok(i) = l.binary_search(&origin)
+                            {
+                                l.remove(i);
+                            }
+                        }
+                    }
                     self.effects.calls.push(Call::DeconstructFinish { pos: origin, block: removed, unit: -1 });
                 }
                 let facts = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block(block);
@@ -297,6 +321,19 @@ impl WorldHost<'_> {
                     b.logic = Some(Box::new(data));
                 }
                 if self.grid.put(x, y, size, b) {
+                    let origin = grid::pack(x, y);
+                    if let Some(lists) = &mut self.effects.fetch {
+                        let mut keys = vec![(team, None), (team, Some(block))];
+                        if blocks::core_unit(block).is_some() {
+                            keys.push((team, Some(CORES)));
+                        }
+                        for key in keys {
+                            let l = lists.entry(key).or_default();
+                            if let Err(i) = l.binary_search(&origin) {
+                                l.insert(i, origin);
+                            }
+                        }
+                    }
                     self.effects.calls.push(Call::ConstructFinish {
                         pos: grid::pack(x, y),
                         block,
@@ -368,9 +405,13 @@ impl Host for WorldHost<'_> {
         if !(b.team == team || privileged) || b.construction.is_some() {
             return false;
         }
-        let old = message_text(b);
-        let Some(old) = old else { return false };
-        if old == text {
+        let same = match (&b.config, b.logic.as_deref()) {
+            (_, Some(LogicData { kind: LogicKind::Message(t), .. })) => t == text,
+            (Value::Str(Some(t)), _) if b.block == id::MESSAGE => t == text,
+            _ if b.block == id::MESSAGE => false,
+            _ => return false,
+        };
+        if same {
             return true;
         }
         let Some(b) = self.grid.building_mut(pos) else { return false };
@@ -384,7 +425,13 @@ impl Host for WorldHost<'_> {
 
     fn sensor(&mut self, target: &MValue, prop: &MValue) -> MValue {
         match target {
-            MValue::Building(_) => handle_pos(target).map_or(MValue::Null, |p| self.sense_building(p, prop)),
+            // Any team's buildings can be sensed; privileged blocks only by world processors.
+            MValue::Building(_) => match handle_pos(target) {
+                Some(p) if self.privileged || self.grid.building(p).is_some_and(|b| !privileged_block(b.block)) => {
+                    self.sense_building(p, prop)
+                }
+                _ => MValue::Null,
+            },
             _ => MValue::Null,
         }
     }

@@ -247,14 +247,19 @@ impl Processor {
         self.state.var(self.program.as_deref()?, name)
     }
 
-    /// The variables the game saves: non-constant (and `@unit`) slots that are not null, as TypeIO objects.
+    /// The variables the game saves: `@counter` and the non-constant (and `@unit`) slots that are not null, as
+    /// TypeIO objects.
     fn saved_vars(&self) -> Vec<(String, Object)> {
         let Some(p) = self.program.as_deref() else { return self.saved.clone() };
-        p.slots
-            .iter()
-            .zip(&self.state.vars)
-            .filter(|(s, _)| matches!(s.kind, SlotKind::Var | SlotKind::Unit))
-            .filter_map(|(s, v)| to_object(v).map(|o| (s.name.clone(), o)))
+        let counter = ("@counter".to_string(), Object::Double(self.state.counter));
+        std::iter::once(counter)
+            .chain(
+                p.slots
+                    .iter()
+                    .zip(&self.state.vars)
+                    .filter(|(s, _)| matches!(s.kind, SlotKind::Var | SlotKind::Unit))
+                    .filter_map(|(s, v)| to_object(v).map(|o| (s.name.clone(), o))),
+            )
             .collect()
     }
 }
@@ -281,7 +286,7 @@ fn find_link_name(links: &[Link], base: &str) -> String {
             max = max.max(v);
         }
     }
-    let n = (1..max + 2).find(|i| !taken.contains(i)).unwrap_or(0);
+    let n = (1..max.saturating_add(2)).find(|i| !taken.contains(i)).unwrap_or(0);
     format!("{base}{n}")
 }
 
@@ -366,14 +371,18 @@ pub fn handle_pos(v: &MValue) -> Option<i32> {
 // ------------------------------------------------------------------------------------------------------------
 // records
 
+/// Blocks whose buildings carry [`LogicData`].
+fn needs_logic(block: u16) -> bool {
+    processor_kind(block).is_some()
+        || memory_capacity(block).is_some()
+        || matches!(block, id::REINFORCED_MESSAGE | id::WORLD_MESSAGE | id::WORLD_SWITCH)
+}
+
 /// Parses the logic state of a loaded building from its raw record (tile `x`, `y` for the log). Processors,
 /// memory blocks, reinforced/world messages and world switches get [`LogicData`] and lose their raw bytes; a
 /// record that does not parse is logged and kept raw (the building then does nothing).
 pub fn attach(b: &mut Building, x: i32, y: i32) {
-    let interesting = processor_kind(b.block).is_some()
-        || memory_capacity(b.block).is_some()
-        || matches!(b.block, id::REINFORCED_MESSAGE | id::WORLD_MESSAGE | id::WORLD_SWITCH);
-    if !interesting {
+    if !needs_logic(b.block) {
         return;
     }
     let Some(raw) = b.raw.as_deref() else { return };
@@ -619,14 +628,30 @@ impl Logic {
 
     /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
-        let positions: Vec<i32> = grid
-            .buildings()
-            .filter(|(_, b)| {
-                b.construction.is_none()
-                    && matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
-            })
-            .map(|(p, _)| p)
-            .collect();
+        let mut positions = Vec::new();
+        let mut fresh = Vec::new();
+        for (pos, b) in grid.buildings() {
+            if b.construction.is_some() {
+                continue;
+            }
+            match b.logic.as_deref() {
+                Some(LogicData { kind: LogicKind::Processor(_), .. }) => positions.push(pos),
+                Some(_) => {}
+                None if b.raw.is_none() && needs_logic(b.block) => fresh.push(pos),
+                None => {}
+            }
+        }
+        if !fresh.is_empty() {
+            self.adopt_new_buildings(grid, fresh);
+            positions = grid
+                .buildings()
+                .filter(|(_, b)| {
+                    b.construction.is_none()
+                        && matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
+                })
+                .map(|(p, _)| p)
+                .collect();
+        }
         let mut effects = Effects::default();
         for pos in positions {
             let Some(b) = grid.building_mut(pos) else { continue };
@@ -642,6 +667,24 @@ impl Logic {
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
+    }
+
+    /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
+    /// that does not know this module); a processor whose construction carried code (a schematic's `byte[]`
+    /// config, links relative) loads that code.
+    fn adopt_new_buildings(&mut self, grid: &mut Grid, fresh: Vec<i32>) {
+        for pos in fresh {
+            let Some(b) = grid.building_mut(pos) else { continue };
+            let Some(data) = new_data(b.block, b.team, b.rotation, b.health) else { continue };
+            b.logic = Some(Box::new(data));
+            let config = std::mem::take(&mut b.config);
+            if matches!(config, Value::Other(Object::Bytes(_)))
+                && let Err(why) = self.configure(grid, pos, &config)
+            {
+                let (x, y) = grid::unpack(pos);
+                tracing::debug!(x, y, why, "built processor's code not loaded");
+            }
+        }
     }
 
     /// Broadcasts changed message texts and switch states, at most once per interval per block.
@@ -813,6 +856,8 @@ impl Logic {
             state.wait_timers = std::mem::take(&mut p.state.wait_timers);
         }
         let restore: Vec<(String, MValue)> = if keep {
+            // `@counter` is a plain variable in the game: rebinding keeps it, like the others.
+            state.counter = p.state.counter;
             p.program
                 .as_deref()
                 .map(|old| {
@@ -828,6 +873,12 @@ impl Logic {
             std::mem::take(&mut p.saved).iter().map(|(n, o)| (n.clone(), from_object(o))).collect()
         };
         for (name, v) in restore {
+            if name == "@counter" {
+                if let MValue::Num(c) = v {
+                    state.counter = c;
+                }
+                continue;
+            }
             if let Some(slot) = program.slot_of(&name)
                 && matches!(program.slots.get(slot as usize).map(|s| &s.kind), Some(SlotKind::Var | SlotKind::Unit))
                 && let Some(dst) = state.vars.get_mut(slot as usize)
@@ -934,7 +985,12 @@ impl Logic {
 /// `LogicBuild.validLink`: a finished building of the same team within range (world processors: anything),
 /// never a privileged block for a normal processor.
 fn valid_link(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, other: i32) -> bool {
-    let Some(o) = grid.building(other) else { return false };
+    let (Some(me), Some(o)) = (grid.building(pos), grid.building(other)) else { return false };
+    valid_link_to(pos, me.block, team, kind, other, o)
+}
+
+/// [`valid_link`] with both buildings at hand (no lookups).
+fn valid_link_to(pos: i32, block: u16, team: u8, kind: ProcessorKind, other: i32, o: &Building) -> bool {
     if o.construction.is_some() {
         return false;
     }
@@ -944,8 +1000,7 @@ fn valid_link(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, other: i32) 
     if privileged_block(o.block) || o.team != team {
         return false;
     }
-    let Some(me) = grid.building(pos) else { return false };
-    let (ax, ay) = centre(pos, me.block);
+    let (ax, ay) = centre(pos, block);
     let (bx, by) = centre(other, o.block);
     let reach = kind.range + f32::from(block_size(o.block)) * 8.0 / 2.0;
     ((ax - bx).powi(2) + (ay - by).powi(2)).sqrt() <= reach
@@ -955,6 +1010,7 @@ fn valid_link(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, other: i32) 
 /// points at another building is renamed for it, and other links to that building are dropped. Returns whether
 /// anything changed (the program must then be rebound).
 fn update_links(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, links: &mut Vec<Link>) -> bool {
+    let Some(block) = grid.building(pos).map(|b| b.block) else { return false };
     let mut changed = false;
     let mut again = true;
     while again {
@@ -963,8 +1019,9 @@ fn update_links(grid: &Grid, pos: i32, team: u8, kind: ProcessorKind, links: &mu
             if !links[i].active {
                 continue;
             }
-            let cur = grid.building_at(links[i].x, links[i].y).map(|(o, b)| (o, b.block));
-            let valid = cur.is_some_and(|(o, _)| valid_link(grid, pos, team, kind, o));
+            let at = grid.building_at(links[i].x, links[i].y);
+            let cur = at.map(|(o, b)| (o, b.block));
+            let valid = at.is_some_and(|(o, b)| valid_link_to(pos, block, team, kind, o, b));
             if links[i].last.is_none() {
                 links[i].last = cur;
             }
@@ -1009,6 +1066,7 @@ mod tests {
         assert_eq!(find_link_name(&[], "cell"), "cell1");
         assert_eq!(find_link_name(&[l("cell1"), l("cell3")], "cell"), "cell2");
         assert_eq!(find_link_name(&[l("cell1"), l("cell2")], "cell"), "cell3");
+        assert_eq!(find_link_name(&[l("cell2147483647")], "cell"), "cell1");
     }
 
     #[test]

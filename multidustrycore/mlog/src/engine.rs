@@ -173,6 +173,28 @@ mod tests {
     }
 
     #[test]
+    fn world_message_consumes_the_text_buffer_in_both_engines() {
+        let links = vec!["message1".to_string()];
+        let content = Arc::new(ContentTable::empty());
+        let opts = ParseOptions {
+            build: Build::B159,
+            privileged: true,
+            links: &links,
+            content: &content,
+            test_instructions: false,
+        };
+        let p =
+            parse("print 1\nmessage announce 3 @wait\nprint 2\nprintflush message1\nstop\n", &opts).expect("parses");
+        let jit = crate::jit::JitProgram::compile(&p).expect("compiles");
+        for engine in [&Interpreter as &dyn Engine, &jit] {
+            let mut host = StandaloneHost::new(&["message1"]);
+            let mut s = ProcessorState::new(&p, 8.0, &mut host);
+            engine.run(&p, &mut s, &mut host, Budget::fuel(5));
+            assert_eq!(host.flushes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), ["2"]);
+        }
+    }
+
+    #[test]
     fn accumulator_is_capped_at_five_ticks() {
         let p = prog("op add n n 1\n", Build::B159);
         let mut host = StandaloneHost::new(&["message1"]);

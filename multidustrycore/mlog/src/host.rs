@@ -90,6 +90,12 @@ pub trait Host {
     fn rand(&mut self) -> f64 {
         0.5
     }
+    /// World-processor `message TYPE ...`: the engine hands over the text buffer (and empties it) after
+    /// [`Host::call`] ran the instruction. A headless server shows nothing: clients run world processors
+    /// themselves and show the message locally.
+    fn message(&mut self, kind: &str, text: &str) {
+        let _ = (kind, text);
+    }
     /// Control, radar, unit and world-processor instructions. `args` are the evaluated operands (text order),
     /// `outs` has the same length: the host writes results for output positions, which the engine stores into
     /// the instruction's [`HostInstr::outs`] destinations.

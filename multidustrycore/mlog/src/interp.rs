@@ -326,6 +326,11 @@ impl Engine for Interpreter {
                     let args: Vec<Value> = h.args.iter().map(|s| get(state, host, *s)).collect();
                     let mut outs = vec![Value::Null; args.len()];
                     let flow = host.call(h, &args, &mut outs);
+                    if h.op == crate::ir::HostOp::Message {
+                        // `message` consumes the text buffer (a headless Java server does only that).
+                        let text = state.take_text();
+                        host.message(h.modes.first().map_or("announce", String::as_str), &text);
+                    }
                     if h.op == crate::ir::HostOp::Ubind {
                         if let (Some(slot), Some(u)) = (program.unit_slot, outs.first())
                             && let Some(v) = state.vars.get_mut(slot as usize)
