@@ -152,12 +152,14 @@ impl World {
 
     /// This world with every content id translated to `build`'s native ids and the native content header:
     /// floors, overlays, blocks, team-plan blocks, the item/liquid ids of building item and liquid modules
-    /// (records in the current base layout), and the configured item/liquid/block ids of the block classes
-    /// listed at [`Building::config_ids`] (sorters, unloaders, item and liquid sources, duct routers,
-    /// construction sites, unit-factory commands, item-turret ammo). Ids inside other class tails (unit-factory
-    /// plan indices, payloads, conveyor stacks) are not translated: they stay correct only where the file's ids
-    /// equal the native ones (true for every map saved by the same build). Team-plan configs keep their content objects as they are
-    /// (`TypeIO` objects name content by type and id; see the protocol crate).
+    /// (records in the current base layout), and the content ids inside block-class tails listed at
+    /// [`Building::config_ids`] (sorters, unloaders, item and liquid sources, duct routers, construction sites,
+    /// conveyor item stacks, item-turret ammo, payload-router sort configs, constructor recipes, unit-factory and
+    /// reconstructor commands, block payloads with their nested item/liquid modules). Ids elsewhere (unit
+    /// payloads, the class tail of a nested payload record, unit-factory plan indices, `PayloadSource`
+    /// configs) are not translated: they stay correct only where the file's ids equal the native ones (true for
+    /// every map saved by the same build). Team-plan configs keep their content objects as they are (`TypeIO`
+    /// objects name content by type and id; see the protocol crate).
     pub fn to_native(&self, build: Build) -> World {
         let tr = Translation::new(&self.content, build);
         let facts = ContentTable::for_build(Build::V159);
@@ -180,6 +182,7 @@ impl World {
                     tiles::ContentKind::Liquid => ContentType::LIQUID,
                     tiles::ContentKind::Block => ContentType::BLOCK,
                     tiles::ContentKind::UnitCommand => ContentType::UNIT_COMMAND,
+                    tiles::ContentKind::Unit => ContentType::UNIT,
                 };
                 let native = i16::try_from(tr.get(ty, id)).unwrap_or(-1);
                 b.set_config_id(&c, native);

@@ -29,9 +29,28 @@
 //! above (weather, banned blocks, colours, planet, tags, …) are kept as the JSON they were read from and
 //! written back when they differ from their default form.
 //!
-//! Known difference (build 159): the captured 159 server wrote Fortress's team 2 rule as `{}` although the
-//! map says `{infiniteAmmo:true}` (the b154 server keeps it); the upstream source at hand does not show why,
-//! so this module does not imitate it. See `tests/rules.rs`.
+//! Known difference (build 159, unexplained): the captured 159 server wrote Fortress's team 2 rule as `{}`
+//! although the map says `{infiniteAmmo:true}`; the 154 server keeps it. What was checked against the
+//! upstream source stored for this project (no build-159 `Map.java` is among it; the stored one predates the
+//! workaround):
+//!
+//! - The text workaround in `Map.rules` removes exactly `teams:{2:{infiniteAmmo:true}},`. That explains the
+//!   154 captures: Maze's text has that form, so its team rules are dropped and the stream shows
+//!   `{1:{},2:{}}` (entries created on first use); Fortress's text is `teams:{1:{},2:{infiniteAmmo:true}},`,
+//!   which the workaround does not match, so 154 keeps the flag. The 159 stream shows Fortress exactly as if
+//!   a workaround had also matched that form (dropping the teams, or only the flag: both give `{1:{},2:{}}`),
+//!   but no 159-era source at hand says which, so nothing is imitated.
+//! - `Rules.TeamRules` read/write (`Integer.parseInt(name)` → `readValue(TeamRule)`; write every non-null
+//!   entry by team id) and `TeamRule.infiniteAmmo` are the same in every stored revision and fork looked at.
+//! - `JsonIO`'s serializers (Team, Item, Block, …) do not touch team rules; `Rules.copy` is `JsonIO.copy`
+//!   (write then read), which preserves the flag.
+//! - `ServerControl.host` (stored revision and a 159-era fork with `rules.hjson`): `world.loadMap(map,
+//!   map.applyRules(mode))`, then `state.rules = map.applyRules(preset)` (a fresh read of the map text),
+//!   then `logic.play()` whose `PlayEvent` handler reads only the global rules (no `teams`).
+//! - `Logic`'s `WorldLoadEvent` handler sets the wave team's `infiniteAmmo = true`, but on the rules object
+//!   that `host` replaces right after, so it can only add the flag, never drop it.
+//!
+//! See `tests/rules.rs`, which pins the difference so that a change on either side shows.
 //!
 //! Invariants: reading never panics; unknown or ill-typed values leave the default in place (as Arc's reader
 //! ignores unknown fields); `to_json` output parses back (`Rules::read_json`) to equal rules.

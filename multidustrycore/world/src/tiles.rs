@@ -74,6 +74,8 @@ pub enum ContentKind {
     Block,
     /// A unit command id (`UnitCommand`, content type 16).
     UnitCommand,
+    /// A unit type id.
+    Unit,
 }
 
 /// Where a content id sits inside a building record ([`Building::config_ids`]).
@@ -283,17 +285,31 @@ impl Building {
     /// | `LiquidSource` | revision 1: `i16 source` liquid; revision 0: `i8` |
     /// | `DuctRouter` | revision >= 1: `i16 sortItem` |
     /// | `ConstructBlock` (build1..16) | `f32 progress, i16 previous block, i16 current block` |
-    /// | `UnitFactory` revision >= 3 | `PayloadBlock` part (`f32 ×3`, payload flag), then `f32 progress, i16 plan, vec2 commandPos, u8 command` — only when it holds no payload (a payload is a variable-length unit record) |
-    ///
+    /// | `Conveyor`, `ArmoredConveyor` | `i32 n`, then n stacks: revision 1 `i16 item, i8 x, i8 y`; revision 0 one `i32` packing `u8 item, x, y, 0` — only when the n stacks end the record |
     /// | `ItemTurret` | revision 2: `Turret` part (`f32 reload, f32 rotation`), `u8 n`, n × (`i16 item`, `i16` amount); revision 1: same with `u8` items; revision 0: no `Turret` part — only when the list ends the record |
+    /// | payload (`Payload.write`, see below) | `bool present`, `u8 type`; a block payload (type 1) then `i16 block`, `u8 revision` and the nested record's `writeAll` |
+    /// | `PayloadConveyor` | `f32 progress, f32 itemRotation`, payload |
+    /// | `PayloadRouter` revision >= 1 | the `PayloadConveyor` part, then `u8 content type` (1 block, 6 unit, -1 none), `i16 sorted`, `u8 recDir` — the last 4 bytes of the record |
+    /// | `PayloadBlock` classes (`PayloadLoader`, `PayloadUnloader`, `PayloadDeconstructor`, `PayloadMassDriver`, `PayloadVoid`, `PayloadSource`, `Constructor`, `UnitFactory`, `Reconstructor`) | `vec2 payVector, f32 payRotation`, payload, then the class's own fields |
+    /// | `Constructor` | … `f32 progress, i16 recipe` block — the last 2 bytes |
+    /// | `UnitFactory` revision >= 3, `Reconstructor` revision >= 3 | … `vec2 commandPos, u8 command` — the last byte (255 = none) |
     ///
-    /// Not covered (their ids stay as stored): the unit-factory plan (an index into the block's plan list, not
-    /// a content id), factories holding a payload, other payload blocks and reconstructors (payload records),
-    /// conveyor item stacks (item ids packed inside class-specific buffers), logic processors (no content ids).
+    /// A block payload's block id, and the item/liquid ids of the nested record's item and liquid modules, are
+    /// listed; the nested record's own class tail is not (its class is not known here).
+    ///
+    /// Not covered (their ids stay as stored): unit payloads (the unit type sits inside the unit's
+    /// entity-specific serialization), the unit-factory plan (an index into the block's plan list, not a
+    /// content id), `PayloadSource`'s configured unit and block (after a variable-length payload, not at the
+    /// end), `UnitAssembler`, logic processors (no content ids).
     pub fn config_ids(&self, class: &str) -> Vec<ConfigId> {
         let Some(tail) = self.tail_offset() else { return Vec::new() };
         let revision = self.record.first().copied().unwrap_or(0);
+        let len = self.record.len();
         let item = ContentKind::Item;
+        let at = |offset: usize, kind: ContentKind, wide: bool| {
+            let width = if wide { 2 } else { 1 };
+            (offset >= tail && offset + width <= len).then_some(ConfigId { offset, kind, wide })
+        };
         let (kind, offset, wide) = match (class, revision) {
             ("Sorter" | "ItemSource", _) => (item, tail, true),
             ("Unloader", 0) => (item, tail, false),
@@ -301,12 +317,16 @@ impl Building {
             ("LiquidSource", 0) => (ContentKind::Liquid, tail, false),
             ("LiquidSource", _) => (ContentKind::Liquid, tail, true),
             ("DuctRouter", 1..) => (item, tail, true),
-            ("UnitFactory", 3..) => {
-                // No payload (flag byte 0) keeps the layout fixed; the command byte is 255 when unset.
-                if self.record.get(tail + 12) != Some(&0) {
+            ("Conveyor" | "ArmoredConveyor", _) => {
+                let Some(n) = self.record.get(tail..tail + 4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                else {
+                    return Vec::new();
+                };
+                let Ok(n) = usize::try_from(n) else { return Vec::new() };
+                if n > len / 4 || tail + 4 + n * 4 != len {
                     return Vec::new();
                 }
-                (ContentKind::UnitCommand, tail + 27, false)
+                return (0..n).filter_map(|k| at(tail + 4 + 4 * k, item, revision != 0)).collect();
             }
             ("ItemTurret", _) => {
                 let (start, wide) = match revision {
@@ -316,7 +336,7 @@ impl Building {
                 };
                 let Some(&n) = self.record.get(start) else { return Vec::new() };
                 let entry = if wide { 4 } else { 3 };
-                if start + 1 + usize::from(n) * entry != self.record.len() {
+                if start + 1 + usize::from(n) * entry != len {
                     return Vec::new();
                 }
                 return (0..usize::from(n))
@@ -324,20 +344,69 @@ impl Building {
                     .collect();
             }
             ("ConstructBlock", _) => {
-                let ids = [tail + 4, tail + 6]
-                    .into_iter()
-                    .map(|offset| ConfigId { offset, kind: ContentKind::Block, wide: true })
-                    .filter(|c| c.offset + 2 <= self.record.len())
-                    .collect();
+                return [tail + 4, tail + 6].into_iter().filter_map(|o| at(o, ContentKind::Block, true)).collect();
+            }
+            ("PayloadConveyor", _) => return self.payload_ids(tail + 8),
+            ("PayloadRouter", _) => {
+                let mut ids = self.payload_ids(tail + 8);
+                if revision >= 1 && len >= tail + 13 {
+                    let kind = match self.record[len - 4] {
+                        1 => Some(ContentKind::Block),
+                        6 => Some(ContentKind::Unit),
+                        _ => None,
+                    };
+                    ids.extend(kind.and_then(|k| at(len - 3, k, true)));
+                }
+                return ids;
+            }
+            (
+                "PayloadLoader"
+                | "PayloadUnloader"
+                | "PayloadDeconstructor"
+                | "PayloadMassDriver"
+                | "PayloadVoid"
+                | "PayloadSource"
+                | "Constructor"
+                | "UnitFactory"
+                | "Reconstructor",
+                _,
+            ) => {
+                let mut ids = self.payload_ids(tail + 12);
+                match (class, revision) {
+                    // Minimum lengths: the fields of the class with an empty payload (a 1-byte flag).
+                    ("Constructor", _) if len >= tail + 19 => ids.extend(at(len - 2, ContentKind::Block, true)),
+                    ("UnitFactory", 3..) if len >= tail + 28 => {
+                        ids.extend(at(len - 1, ContentKind::UnitCommand, false));
+                    }
+                    ("Reconstructor", 3..) if len >= tail + 26 => {
+                        ids.extend(at(len - 1, ContentKind::UnitCommand, false));
+                    }
+                    _ => {}
+                }
                 return ids;
             }
             _ => return Vec::new(),
         };
-        let width = if wide { 2 } else { 1 };
-        if offset + width > self.record.len() {
+        at(offset, kind, wide).into_iter().collect()
+    }
+
+    /// Ids of the payload written at `flag` (`Payload.write`): for a block payload, its block id and the item and
+    /// liquid ids of the nested record's modules.
+    fn payload_ids(&self, flag: usize) -> Vec<ConfigId> {
+        // present, type 1 (block), i16 block, then the nested record (u8 revision + writeAll).
+        if self.record.get(flag..flag + 2) != Some(&[1, 1]) || flag + 5 > self.record.len() {
             return Vec::new();
         }
-        vec![ConfigId { offset, kind, wide }]
+        let mut ids = vec![ConfigId { offset: flag + 2, kind: ContentKind::Block, wide: true }];
+        let nested = flag + 4;
+        if let Some(m) = Building::modern(self.record[nested..].to_vec()).modules() {
+            let wide = |kind, offsets: &[usize]| {
+                offsets.iter().map(move |&o| ConfigId { offset: nested + o, kind, wide: true }).collect::<Vec<_>>()
+            };
+            ids.extend(wide(ContentKind::Item, &m.items));
+            ids.extend(wide(ContentKind::Liquid, &m.liquids));
+        }
+        ids
     }
 
     /// The id a [`ConfigId`] points at (`-1` = none).

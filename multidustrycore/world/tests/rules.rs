@@ -4,7 +4,9 @@
 //!   and Maze (154) match byte for byte. Fortress (159) matches except for one field the 159 server wrote
 //!   differently for no reason the upstream source at hand shows: team 2's `infiniteAmmo` (map: `true`,
 //!   159 stream: absent; the 154 server keeps it). That field is compared separately and the rest byte for
-//!   byte. Ground Zero (154) was hosted from an older copy of the map (its rules differ in the teams listed
+//!   byte. What was checked is listed in the `rules` module doc: the stored `Map.rules` workaround removes
+//!   only `teams:{2:{infiniteAmmo:true}},` (Maze's form, hence Maze's `{1:{},2:{}}` in 154) and not
+//!   Fortress's `teams:{1:{},2:{infiniteAmmo:true}},`; no 159-era `Map.java` is among the stored sources. Ground Zero (154) was hosted from an older copy of the map (its rules differ in the teams listed
 //!   and an objective's count), so it is compared against the rules tag of that server's own copy, which the
 //!   stream carries in its tags, byte for byte.
 //! * Streams from the Java saves of the same games: the saved rules re-written equal the stream's rules byte
@@ -46,6 +48,25 @@ fn fortress_159_matches_except_the_wave_team_infinite_ammo() {
     rules.teams.get_mut(&2).expect("team 2").infinite_ammo = false;
     assert_eq!(rules.to_json(), java.rules);
     assert_eq!(rules, java_rules);
+}
+
+/// The two readings the 159 stream is consistent with (see the `rules` module doc): the map text with its
+/// whole `teams` entry dropped (as the stored workaround does for Maze's form), or with only the flag dropped,
+/// both give the 159 stream byte for byte, while the text as is (what 154 reads) does not.
+#[test]
+fn fortress_159_equals_the_map_read_without_the_wave_team_flag() {
+    let Some(java) = java_stream("captures/b159/world-stream-fortress-b159.inflated.bin", Build::V159) else { return };
+    let map = World::read_msav(&multidustry_testdata::read("maps/default/fortress.msav").expect("map")).expect("map");
+    let text = map.rules();
+    let form = "teams:{1:{},2:{infiniteAmmo:true}},";
+    assert!(text.starts_with(&format!("{{{form}")), "Fortress's team rules: {}", &text[..60.min(text.len())]);
+    assert!(!text.contains("teams:{2:{infiniteAmmo:true}},"), "not the form the stored workaround removes");
+    let as_is = Rules::for_map(text, Gamemode::Survival, Build::V159);
+    assert_ne!(as_is.to_json(), java.rules);
+    let no_teams = Rules::for_map(&text.replacen(form, "", 1), Gamemode::Survival, Build::V159);
+    assert_eq!(no_teams.to_json(), java.rules);
+    let no_flag = Rules::for_map(&text.replacen(form, "teams:{1:{},2:{}},", 1), Gamemode::Survival, Build::V159);
+    assert_eq!(no_flag.to_json(), java.rules);
 }
 
 #[test]
