@@ -537,8 +537,9 @@ pub struct SimRules {
     pub lighting: bool,
     /// `rules.waveTeam` (crux = 2).
     pub wave_team: u8,
-    /// `rules.spawns` (the map's, else Java's default waves).
-    pub spawns: Vec<waves::SpawnGroup>,
+    /// `rules.spawns` (the map's, else Java's default waves). Groups of unit types this server does not
+    /// simulate (`waves::UNIT_TYPES`) spawn nothing.
+    pub spawns: Vec<multidustry_world::SpawnGroup>,
     /// `rules.bannedBlocks` (build-159 ids); with `block_whitelist` it lists the only allowed blocks.
     pub banned_blocks: Vec<u16>,
     /// `rules.blockWhitelist`: `banned_blocks` is a whitelist (`Rules.isBanned`).
@@ -556,9 +557,61 @@ impl Default for SimRules {
             motd: None,
             lighting: false,
             wave_team: 2,
-            spawns: waves::default_groups(),
+            spawns: multidustry_world::rules::default_waves(),
             banned_blocks: Vec::new(),
             block_whitelist: false,
+        }
+    }
+}
+
+impl SimRules {
+    /// The simulation's view of typed rules (the world crate's [`multidustry_world::Rules`], e.g.
+    /// `World::host_rules`): flags, wave timing, teams, spawn groups and block bans. `motd` and
+    /// `connect_messages` are server settings, not rules, and keep their defaults.
+    pub fn from_rules(r: &multidustry_world::Rules) -> Self {
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let banned_blocks = match r.other("bannedBlocks") {
+            Some(multidustry_world::arcjson::JsonValue::Array(names)) => names
+                .iter()
+                .filter_map(|n| n.as_str())
+                .filter_map(|n| table.id(multidustry_world::ContentType::BLOCK, n))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            infinite_resources: r.infinite_resources,
+            default_team: r.default_team(),
+            wave_timer: r.wave_timer && r.waves,
+            wave_spacing: if r.wave_spacing >= 1.0 { r.wave_spacing } else { SimRules::default().wave_spacing },
+            lighting: r.lighting,
+            wave_team: r.wave_team(),
+            spawns: r.spawns.clone(),
+            banned_blocks,
+            block_whitelist: r.block_whitelist,
+            ..Self::default()
+        }
+    }
+
+    /// Writes the fields the simulation can change at run time (`setrule`: wave timer and spacing; also
+    /// infinite resources and lighting) back into `r`, so streams and saves carry the live rules as Java's
+    /// `state.rules` does. Fields equal to what `r` already implies are left untouched (the JSON stays
+    /// byte-identical when nothing changed).
+    pub fn apply_to(&self, r: &mut multidustry_world::Rules) {
+        let before = Self::from_rules(r);
+        if self.wave_timer != before.wave_timer {
+            r.wave_timer = self.wave_timer;
+            if self.wave_timer {
+                r.waves = true;
+            }
+        }
+        if self.wave_spacing != before.wave_spacing {
+            r.wave_spacing = self.wave_spacing;
+        }
+        if self.infinite_resources != before.infinite_resources {
+            r.infinite_resources = self.infinite_resources;
+        }
+        if self.lighting != before.lighting {
+            r.lighting = self.lighting;
         }
     }
 }
@@ -1454,9 +1507,9 @@ impl Sim {
         let team = self.rules.wave_team;
         let mut spawned = 0;
         for group in self.rules.spawns.clone() {
-            let Some(facts) = waves::unit_type(group.unit_type) else { continue };
+            let Some(facts) = waves::unit_type_named(&group.unit_type) else { continue };
             let count = group.spawned(wave);
-            for &tile in tiles.iter().filter(|t| group.spawn.is_none_or(|p| p == grid::pack(t.0, t.1))) {
+            for &tile in tiles.iter().filter(|t| group.spawn < 0 || group.spawn == grid::pack(t.0, t.1)) {
                 for _ in 0..count {
                     if self.ecs.unit_count() >= waves::MAX_WAVE_UNITS {
                         break;
