@@ -331,7 +331,8 @@ fn world_stream_with(
     meta: &WorldMeta,
     player: &PlayerState,
 ) -> Result<Vec<u8>, WorldIoError> {
-    Ok(world.world_stream(build_of(player.build), &stream_params(sim, meta, player))?)
+    let build = build_of(player.build);
+    Ok(crate::buildrecords::for_build(world, build).world_stream(build, &stream_params(sim, meta, player))?)
 }
 
 /// Everything a snapshot needs, copied out of the world so the encoding (grid conversion, msav writing,
