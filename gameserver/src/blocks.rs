@@ -94,6 +94,8 @@ pub enum ConfigKind {
     None,
     /// An item (sorters, unloaders, sources): content ref, or null to clear.
     Item,
+    /// A liquid (liquid source): content ref (content type 4), or null to clear.
+    Liquid,
     /// A boolean (doors, switches).
     Bool,
     /// A string (message blocks, limited to 220 characters as `MessageBlock.maxTextLength`).
@@ -278,6 +280,7 @@ pub fn parse_table(text: &'static str) -> Result<Vec<BlockRule>, TableError> {
                     placement = Placement::Drill(f[6..].parse().map_err(|_| err(format!("flag {f}")))?)
                 }
                 "config:item" => config = ConfigKind::Item,
+                "config:liquid" => config = ConfigKind::Liquid,
                 "config:bool" => config = ConfigKind::Bool,
                 "config:text" => config = ConfigKind::Text,
                 "config:link" => config = ConfigKind::Link,

@@ -1112,7 +1112,15 @@ impl Sim {
             tracing::debug!(session, pos, "tile config rejected");
             return;
         }
-        b.config = value.clone();
+        // Bridges and mass drivers keep an absolute link: a relative `Point2` config is resolved against the
+        // building's tile (`ItemBridge`/`MassDriver` `config(Point2.class, ...)`).
+        b.config = match (&value, crate::records::keeps_absolute_link(b.block)) {
+            (Value::Point(dx, dy), true) => {
+                let (x, y) = grid::unpack(pos);
+                Value::Int(grid::pack(x + dx, y + dy))
+            }
+            _ => value.clone(),
+        };
         self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value });
     }
 
