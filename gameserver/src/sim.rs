@@ -974,6 +974,7 @@ impl Sim {
                 && pos == grid::pack(plan.x, plan.y)
                 && b.block == plan.block
                 && b.construction.is_none()
+                && (b.rotation == plan.rotation % 4 || !blocks::rule_for(b.block).is_some_and(|r| r.rotate))
             {
                 continue;
             }
@@ -994,13 +995,17 @@ impl Sim {
                     Some(rule) if rule.placement == blocks::Placement::Core => {
                         self.core_upgrade_check(team, rule, &plan)
                     }
-                    Some(rule) => self.grid.valid_place(rule, plan.x, plan.y).or_else(|e| {
-                        // A construction site of the same block is fine: the builder helps finish it.
-                        match self.grid.building_at(plan.x, plan.y) {
-                            Some((_, b)) if b.construction.as_ref().is_some_and(|c| c.block == plan.block) => Ok(()),
-                            _ => Err(e),
-                        }
-                    }),
+                    Some(rule) => {
+                        self.grid.valid_replace(rule, plan.x, plan.y, team, plan.rotation).map(|_| ()).or_else(|e| {
+                            // A construction site of the same block is fine: the builder helps finish it.
+                            match self.grid.building_at(plan.x, plan.y) {
+                                Some((_, b)) if b.construction.as_ref().is_some_and(|c| c.block == plan.block) => {
+                                    Ok(())
+                                }
+                                _ => Err(e),
+                            }
+                        })
+                    }
                 }
             };
             match verdict {
@@ -1248,9 +1253,35 @@ impl Sim {
         let pos = grid::pack(plan.x, plan.y);
         let site = self.grid.building(pos).map(|b| b.construction.as_ref().map(|c| (c.block, c.breaking)));
         match site {
-            None => {
-                if self.grid.valid_place(rule, plan.x, plan.y).is_err() {
+            Some(Some((block, false))) if block == rule.id => self.progress_construct(unit, team, pos, rule, speed),
+            Some(Some(_)) => true,
+            _ => {
+                // Free tiles, or finished buildings this block replaces (`Block.canReplace`): the replaced
+                // buildings go and the construction site takes their place (`ConstructBlock.replace`).
+                let Ok(replaced) = self.grid.valid_replace(rule, plan.x, plan.y, team, plan.rotation) else {
                     return true;
+                };
+                let rotation = plan.rotation % 4;
+                let beginning = Call::BeginPlace {
+                    unit,
+                    block: rule.id,
+                    team,
+                    x: plan.x,
+                    y: plan.y,
+                    rotation,
+                    config: plan.config.clone(),
+                };
+                // `Build.beginPlace`: the same rotatable block is only turned (`quickRotate`), no construction.
+                if replaced == [pos]
+                    && let Some(b) = self.grid.building_mut(pos)
+                    && b.block == rule.id
+                {
+                    b.rotation = rotation;
+                    self.send(Target::All, beginning);
+                    return true;
+                }
+                for p in replaced {
+                    self.grid.remove(p);
                 }
                 let mut b = Building::new(rule.id, team, plan.rotation % 4, rule.health);
                 b.construction = Some(Construction {
@@ -1275,8 +1306,6 @@ impl Sim {
                 );
                 false
             }
-            Some(Some((block, false))) if block == rule.id => self.progress_construct(unit, team, pos, rule, speed),
-            _ => true,
         }
     }
 
