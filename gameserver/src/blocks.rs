@@ -94,6 +94,8 @@ pub enum ConfigKind {
     None,
     /// An item (sorters, unloaders, sources): content ref, or null to clear.
     Item,
+    /// A liquid (liquid source): content ref (content type 4), or null to clear.
+    Liquid,
     /// A boolean (doors, switches).
     Bool,
     /// A string (message blocks, limited to 220 characters as `MessageBlock.maxTextLength`).
@@ -278,6 +280,7 @@ pub fn parse_table(text: &'static str) -> Result<Vec<BlockRule>, TableError> {
                     placement = Placement::Drill(f[6..].parse().map_err(|_| err(format!("flag {f}")))?)
                 }
                 "config:item" => config = ConfigKind::Item,
+                "config:liquid" => config = ConfigKind::Liquid,
                 "config:bool" => config = ConfigKind::Bool,
                 "config:text" => config = ConfigKind::Text,
                 "config:link" => config = ConfigKind::Link,
@@ -546,4 +549,94 @@ mod tests {
         assert!(floor(id("space")).unplaceable);
         assert_eq!(floor(id("stone")), FloorFacts::default());
     }
+}
+
+/// `mindustry.world.meta.BlockGroup`: blocks of one group may replace each other (`Block.canReplace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// No group: never replaces another block.
+    None,
+    /// Walls and doors.
+    Walls,
+    /// Mender, overdrive, force projectors.
+    Projectors,
+    /// Turrets.
+    Turrets,
+    /// Conveyors, junctions, routers, sorters, gates, item bridges, unloaders.
+    Transportation,
+    /// Power nodes, batteries, generators (`PowerBlock`).
+    Power,
+    /// Conduits, liquid routers, junctions and bridges.
+    Liquids,
+    /// Drills.
+    Drills,
+    /// Unit factories and reconstructors.
+    Units,
+    /// Processors, memory, messages, switches, displays.
+    Logic,
+    /// Payload conveyors and routers.
+    Payloads,
+}
+
+impl Group {
+    /// `BlockGroup.anyReplace`: a larger block of the group replaces smaller ones of any class.
+    pub fn any_replace(self) -> bool {
+        matches!(
+            self,
+            Self::Walls
+                | Self::Projectors
+                | Self::Turrets
+                | Self::Transportation
+                | Self::Liquids
+                | Self::Logic
+                | Self::Payloads
+        )
+    }
+}
+
+/// The Java class of a build-159 block (the world crate's content facts).
+fn class_of(block: u16) -> Option<&'static str> {
+    multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block(block).map(|b| b.class)
+}
+
+/// The group a block class's constructor sets (Serpulo classes).
+pub fn group_of(block: u16) -> Group {
+    match class_of(block).unwrap_or("") {
+        "Wall" | "Door" | "ShieldWall" => Group::Walls,
+        "MendProjector" | "OverdriveProjector" | "ForceProjector" | "RegenProjector" => Group::Projectors,
+        "ItemTurret"
+        | "LiquidTurret"
+        | "PowerTurret"
+        | "LaserTurret"
+        | "ContinuousTurret"
+        | "ContinuousLiquidTurret"
+        | "PointDefenseTurret"
+        | "TractorBeamTurret" => Group::Turrets,
+        "Conveyor" | "ArmoredConveyor" | "StackConveyor" | "Junction" | "ItemBridge" | "BufferedItemBridge"
+        | "Sorter" | "Router" | "OverflowGate" | "Unloader" | "Duct" | "DuctRouter" | "DuctBridge" | "OverflowDuct"
+        | "StackRouter" | "DuctJunction" => Group::Transportation,
+        "PowerNode" | "Battery" | "ConsumeGenerator" | "SolarGenerator" | "ThermalGenerator" | "NuclearReactor"
+        | "ImpactReactor" | "PowerDiode" => Group::Power,
+        "Conduit" | "ArmoredConduit" | "LiquidRouter" | "LiquidJunction" | "LiquidBridge" => Group::Liquids,
+        "Drill" | "BurstDrill" | "BeamDrill" => Group::Drills,
+        "UnitFactory" | "Reconstructor" => Group::Units,
+        "LogicBlock" | "MemoryBlock" | "MessageBlock" | "SwitchBlock" | "LogicDisplay" | "CanvasBlock" => Group::Logic,
+        "PayloadConveyor" | "PayloadRouter" => Group::Payloads,
+        _ => Group::None,
+    }
+}
+
+/// `Block.canReplace(other)` for placeable `new` over the building block `old`: same non-empty group, and the
+/// same size, or larger when both are the same class or the group replaces anything (`anyReplace`); a block
+/// replaces itself only to rotate (`rotate && quickRotate`). Cores never (their upgrades are separate).
+pub fn can_replace(new: &BlockRule, old: u16) -> bool {
+    if core_unit(old).is_some() {
+        return false;
+    }
+    let (group, old_size) = (group_of(new.id), crate::records::block_size(old));
+    (old != new.id || new.rotate)
+        && group != Group::None
+        && group_of(old) == group
+        && (new.size == old_size
+            || (new.size >= old_size && (class_of(new.id) == class_of(old) || group.any_replace())))
 }

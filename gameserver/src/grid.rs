@@ -261,11 +261,52 @@ impl Grid {
     /// (overlay first, then floor) their tier can mine, pumps exactly one kind of liquid, thermal generators heat,
     /// the oil extractor oil.
     pub fn valid_place(&self, rule: &BlockRule, x: i32, y: i32) -> Result<(), PlaceError> {
+        self.place_check(rule, x, y, None).map(|_| ())
+    }
+
+    /// [`Grid::valid_place`] for `team` placing at `rotation`, allowing replacement as `Build.validPlace` does:
+    /// a covered building may be replaced when it is `team`'s (or derelict), finished, `blocks::can_replace`
+    /// allows it, it lies wholly inside the new footprint, and it is not the same block at the same rotation.
+    /// Returns the positions of the buildings the placement replaces.
+    pub fn valid_replace(
+        &self,
+        rule: &BlockRule,
+        x: i32,
+        y: i32,
+        team: u8,
+        rotation: u8,
+    ) -> Result<Vec<i32>, PlaceError> {
+        self.place_check(rule, x, y, Some((team, rotation)))
+    }
+
+    fn place_check(&self, rule: &BlockRule, x: i32, y: i32, replace: Option<(u8, u8)>) -> Result<Vec<i32>, PlaceError> {
         let (mut drill_ok, mut liquid, mut mixed, mut heat, mut oil) = (false, None, false, 0.0f32, 0.0f32);
+        let mut replaced: Vec<i32> = Vec::new();
+        let lo = (i32::from(rule.size.max(1)) - 1) / 2;
+        let inside = |px: i32, py: i32| {
+            (x - lo..x - lo + i32::from(rule.size.max(1))).contains(&px)
+                && (y - lo..y - lo + i32::from(rule.size.max(1))).contains(&py)
+        };
         for (cx, cy) in Self::footprint(x, y, rule.size) {
             let t = self.tile(cx, cy).ok_or(PlaceError::OutOfBounds)?;
-            if t.building.is_some() || self.static_walls.contains(&t.block) {
+            if self.static_walls.contains(&t.block) {
                 return Err(PlaceError::Occupied);
+            }
+            if let Some(p) = t.building
+                && !replaced.contains(&p)
+            {
+                let Some((team, rotation)) = replace else { return Err(PlaceError::Occupied) };
+                let b = self.building(p).ok_or(PlaceError::Occupied)?;
+                let (px, py) = unpack(p);
+                let replaceable = b.construction.is_none()
+                    && (b.team == team || b.team == 0)
+                    && blocks::can_replace(rule, b.block)
+                    && !(b.block == rule.id && b.rotation == rotation % 4)
+                    && Self::footprint(px, py, crate::records::block_size(b.block)).all(|(ox, oy)| inside(ox, oy));
+                if !replaceable {
+                    return Err(PlaceError::Occupied);
+                }
+                replaced.push(p);
             }
             let floor = blocks::floor(t.floor);
             if floor.unplaceable || (floor.deep && !rule.floating) {
@@ -292,7 +333,7 @@ impl Grid {
             blocks::Placement::Oil => oil > 0.0,
             blocks::Placement::Core => false,
         };
-        if ok { Ok(()) } else { Err(PlaceError::CannotPlaceOn) }
+        if ok { Ok(replaced) } else { Err(PlaceError::CannotPlaceOn) }
     }
 
     /// Whether `team` may deconstruct the building covering (x, y): it exists, is that team's, is no core.

@@ -13,6 +13,7 @@
 //! records) inside `Sim::tick`, after unit and building updates.
 
 pub mod blocks;
+pub mod buildrecords;
 pub mod console;
 pub mod ecs;
 pub mod grid;

@@ -3,7 +3,9 @@
 //!
 //! Owns: writing the record of every building of the grid — the blocks whose state the simulation keeps
 //! (conveyors, sorters, doors, switches, message blocks, cores: their configuration and items are written), every
-//! other placeable block with its class's default tail from `blocks.tsv`, construction sites as real
+//! other placeable block with its class's default tail from `blocks.tsv` — with the configuration of unloaders,
+//! item and liquid sources, item/liquid/phase bridges, mass drivers, illuminators and unit factories written into
+//! its slot (`config_slot`; also into records carried from maps, at the known revision), construction sites as real
 //! `ConstructBuild` records (`ConstructBlock.ConstructBuild.write`: progress, previous and current block, the
 //! item accumulators), and records carried from a map verbatim — and reading records back into [`Building`]s.
 //!
@@ -97,6 +99,96 @@ fn simulated_tail(b: &Building) -> Option<(u8, Writer)> {
     Some((rev, t))
 }
 
+/// How a configurable block keeps its configuration in its class tail (the layouts of `write()` at the
+/// revision `blocks.tsv` gives; checked against the records of the official maps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// `i16` item id, -1 = none (`UnloaderBuild.sortItem`, `ItemSourceBuild.outputItem`).
+    Item,
+    /// `i16` liquid id, -1 = none (`LiquidSourceBuild.source`, revision 1).
+    Liquid,
+    /// `i32` absolute packed position, -1 = none (`ItemBridgeBuild.link`, `MassDriverBuild.link`).
+    Link,
+    /// `i32` RGBA colour (`LightBuild.color`).
+    Color,
+    /// `i16` plan index, -1 = none (`UnitFactoryBuild.currentPlan`, after the payload part and progress).
+    Plan,
+}
+
+/// The configuration slot of `block`: (kind, byte offset in the class tail).
+fn config_slot(block: u16) -> Option<(Slot, usize)> {
+    let name = blocks::rule_for(block)?.name;
+    Some(match name {
+        "unloader" | "item-source" => (Slot::Item, 0),
+        "liquid-source" => (Slot::Liquid, 0),
+        "bridge-conveyor" | "phase-conveyor" | "bridge-conduit" | "phase-conduit" | "mass-driver" => (Slot::Link, 0),
+        "illuminator" => (Slot::Color, 0),
+        // PayloadBlock part: f32 payVector x, y, f32 payRotation, u8 payload flag; then f32 progress.
+        "ground-factory" | "air-factory" | "naval-factory" => (Slot::Plan, 17),
+        _ => return None,
+    })
+}
+
+/// Whether `block` stores its link config as an absolute position (bridges, mass drivers).
+pub fn keeps_absolute_link(block: u16) -> bool {
+    matches!(config_slot(block), Some((Slot::Link, _)))
+}
+
+/// Writes `config` into the slot of a class tail (`tail` starts at the class tail). Values that do not belong in
+/// the slot leave it unchanged; null clears it (except colours, which have no "none").
+fn patch_config(slot: Slot, offset: usize, config: &Value, tail: &mut [u8]) {
+    let bytes: Vec<u8> = match (slot, config) {
+        (Slot::Item, Value::Content(crate::value::CONTENT_ITEM, i))
+        | (Slot::Liquid, Value::Content(crate::value::CONTENT_LIQUID, i)) => i.to_be_bytes().to_vec(),
+        (Slot::Item | Slot::Liquid | Slot::Plan, Value::Null) => (-1i16).to_be_bytes().to_vec(),
+        (Slot::Plan, Value::Int(i)) => i16::try_from(*i).unwrap_or(-1).max(-1).to_be_bytes().to_vec(),
+        (Slot::Link, Value::Null) => (-1i32).to_be_bytes().to_vec(),
+        (Slot::Link, Value::Int(p) | Value::Building(p)) | (Slot::Color, Value::Int(p)) => p.to_be_bytes().to_vec(),
+        _ => return,
+    };
+    if let Some(dst) = tail.get_mut(offset..offset + bytes.len()) {
+        dst.copy_from_slice(&bytes);
+    }
+}
+
+/// Reads the configuration kept in a class tail's slot.
+fn read_config(slot: Slot, offset: usize, tail: &[u8]) -> Option<Value> {
+    let mut r = Reader::new(tail.get(offset..)?);
+    Some(match slot {
+        Slot::Item | Slot::Liquid => match r.i16().ok()? {
+            i if i < 0 => Value::Null,
+            i => Value::Content(
+                if slot == Slot::Item { crate::value::CONTENT_ITEM } else { crate::value::CONTENT_LIQUID },
+                i,
+            ),
+        },
+        Slot::Plan => match r.i16().ok()? {
+            i if i < 0 => Value::Null,
+            i => Value::Int(i32::from(i)),
+        },
+        Slot::Link => match r.i32().ok()? {
+            -1 => Value::Null,
+            p => Value::Int(p),
+        },
+        Slot::Color => Value::Int(r.i32().ok()?),
+    })
+}
+
+/// `record` (revision byte first) with `b.config` written into its configuration slot, when the block has one
+/// and the record is at the revision whose layout is known.
+fn with_config(b: &Building, mut record: Vec<u8>) -> Vec<u8> {
+    let (Some((slot, offset)), Some(rule)) = (config_slot(b.block), blocks::rule_for(b.block)) else { return record };
+    if record.first() != Some(&rule.record.revision) {
+        return record;
+    }
+    if let Ok(start) = base_len(&record)
+        && let Some(tail) = record.get_mut(start..)
+    {
+        patch_config(slot, offset, &b.config, tail);
+    }
+    record
+}
+
 /// `writeBase` with `mask`'s modules: the building's items when it has an item module, empty power and liquid
 /// modules, efficiencies 0.
 fn write_base(w: &mut Writer, b: &Building, mask: u8) {
@@ -127,7 +219,7 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
         return crate::logic::record(logic);
     }
     if let Some(raw) = &b.raw {
-        return raw.clone();
+        return with_config(b, raw.clone());
     }
     let rule = blocks::rule_for(b.block);
     let (revision, tail) = match simulated_tail(b) {
@@ -139,7 +231,7 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
     w.u8(revision);
     write_base(&mut w, b, mask);
     w.bytes(&tail);
-    w.into_inner()
+    with_config(b, w.into_inner())
 }
 
 /// `ConstructBuild.write` (revision 0): base, f32 progress, i16 previous, i16 current, i8 accumulator count
@@ -278,6 +370,12 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
         b.team = base.team;
         b.rotation = base.rotation;
         b.health = base.health;
+        if let (Some((slot, offset)), Some(rule)) = (config_slot(block), blocks::rule_for(block))
+            && record.first() == Some(&rule.record.revision)
+            && let Some(v) = record.get(r.position()..).and_then(|tail| read_config(slot, offset, tail))
+        {
+            b.config = v;
+        }
         return b;
     }
     let tail = match block {

@@ -537,8 +537,9 @@ pub struct SimRules {
     pub lighting: bool,
     /// `rules.waveTeam` (crux = 2).
     pub wave_team: u8,
-    /// `rules.spawns` (the map's, else Java's default waves).
-    pub spawns: Vec<waves::SpawnGroup>,
+    /// `rules.spawns` (the map's, else Java's default waves). Groups of unit types this server does not
+    /// simulate (`waves::UNIT_TYPES`) spawn nothing.
+    pub spawns: Vec<multidustry_world::SpawnGroup>,
     /// `rules.bannedBlocks` (build-159 ids); with `block_whitelist` it lists the only allowed blocks.
     pub banned_blocks: Vec<u16>,
     /// `rules.blockWhitelist`: `banned_blocks` is a whitelist (`Rules.isBanned`).
@@ -556,9 +557,61 @@ impl Default for SimRules {
             motd: None,
             lighting: false,
             wave_team: 2,
-            spawns: waves::default_groups(),
+            spawns: multidustry_world::rules::default_waves(),
             banned_blocks: Vec::new(),
             block_whitelist: false,
+        }
+    }
+}
+
+impl SimRules {
+    /// The simulation's view of typed rules (the world crate's [`multidustry_world::Rules`], e.g.
+    /// `World::host_rules`): flags, wave timing, teams, spawn groups and block bans. `motd` and
+    /// `connect_messages` are server settings, not rules, and keep their defaults.
+    pub fn from_rules(r: &multidustry_world::Rules) -> Self {
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let banned_blocks = match r.other("bannedBlocks") {
+            Some(multidustry_world::arcjson::JsonValue::Array(names)) => names
+                .iter()
+                .filter_map(|n| n.as_str())
+                .filter_map(|n| table.id(multidustry_world::ContentType::BLOCK, n))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            infinite_resources: r.infinite_resources,
+            default_team: r.default_team(),
+            wave_timer: r.wave_timer && r.waves,
+            wave_spacing: if r.wave_spacing >= 1.0 { r.wave_spacing } else { SimRules::default().wave_spacing },
+            lighting: r.lighting,
+            wave_team: r.wave_team(),
+            spawns: r.spawns.clone(),
+            banned_blocks,
+            block_whitelist: r.block_whitelist,
+            ..Self::default()
+        }
+    }
+
+    /// Writes the fields the simulation can change at run time (`setrule`: wave timer and spacing; also
+    /// infinite resources and lighting) back into `r`, so streams and saves carry the live rules as Java's
+    /// `state.rules` does. Fields equal to what `r` already implies are left untouched (the JSON stays
+    /// byte-identical when nothing changed).
+    pub fn apply_to(&self, r: &mut multidustry_world::Rules) {
+        let before = Self::from_rules(r);
+        if self.wave_timer != before.wave_timer {
+            r.wave_timer = self.wave_timer;
+            if self.wave_timer {
+                r.waves = true;
+            }
+        }
+        if self.wave_spacing != before.wave_spacing {
+            r.wave_spacing = self.wave_spacing;
+        }
+        if self.infinite_resources != before.infinite_resources {
+            r.infinite_resources = self.infinite_resources;
+        }
+        if self.lighting != before.lighting {
+            r.lighting = self.lighting;
         }
     }
 }
@@ -921,6 +974,7 @@ impl Sim {
                 && pos == grid::pack(plan.x, plan.y)
                 && b.block == plan.block
                 && b.construction.is_none()
+                && (b.rotation == plan.rotation % 4 || !blocks::rule_for(b.block).is_some_and(|r| r.rotate))
             {
                 continue;
             }
@@ -941,13 +995,17 @@ impl Sim {
                     Some(rule) if rule.placement == blocks::Placement::Core => {
                         self.core_upgrade_check(team, rule, &plan)
                     }
-                    Some(rule) => self.grid.valid_place(rule, plan.x, plan.y).or_else(|e| {
-                        // A construction site of the same block is fine: the builder helps finish it.
-                        match self.grid.building_at(plan.x, plan.y) {
-                            Some((_, b)) if b.construction.as_ref().is_some_and(|c| c.block == plan.block) => Ok(()),
-                            _ => Err(e),
-                        }
-                    }),
+                    Some(rule) => {
+                        self.grid.valid_replace(rule, plan.x, plan.y, team, plan.rotation).map(|_| ()).or_else(|e| {
+                            // A construction site of the same block is fine: the builder helps finish it.
+                            match self.grid.building_at(plan.x, plan.y) {
+                                Some((_, b)) if b.construction.as_ref().is_some_and(|c| c.block == plan.block) => {
+                                    Ok(())
+                                }
+                                _ => Err(e),
+                            }
+                        })
+                    }
                 }
             };
             match verdict {
@@ -1059,7 +1117,15 @@ impl Sim {
             tracing::debug!(session, pos, "tile config rejected");
             return;
         }
-        b.config = value.clone();
+        // Bridges and mass drivers keep an absolute link: a relative `Point2` config is resolved against the
+        // building's tile (`ItemBridge`/`MassDriver` `config(Point2.class, ...)`).
+        b.config = match (&value, crate::records::keeps_absolute_link(b.block)) {
+            (Value::Point(dx, dy), true) => {
+                let (x, y) = grid::unpack(pos);
+                Value::Int(grid::pack(x + dx, y + dy))
+            }
+            _ => value.clone(),
+        };
         self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value });
     }
 
@@ -1187,9 +1253,35 @@ impl Sim {
         let pos = grid::pack(plan.x, plan.y);
         let site = self.grid.building(pos).map(|b| b.construction.as_ref().map(|c| (c.block, c.breaking)));
         match site {
-            None => {
-                if self.grid.valid_place(rule, plan.x, plan.y).is_err() {
+            Some(Some((block, false))) if block == rule.id => self.progress_construct(unit, team, pos, rule, speed),
+            Some(Some(_)) => true,
+            _ => {
+                // Free tiles, or finished buildings this block replaces (`Block.canReplace`): the replaced
+                // buildings go and the construction site takes their place (`ConstructBlock.replace`).
+                let Ok(replaced) = self.grid.valid_replace(rule, plan.x, plan.y, team, plan.rotation) else {
                     return true;
+                };
+                let rotation = plan.rotation % 4;
+                let beginning = Call::BeginPlace {
+                    unit,
+                    block: rule.id,
+                    team,
+                    x: plan.x,
+                    y: plan.y,
+                    rotation,
+                    config: plan.config.clone(),
+                };
+                // `Build.beginPlace`: the same rotatable block is only turned (`quickRotate`), no construction.
+                if replaced == [pos]
+                    && let Some(b) = self.grid.building_mut(pos)
+                    && b.block == rule.id
+                {
+                    b.rotation = rotation;
+                    self.send(Target::All, beginning);
+                    return true;
+                }
+                for p in replaced {
+                    self.grid.remove(p);
                 }
                 let mut b = Building::new(rule.id, team, plan.rotation % 4, rule.health);
                 b.construction = Some(Construction {
@@ -1214,8 +1306,6 @@ impl Sim {
                 );
                 false
             }
-            Some(Some((block, false))) if block == rule.id => self.progress_construct(unit, team, pos, rule, speed),
-            _ => true,
         }
     }
 
@@ -1454,9 +1544,9 @@ impl Sim {
         let team = self.rules.wave_team;
         let mut spawned = 0;
         for group in self.rules.spawns.clone() {
-            let Some(facts) = waves::unit_type(group.unit_type) else { continue };
+            let Some(facts) = waves::unit_type_named(&group.unit_type) else { continue };
             let count = group.spawned(wave);
-            for &tile in tiles.iter().filter(|t| group.spawn.is_none_or(|p| p == grid::pack(t.0, t.1))) {
+            for &tile in tiles.iter().filter(|t| group.spawn < 0 || group.spawn == grid::pack(t.0, t.1)) {
                 for _ in 0..count {
                     if self.ecs.unit_count() >= waves::MAX_WAVE_UNITS {
                         break;

@@ -132,7 +132,8 @@ fn head_only(template: &WorldStream, p: &StreamParams, wave: i32, wavetime: f32,
 }
 
 impl StreamCache {
-    /// The zlib-compressed world stream for `build` and `p`, equal (inflated) to `world.world_stream(build, p)`.
+    /// The zlib-compressed world stream for `build` and `p`, equal (inflated) to `world.world_stream(build, p)`
+    /// after `buildrecords::for_build` (records in the layout of `build`).
     /// `world` must be the conversion of the grid at `version`; the map part is encoded and deflated once per
     /// version and build.
     pub fn stream(
@@ -154,7 +155,7 @@ impl StreamCache {
         let head_stream = head_only(&tail.template, p, wave, wavetime, tick);
         let head_full = head_stream.write(build)?;
         let Some(head) = head_full.get(..head_full.len().saturating_sub(tail.empty_tail_len)) else {
-            return world.world_stream(build, p);
+            return crate::buildrecords::for_build(world, build).world_stream(build, p);
         };
         let mut out = Vec::with_capacity(2 + head.len() / 2 + tail.deflated.len() + 4);
         out.extend_from_slice(&[0x78, 0x9c]);
@@ -165,7 +166,7 @@ impl StreamCache {
     }
 
     fn make_tail(world: &World, build: Build, p: &StreamParams) -> Result<Tail, WorldError> {
-        let full_stream = world.to_stream(build, p);
+        let full_stream = crate::buildrecords::for_build(world, build).to_stream(build, p);
         let full = full_stream.write(build)?;
         let mut template = full_stream;
         template.tiles = Tiles::new(0, 0, 0);

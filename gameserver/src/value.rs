@@ -73,6 +73,9 @@ impl Value {
 /// ContentType ordinal of items.
 pub const CONTENT_ITEM: u8 = 0;
 
+/// Content type ordinal of liquids (`ContentType.liquid`).
+pub const CONTENT_LIQUID: u8 = 4;
+
 impl Value {
     /// Whether this value is acceptable as the configuration of a block of `kind`.
     pub fn fits(&self, kind: crate::blocks::ConfigKind) -> bool {
@@ -80,6 +83,7 @@ impl Value {
         match (kind, self) {
             (_, Value::Null) => true,
             (K::Item, Value::Content(CONTENT_ITEM, _)) => true,
+            (K::Liquid, Value::Content(CONTENT_LIQUID, _)) => true,
             (K::Bool, Value::Bool(_)) => true,
             (K::Text, Value::Str(Some(s))) => s.chars().count() <= MESSAGE_MAX_CHARS,
             (K::Link, Value::Point(..) | Value::Int(_) | Value::Building(_) | Value::Other(_)) => true,

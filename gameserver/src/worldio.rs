@@ -6,7 +6,10 @@
 //! listing exactly the blocks used (§6.1 strategy b, so one stream serves both builds), placing the building
 //! records (`records`: simulated blocks, default records of the other placeable blocks, construction sites as
 //! `ConstructBuild`s on `build{size}` tiles, raw records carried from maps), the block-name table, and the
-//! `multidustry.*` meta tags (entity ids, RNG). Byte layouts of files and streams are the world crate's.
+//! `multidustry.*` meta tags (entity ids, RNG), and which rules a loaded world is played with ([`world_rules`]:
+//! the world crate's typed `Rules`, hosted as Java hosts a map, or as saved for our own snapshots; streams and
+//! snapshots carry them as `JsonIO.write` does, with `setrule` changes applied by [`live_rules_json`]).
+//! Byte layouts of files and streams are the world crate's.
 //!
 //! Content ids: the grid uses build-159 ids for every block in [`NAMES`]; blocks of a loaded map that are not in
 //! it get ids from [`DYNAMIC_BASE`] on, remembered by name, and their building records are kept as raw bytes and
@@ -26,8 +29,8 @@ use multidustry_protocol::UnitRef;
 use multidustry_protocol::io::DecodeError;
 use multidustry_world::content::legacy_block_name;
 use multidustry_world::{
-    Build, ContentHeader, ContentTable, ContentType, DataPatches, PlayerRecord, StreamParams, TeamPlans, Tiles, World,
-    WorldError,
+    Build, ContentHeader, ContentTable, ContentType, DataPatches, Gamemode, PlayerRecord, Rules, StreamParams,
+    TeamPlans, Tiles, World, WorldError,
 };
 
 use crate::blocks;
@@ -151,9 +154,9 @@ pub struct LoadedWorld {
     pub names: BlockNames,
     /// Global state (wave, tick, …).
     pub state: GameState,
-    /// Rules JSON as the map stores it (Arc JSON).
+    /// Rules JSON of the played rules ([`world_rules`] written as Java's `JsonIO.write`).
     pub rules_json: String,
-    /// Rules the simulation uses (derived from `rules_json`).
+    /// Rules the simulation uses (`SimRules::from_rules` of [`world_rules`]).
     pub rules: SimRules,
     /// Map name.
     pub name: String,
@@ -177,34 +180,25 @@ pub fn generate(seed: u64, size: u16) -> LoadedWorld {
     loaded
 }
 
-/// The simulation rules a rules JSON implies (only the keys the simulation uses; everything else is kept in
-/// the JSON and reaches clients unchanged).
-pub fn rules_from_json(json: &str) -> SimRules {
-    let compact: String = json.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
-    let flag = |key: &str| compact.contains(&format!("{key}:true"));
-    let number = |key: &str| {
-        compact.split(&format!("{key}:")).nth(1).and_then(|rest| {
-            let n: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-            n.parse::<f32>().ok()
-        })
-    };
-    let mut r = SimRules { infinite_resources: flag("infiniteResources"), ..SimRules::default() };
-    if compact.contains("waveTimer:false") || compact.contains("waves:false") {
-        r.wave_timer = false;
+/// The rules a loaded world is played with, as the Java server has them: this server's own snapshots (tag
+/// `multidustry.rand`) resume with the rules as saved (`World::saved_rules`, what `SaveIO.load` gives), any
+/// other world is hosted as a map in survival (`World::host_rules`: mode preset, default waves when the map has
+/// none, global rules, team rules).
+pub fn world_rules(world: &World) -> Rules {
+    if world.tag("multidustry.rand").is_some() {
+        world.saved_rules(Build::V159)
+    } else {
+        world.host_rules(Gamemode::Survival, Build::V159)
     }
-    if let Some(s) = number("waveSpacing").filter(|s| *s >= 1.0) {
-        r.wave_spacing = s;
-    }
-    r.lighting = flag("lighting");
-    if let Some(spawns) = crate::waves::parse_spawns(json) {
-        r.spawns = spawns;
-    }
-    if let Some(names) = crate::waves::string_list(json, "bannedBlocks") {
-        let t = table();
-        r.banned_blocks = names.iter().filter_map(|n| t.id(ContentType::BLOCK, n)).collect();
-    }
-    r.block_whitelist = flag("blockWhitelist");
-    r
+}
+
+/// The live rules JSON (`JsonIO.write(state.rules)`): the world's rules JSON with the run-time changes of
+/// `rules` (`setrule`) applied; `base` itself (unchanged bytes) when nothing changed or it does not parse.
+pub fn live_rules_json(base: &str, rules: &SimRules) -> String {
+    let Ok(mut typed) = Rules::read_json(base, Build::V159) else { return base.to_string() };
+    let before = typed.clone();
+    rules.apply_to(&mut typed);
+    if typed == before { base.to_string() } else { typed.to_json() }
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -308,7 +302,7 @@ fn stream_params(sim: &Sim, meta: &WorldMeta, player: &PlayerState) -> StreamPar
     StreamParams {
         player_id: player.id,
         player: record,
-        rules: Some(meta.rules_json.clone()),
+        rules: Some(live_rules_json(&meta.rules_json, &sim.rules)),
         wave: Some(sim.state.wave),
         wavetime: Some(sim.state.wave_countdown),
         tick: Some(sim.state.tick),
@@ -337,7 +331,8 @@ fn world_stream_with(
     meta: &WorldMeta,
     player: &PlayerState,
 ) -> Result<Vec<u8>, WorldIoError> {
-    Ok(world.world_stream(build_of(player.build), &stream_params(sim, meta, player))?)
+    let build = build_of(player.build);
+    Ok(crate::buildrecords::for_build(world, build).world_stream(build, &stream_params(sim, meta, player))?)
 }
 
 /// Everything a snapshot needs, copied out of the world so the encoding (grid conversion, msav writing,
@@ -354,12 +349,12 @@ pub struct SaveJob {
 }
 
 impl SaveJob {
-    /// Copies the world's saved state.
+    /// Copies the world's saved state (the rules as live: `setrule` changes included).
     pub fn capture(sim: &Sim, names: &BlockNames, meta: &WorldMeta) -> Self {
         Self {
             grid: sim.grid.clone(),
             names: names.clone(),
-            meta: meta.clone(),
+            meta: WorldMeta { name: meta.name.clone(), rules_json: live_rules_json(&meta.rules_json, &sim.rules) },
             state: sim.state.clone(),
             next_entity_id: sim.next_entity_id(),
             units: sim.units().filter(|u| u.controller < 0).cloned().collect(),
@@ -468,7 +463,8 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
             grid.put(x, y, 1, building);
         }
     }
-    let rules_json = world.rules().to_string();
+    let typed = world_rules(world);
+    let rules_json = typed.to_json();
     let mut state = GameState::default();
     if let Some(v) = world.tag("wave").and_then(|v| v.parse().ok()) {
         state.wave = v;
@@ -488,7 +484,7 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         grid,
         names,
         state,
-        rules: rules_from_json(&rules_json),
+        rules: SimRules::from_rules(&typed),
         rules_json,
         name: world.name().to_string(),
         next_entity_id: world.tag("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
@@ -543,7 +539,17 @@ impl crate::host::WorldIo for MsavIo {
     }
 
     fn gamemode(&self) -> u8 {
-        u8::from(rules_from_json(&self.meta.rules_json).infinite_resources)
+        // `Gamemode.bestFit` order; ordinals survival 0, sandbox 1, attack 2, pvp 3, editor 4.
+        let r = Rules::read_json(&self.meta.rules_json, Build::V159).unwrap_or_default();
+        if r.pvp {
+            3
+        } else if r.editor {
+            4
+        } else if r.attack_mode {
+            2
+        } else {
+            u8::from(r.infinite_resources)
+        }
     }
 }
 

@@ -634,3 +634,72 @@ fn a_core_upgrades_in_place_when_the_core_holds_its_requirements() {
     w.snapshot(1, cx, cy, Some(vec![place(CORE.0, CORE.1, blocks::id::CORE_SHARD, 0, Value::Null)]));
     assert!(w.take().iter().any(|o| matches!(o, Output::Send(Target::Session(1), Call::RemoveQueueBlock { .. }))));
 }
+
+#[test]
+fn blocks_replace_as_java_allows() {
+    let mut w = World::new(true);
+    w.join(1, "upgrader", 159);
+    w.take();
+    let (cx, cy) = core_xy();
+    let id = |n: &str| blocks::rule_named(n).expect(n).id;
+    let walls: Vec<Plan> = [(24, 24), (25, 24), (24, 25), (25, 25)]
+        .iter()
+        .map(|&(x, y)| place(x, y, id("copper-wall"), 0, Value::Null))
+        .collect();
+    let mut first = walls.clone();
+    first.push(place(28, 24, id("conveyor"), 1, Value::Null));
+    first.push(place(30, 24, id("router"), 0, Value::Null));
+    w.snapshot(1, cx, cy, Some(first));
+    w.ticks(60);
+    w.take();
+    let block_at = |w: &World, x, y| w.sim.grid.building_at(x, y).map(|(p, b)| (p, b.block, b.construction.is_some()));
+    assert_eq!(block_at(&w, 28, 24).map(|b| b.1), Some(id("conveyor")));
+    // Conveyor -> titanium conveyor (same group and size), four copper walls -> one large titanium wall
+    // (walls replace any smaller wall: anyReplace), router -> sorter (transportation, same size).
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(28, 24, id("titanium-conveyor"), 1, Value::Null),
+            place(24, 24, id("titanium-wall-large"), 0, Value::Null),
+            place(30, 24, id("sorter"), 0, Value::Null),
+        ]),
+    );
+    w.ticks(120);
+    let out = w.take();
+    let refused = out.iter().any(|o| matches!(o, Output::Send(_, Call::RemoveQueueBlock { .. })));
+    assert!(!refused, "replacements are valid plans");
+    assert_eq!(block_at(&w, 28, 24).map(|b| (b.1, b.2)), Some((id("titanium-conveyor"), false)));
+    let large = block_at(&w, 25, 25).expect("large wall");
+    assert_eq!((large.1, large.2), (id("titanium-wall-large"), false));
+    assert_eq!(block_at(&w, 24, 24).map(|b| b.0), Some(large.0), "one building covers the four tiles");
+    assert_eq!(block_at(&w, 30, 24).map(|b| b.1), Some(id("sorter")));
+    // Not replaceable: a conveyor over a wall (other group), a drill over a sorter; the same conveyor at the same
+    // rotation is already satisfied (skipped silently); a rotated copy of the conveyor replaces it (quickRotate).
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(24, 24, id("conveyor"), 0, Value::Null),
+            place(28, 24, id("titanium-conveyor"), 1, Value::Null),
+            place(30, 24, id("mechanical-drill"), 0, Value::Null),
+        ]),
+    );
+    let refused: Vec<(i32, i32)> = w
+        .take()
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Session(1), Call::RemoveQueueBlock { x, y, .. }) => Some((*x, *y)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, vec![(24, 24), (30, 24)]);
+    w.snapshot(1, cx, cy, Some(vec![place(28, 24, id("titanium-conveyor"), 2, Value::Null)]));
+    w.ticks(2);
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::BeginPlace { x: 28, y: 24, rotation: 2, .. })));
+    let turned = w.sim.grid.building(grid::pack(28, 24)).map(|b| (b.rotation, b.construction.is_some()));
+    assert_eq!(turned, Some((2, false)), "turned in place, no construction");
+}

@@ -293,11 +293,8 @@ fn construction_sites_and_unsimulated_blocks_persist_and_stream() {
 fn wave_units_are_saved_and_come_back_on_restart() {
     let (mut sim, io) = worldio::generate(9, 100).into_parts(60);
     sim.rules.spawns = vec![
-        multidustry_gameserver::waves::SpawnGroup {
-            unit_amount: 3,
-            ..multidustry_gameserver::waves::SpawnGroup::new(0)
-        },
-        multidustry_gameserver::waves::SpawnGroup::new(15), // a flare
+        multidustry_world::SpawnGroup { unit_amount: 3, ..multidustry_world::SpawnGroup::of("dagger") },
+        multidustry_world::SpawnGroup::of("flare"),
     ];
     sim.run_wave();
     let units: Vec<_> = sim.units().cloned().collect();
@@ -317,4 +314,56 @@ fn wave_units_are_saved_and_come_back_on_restart() {
     }
     assert!(restored.next_entity_id() > units.iter().map(|u| u.id).max().expect("ids"));
     assert_eq!(restored.enemy_count(), 4);
+}
+
+/// The rules JSON of a stream (its first string after the data patches).
+fn stream_rules(data: &[u8], build: u32) -> String {
+    let mut r = Reader::new(data);
+    if build >= 159 {
+        r.i32().expect("patch format");
+        r.i32().expect("assets");
+    }
+    r.jutf().expect("rules").to_string()
+}
+
+#[test]
+fn hosted_rules_drive_the_sim_streams_and_saves() {
+    let Some(bytes) = multidustry_testdata::read("maps/default/fortress.msav") else { return };
+    let map = multidustry_world::World::read_msav(&bytes).expect("map");
+    let hosted = map.host_rules(multidustry_world::Gamemode::Survival, multidustry_world::Build::V159);
+    let world = worldio::load(&bytes).expect("loads");
+    // The played rules are Java's hosted rules: spawn groups, teams, the JSON the Java server sends.
+    assert_eq!(world.rules_json, hosted.to_json());
+    assert_eq!(world.rules.spawns, hosted.spawns);
+    assert!(!world.rules.spawns.is_empty());
+    let names = world.names.clone();
+    let meta = WorldMeta { name: world.name.clone(), rules_json: world.rules_json.clone() };
+    let (mut sim, io) = world.into_parts(60);
+    for build in [154, 159] {
+        let id = join(&mut sim, u64::from(build), build);
+        let p = sim.player(id).expect("p").clone();
+        let stream = worldio::world_stream(&sim, &names, &meta, &p).expect("stream");
+        assert_eq!(stream_rules(&inflate(&stream), build), hosted.to_json(), "build {build}");
+    }
+    // A run-time rule change (what `setrule` does) reaches streams and the snapshot, and survives a restart.
+    sim.rules.wave_spacing = 600.0;
+    sim.rules.wave_timer = false;
+    let id = join(&mut sim, 7, 159);
+    let p = sim.player(id).expect("p").clone();
+    let live = stream_rules(&inflate(&worldio::world_stream(&sim, &names, &meta, &p).expect("stream")), 159);
+    let typed = multidustry_world::Rules::read_json(&live, multidustry_world::Build::V159).expect("parses");
+    assert_eq!((typed.wave_spacing, typed.wave_timer), (600.0, false));
+    assert_eq!(typed.spawns, hosted.spawns);
+    let saved = worldio::SaveJob::capture(&sim, &io.names, &io.meta).encode().expect("encodes");
+    let saved_world = multidustry_world::World::read_msav(&saved).expect("reads");
+    assert_eq!(saved_world.saved_rules(multidustry_world::Build::V159), typed);
+    let back = worldio::load(&saved).expect("loads");
+    assert_eq!((back.rules.wave_spacing, back.rules.wave_timer), (600.0, false));
+    assert_eq!(back.rules.spawns, hosted.spawns);
+}
+
+#[test]
+fn maps_without_spawn_groups_get_java_default_waves() {
+    let (sim, _) = worldio::generate(3, 50).into_parts(60);
+    assert_eq!(sim.rules.spawns, multidustry_world::rules::default_waves());
 }

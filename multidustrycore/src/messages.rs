@@ -266,8 +266,10 @@ pub enum OutPacket {
     },
 }
 
-/// Why a client was kicked. The fixed reasons are upstream `Packets.KickReason` (same ordinals in 154 and
-/// 159) and are sent as `KickCallPacket2`; [`KickReason::Text`] is sent as `KickCallPacket` (free text).
+/// Why a client was kicked, as the cluster's messages carry it (serde). The fixed reasons are upstream
+/// `Packets.KickReason` (same ordinals in 154 and 159), whose one table (ordinals, names) is the protocol
+/// crate's `packets::KickReason` ([`KickReason::fixed`] / `From`); they are sent as `KickCallPacket2`;
+/// [`KickReason::Text`] is sent as `KickCallPacket` (free text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum KickReason {
@@ -307,77 +309,76 @@ pub enum KickReason {
     Text(String),
 }
 
+/// The protocol crate's `Packets.KickReason` (the one table of fixed reasons: ordinals and upstream names).
+type WireKick = multidustry_protocol::packets::KickReason;
+
 impl KickReason {
-    /// The `KickReason` ordinal, or `None` for [`KickReason::Text`].
-    pub fn ordinal(&self) -> Option<u8> {
+    /// The fixed reason as the protocol crate encodes it (`KickCallPacket2`), or `None` for [`KickReason::Text`].
+    /// Both conversions are exhaustive matches, so the two enums cannot drift apart silently.
+    pub fn fixed(&self) -> Option<WireKick> {
         Some(match self {
-            KickReason::Kick => 0,
-            KickReason::ClientOutdated => 1,
-            KickReason::ServerOutdated => 2,
-            KickReason::Banned => 3,
-            KickReason::GameOver => 4,
-            KickReason::RecentKick => 5,
-            KickReason::NameInUse => 6,
-            KickReason::IdInUse => 7,
-            KickReason::NameEmpty => 8,
-            KickReason::CustomClient => 9,
-            KickReason::ServerClose => 10,
-            KickReason::Vote => 11,
-            KickReason::TypeMismatch => 12,
-            KickReason::Whitelist => 13,
-            KickReason::PlayerLimit => 14,
-            KickReason::ServerRestarting => 15,
+            KickReason::Kick => WireKick::Kick,
+            KickReason::ClientOutdated => WireKick::ClientOutdated,
+            KickReason::ServerOutdated => WireKick::ServerOutdated,
+            KickReason::Banned => WireKick::Banned,
+            KickReason::GameOver => WireKick::Gameover,
+            KickReason::RecentKick => WireKick::RecentKick,
+            KickReason::NameInUse => WireKick::NameInUse,
+            KickReason::IdInUse => WireKick::IdInUse,
+            KickReason::NameEmpty => WireKick::NameEmpty,
+            KickReason::CustomClient => WireKick::CustomClient,
+            KickReason::ServerClose => WireKick::ServerClose,
+            KickReason::Vote => WireKick::Vote,
+            KickReason::TypeMismatch => WireKick::TypeMismatch,
+            KickReason::Whitelist => WireKick::Whitelist,
+            KickReason::PlayerLimit => WireKick::PlayerLimit,
+            KickReason::ServerRestarting => WireKick::ServerRestarting,
             KickReason::Text(_) => return None,
         })
     }
 
+    /// The `KickReason` ordinal, or `None` for [`KickReason::Text`].
+    pub fn ordinal(&self) -> Option<u8> {
+        self.fixed().map(WireKick::ordinal)
+    }
+
     /// The reason for an ordinal (as read from `KickCallPacket2`); `None` when out of range.
     pub fn from_ordinal(ordinal: u8) -> Option<KickReason> {
-        use KickReason::*;
-        const ALL: [KickReason; 16] = [
-            Kick,
-            ClientOutdated,
-            ServerOutdated,
-            Banned,
-            GameOver,
-            RecentKick,
-            NameInUse,
-            IdInUse,
-            NameEmpty,
-            CustomClient,
-            ServerClose,
-            Vote,
-            TypeMismatch,
-            Whitelist,
-            PlayerLimit,
-            ServerRestarting,
-        ];
-        ALL.get(usize::from(ordinal)).cloned()
+        WireKick::from_ordinal(ordinal).map(KickReason::from)
     }
 }
 
+impl From<WireKick> for KickReason {
+    fn from(k: WireKick) -> Self {
+        match k {
+            WireKick::Kick => KickReason::Kick,
+            WireKick::ClientOutdated => KickReason::ClientOutdated,
+            WireKick::ServerOutdated => KickReason::ServerOutdated,
+            WireKick::Banned => KickReason::Banned,
+            WireKick::Gameover => KickReason::GameOver,
+            WireKick::RecentKick => KickReason::RecentKick,
+            WireKick::NameInUse => KickReason::NameInUse,
+            WireKick::IdInUse => KickReason::IdInUse,
+            WireKick::NameEmpty => KickReason::NameEmpty,
+            WireKick::CustomClient => KickReason::CustomClient,
+            WireKick::ServerClose => KickReason::ServerClose,
+            WireKick::Vote => KickReason::Vote,
+            WireKick::TypeMismatch => KickReason::TypeMismatch,
+            WireKick::Whitelist => KickReason::Whitelist,
+            WireKick::PlayerLimit => KickReason::PlayerLimit,
+            WireKick::ServerRestarting => KickReason::ServerRestarting,
+        }
+    }
+}
+
+/// The upstream constant name (`clientOutdated`, …) of a fixed reason, the text of [`KickReason::Text`].
 impl fmt::Display for KickReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            KickReason::Kick => "kick",
-            KickReason::ClientOutdated => "clientOutdated",
-            KickReason::ServerOutdated => "serverOutdated",
-            KickReason::Banned => "banned",
-            KickReason::GameOver => "gameover",
-            KickReason::RecentKick => "recentKick",
-            KickReason::NameInUse => "nameInUse",
-            KickReason::IdInUse => "idInUse",
-            KickReason::NameEmpty => "nameEmpty",
-            KickReason::CustomClient => "customClient",
-            KickReason::ServerClose => "serverClose",
-            KickReason::Vote => "vote",
-            KickReason::TypeMismatch => "typeMismatch",
-            KickReason::Whitelist => "whitelist",
-            KickReason::PlayerLimit => "playerLimit",
-            KickReason::ServerRestarting => "serverRestarting",
-            KickReason::Text(t) => t,
-        };
-        f.write_str(s)
+        match (self.fixed(), self) {
+            (Some(k), _) => f.write_str(k.name()),
+            (None, KickReason::Text(t)) => f.write_str(t),
+            (None, _) => Ok(()),
+        }
     }
 }
 

@@ -508,11 +508,16 @@ impl Conn {
         };
         if let Some(reason) = &kick {
             let build = self.joined.as_ref().map_or(self.kick_build, |j| j.build);
-            if let Some(raw) = wire::kick(build, reason)
-                && let Ok(body) = Body::Packet(raw).encode(Compression::Java)
-                && let Ok(frame) = encode_tcp_frame(&body)
-            {
-                let _ = tokio::time::timeout(FINAL_WRITE_TIMEOUT, self.w.write_all(&frame)).await;
+            let mut frames = Vec::new();
+            for raw in wire::kick_packets(build, reason) {
+                if let Ok(body) = Body::Packet(raw).encode(Compression::Java)
+                    && let Ok(frame) = encode_tcp_frame(&body)
+                {
+                    frames.extend_from_slice(&frame);
+                }
+            }
+            if !frames.is_empty() {
+                let _ = tokio::time::timeout(FINAL_WRITE_TIMEOUT, self.w.write_all(&frames)).await;
             }
             match &end {
                 End::Kick(_) => debug!(conn = self.id, peer = %self.peer, %reason, "kicked"),

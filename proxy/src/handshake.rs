@@ -9,8 +9,8 @@
 //! 5 more distinct uuids from this IP within 3 h than `proxy.uuids_per_ip` → `banned` · 6 second ConnectPacket
 //! → `idInUse` (connection task) · 7 usid missing → `idInUse` · 8 uuid/ip/name banned → `banned` · 9 kicked
 //! in the last 30 s → `recentKick` · 10 full (admins exempt) → `playerLimit` · 11 any mod → the Java
-//! "Incompatible mods!" text (we run no mods) · 12 whitelist on and the uuid not on it → `whitelist` (Java
-//! also sends an info message "You are not whitelisted here." first; we do not) · 13 null version type or not
+//! "Incompatible mods!" text (we run no mods) · 12 whitelist on and the uuid not on it → `whitelist` (preceded,
+//! as in Java, by the info message "You are not whitelisted here.": `wire::kick_packets`) · 13 null version type or not
 //! "official" →
 //! `typeMismatch`, build -1 → `customClient` · 14 same name online (colors stripped, trimmed, case-insensitive)
 //! → `nameInUse`, same uuid or usid online → `idInUse` · 15 name empty after `fixName` → `nameEmpty` · 16

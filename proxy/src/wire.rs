@@ -82,6 +82,25 @@ pub fn kick(build: Build, reason: &KickReason) -> Option<RawPacket> {
     }
 }
 
+/// The text `NetServer` shows a client that is not on the whitelist (`Call.infoMessage`) before kicking it.
+pub const NOT_WHITELISTED: &str = "You are not whitelisted here.";
+
+/// `infoMessage(String)`.
+pub fn info_message(build: Build, text: &str) -> Option<RawPacket> {
+    packet(build, PacketKind::InfoMessageCallPacket, typeio_str(text))
+}
+
+/// Every packet a kick for `reason` sends, in order: for `whitelist` the info message Java sends first
+/// (`NetServer`: `Call.infoMessage(con, "You are not whitelisted here.")`, then `con.kick(KickReason.whitelist)`),
+/// then the kick itself.
+pub fn kick_packets(build: Build, reason: &KickReason) -> Vec<RawPacket> {
+    let info = match reason {
+        KickReason::Whitelist => info_message(build, NOT_WHITELISTED),
+        _ => None,
+    };
+    info.into_iter().chain(kick(build, reason)).collect()
+}
+
 /// `sendMessage(String)`.
 pub fn message(build: Build, text: &str) -> Option<RawPacket> {
     packet(build, PacketKind::SendMessageCallPacket, typeio_str(text))
@@ -232,6 +251,21 @@ mod tests {
         let text = kick(Build::V154, &KickReason::Text("bye".into())).expect("154 has KickCallPacket");
         assert_eq!(text.id, 53);
         assert_eq!(decode_str_payload(&text.payload), Ok(Some("bye".into())));
+    }
+
+    #[test]
+    fn the_whitelist_kick_is_preceded_by_javas_info_message() {
+        for build in [Build::V154, Build::V159] {
+            let packets = kick_packets(build, &KickReason::Whitelist);
+            assert_eq!(packets.len(), 2);
+            assert_eq!(Some(packets[0].id), build.id(PacketKind::InfoMessageCallPacket));
+            assert_eq!(decode_str_payload(&packets[0].payload), Ok(Some("You are not whitelisted here.".into())));
+            assert_eq!(Some(&packets[1]), kick(build, &KickReason::Whitelist).as_ref());
+            assert_eq!(
+                kick_packets(build, &KickReason::Banned),
+                kick(build, &KickReason::Banned).into_iter().collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
