@@ -189,6 +189,12 @@ pub struct Processor {
     checked_duplicates: bool,
     tag: Option<String>,
     icon: u16,
+    /// `Grid::layout_version` of the last full link check (None: check next tick).
+    links_layout: Option<u64>,
+    /// Origins of the buildings the active links point at, with whether each was finished (no construction) at
+    /// the last full check. With the layout unchanged, blocks, teams and positions are unchanged, so a link's
+    /// validity can only change with that flag: a tick compares only these.
+    link_watch: Vec<(i32, bool)>,
 }
 
 impl PartialEq for Processor {
@@ -224,6 +230,8 @@ impl Processor {
             checked_duplicates: false,
             tag: None,
             icon: 0,
+            links_layout: None,
+            link_watch: Vec::new(),
         }
     }
 
@@ -580,6 +588,10 @@ pub struct Logic {
     sync: BTreeMap<i32, (Option<Duration>, bool)>,
     /// Instructions executed since the world started.
     pub executed: u64,
+    /// Origin positions of the grid's logic buildings in position order (the buildings a tick looks at).
+    index: Vec<i32>,
+    /// `Grid::layout_version` that `index` was built for (building blocks change only with the layout).
+    index_version: Option<u64>,
 }
 
 impl Default for Logic {
@@ -618,6 +630,8 @@ impl Logic {
             rng: 0x9E37_79B9_7F4A_7C15,
             sync: BTreeMap::new(),
             executed: 0,
+            index: Vec::new(),
+            index_version: None,
         }
     }
 
@@ -628,33 +642,29 @@ impl Logic {
 
     /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
-        let mut positions = Vec::new();
-        let mut fresh = Vec::new();
-        for (pos, b) in grid.buildings() {
-            if b.construction.is_some() {
-                continue;
-            }
-            match b.logic.as_deref() {
-                Some(LogicData { kind: LogicKind::Processor(_), .. }) => positions.push(pos),
-                Some(_) => {}
-                None if b.raw.is_none() && needs_logic(b.block) => fresh.push(pos),
-                None => {}
-            }
-        }
+        self.refresh_index(grid);
+        let fresh: Vec<i32> = self
+            .index
+            .iter()
+            .copied()
+            .filter(|&pos| {
+                grid.building(pos).is_some_and(|b| b.construction.is_none() && b.logic.is_none() && b.raw.is_none())
+            })
+            .collect();
         if !fresh.is_empty() {
             self.adopt_new_buildings(grid, fresh);
-            positions = grid
-                .buildings()
-                .filter(|(_, b)| {
-                    b.construction.is_none()
-                        && matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
-                })
-                .map(|(p, _)| p)
-                .collect();
         }
+        // The processors present when the tick starts run (in position order); ones `setblock` adds wait for
+        // the next tick, removed ones are skipped.
+        let index = std::mem::take(&mut self.index);
         let mut effects = Effects::default();
-        for pos in positions {
+        for &pos in &index {
             let Some(b) = grid.building_mut(pos) else { continue };
+            if b.construction.is_some()
+                || !matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
+            {
+                continue;
+            }
             let team = b.team;
             let Some(mut data) = b.logic.take() else { continue };
             if let LogicKind::Processor(p) = &mut data.kind {
@@ -664,9 +674,20 @@ impl Logic {
                 b.logic = Some(data);
             }
         }
+        self.index = index;
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
+    }
+
+    /// Rebuilds the position list of logic buildings when the grid's layout changed.
+    fn refresh_index(&mut self, grid: &Grid) {
+        if self.index_version == Some(grid.layout_version()) {
+            return;
+        }
+        self.index.clear();
+        self.index.extend(grid.buildings().filter(|(_, b)| needs_logic(b.block)).map(|(p, _)| p));
+        self.index_version = Some(grid.layout_version());
     }
 
     /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
@@ -744,7 +765,20 @@ impl Logic {
                 None => true,
             });
         }
-        let changed = update_links(grid, pos, team, kind, &mut p.links);
+        let layout = grid.layout_version();
+        let unchanged = p.links_layout == Some(layout)
+            && p.link_watch.iter().all(|&(o, fin)| grid.building(o).is_some_and(|b| b.construction.is_none()) == fin);
+        let changed = !unchanged && {
+            let changed = update_links(grid, pos, team, kind, &mut p.links);
+            p.links_layout = Some(layout);
+            p.link_watch.clear();
+            for l in p.links.iter().filter(|l| l.active) {
+                if let Some((o, b)) = grid.building_at(l.x, l.y) {
+                    p.link_watch.push((o, b.construction.is_none()));
+                }
+            }
+            changed
+        };
         if changed || p.program.is_none() {
             let keep = p.program.is_some();
             self.bind(grid, pos, team, p, clock, keep, effects);
@@ -759,7 +793,7 @@ impl Logic {
             }
             p.enabled = true;
         }
-        let Some(program) = p.program.clone() else { return };
+        let Some(program) = p.program.as_deref() else { return };
         let mut host = WorldHost {
             grid,
             pos,
@@ -775,7 +809,7 @@ impl Logic {
         let before = p.state.executed;
         match &p.jit {
             Some(jit) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
-            None => engine::tick(&Interpreter, &program, &mut p.state, &mut host, f64::from(delta)),
+            None => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
         };
         self.executed += p.state.executed.saturating_sub(before);
         if let Some(off) = host.effects.disable_self.take() {
@@ -965,6 +999,7 @@ impl Logic {
                 p.saved.clear();
             }
             update_links(grid, pos, team, kind, &mut p.links);
+            p.links_layout = None;
             let clock = Clock::default();
             let mut effects = Effects::default();
             // Rebinding reads only link constants from the host; nothing it does has effects.
