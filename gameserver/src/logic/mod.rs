@@ -38,7 +38,7 @@ mod host;
 pub mod record;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use multidustry_mlog::content::ContentTable;
@@ -183,7 +183,7 @@ pub struct Processor {
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
     pub error: Option<String>,
     program: Option<Arc<Program>>,
-    jit: Option<Arc<JitProgram>>,
+    jit: JitCell,
     bound: Vec<i32>,
     saved: Vec<(String, Object)>,
     checked_duplicates: bool,
@@ -224,7 +224,7 @@ impl Processor {
             state: ProcessorState { ipt, ..ProcessorState::default() },
             error: None,
             program: None,
-            jit: None,
+            jit: Arc::new(OnceLock::new()),
             bound: Vec::new(),
             saved,
             checked_duplicates: false,
@@ -242,7 +242,7 @@ impl Processor {
 
     /// Whether the JIT compiled the current program.
     pub fn jitted(&self) -> bool {
-        self.jit.is_some()
+        matches!(self.jit.get(), Some(Some(_)))
     }
 
     /// Positions of the valid links, in link order (`executor.links`).
@@ -569,7 +569,24 @@ const CACHE_LIMIT: usize = 512;
 
 type ProgramKey = (bool, Vec<String>, String);
 /// A loaded program, its compiled form (None: interpreter), and its assembler error.
-type Loaded = (Arc<Program>, Option<Arc<JitProgram>>, Option<String>);
+type Loaded = (Arc<Program>, JitCell, Option<String>);
+/// The compiled form of a program, shared by the cache and the processors running it: unset while a deferred
+/// compilation waits (the interpreter runs it meanwhile), `None` when it runs on the interpreter for good.
+type JitCell = Arc<OnceLock<Option<Arc<JitProgram>>>>;
+
+/// Programs up to this many instructions are compiled when loaded; longer ones (cranelift's cost grows with
+/// their size: milliseconds for a few hundred instructions) start on the interpreter and are compiled later, at
+/// most [`DEFERRED_COMPILES_PER_TICK`] per world tick, so client edits and world loads never stall the world
+/// thread on a burst of compilations. Both engines give the same results, so the switch is invisible.
+pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
+/// Deferred JIT compilations done per tick.
+pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
+
+/// `Config.interactRateWindow` (seconds) and `interactRateLimit`: a player may configure at most this many blocks
+/// per window (`Administration`'s action filter with its `Ratekeeper`).
+pub const CONFIGURE_RATE_WINDOW: Duration = Duration::from_secs(6);
+/// See [`CONFIGURE_RATE_WINDOW`].
+pub const CONFIGURE_RATE_LIMIT: u32 = 25;
 
 /// The processors of one world.
 #[derive(Debug)]
@@ -583,6 +600,10 @@ pub struct Logic {
     pub sync_interval: Option<Duration>,
     content: Arc<ContentTable>,
     cache: HashMap<ProgramKey, Loaded>,
+    /// Programs waiting for their deferred JIT compilation, oldest first.
+    pending_jit: std::collections::VecDeque<(Arc<Program>, JitCell)>,
+    /// Per player: start of the current rate window and configurations in it (`Ratekeeper`).
+    rate: HashMap<i32, (Duration, u32)>,
     flags: BTreeSet<String>,
     rng: u64,
     sync: BTreeMap<i32, (Option<Duration>, bool)>,
@@ -626,6 +647,8 @@ impl Logic {
             sync_interval: Some(Duration::from_millis(500)),
             content: Arc::new(content_table()),
             cache: HashMap::new(),
+            pending_jit: std::collections::VecDeque::new(),
+            rate: HashMap::new(),
             flags: BTreeSet::new(),
             rng: 0x9E37_79B9_7F4A_7C15,
             sync: BTreeMap::new(),
@@ -642,6 +665,10 @@ impl Logic {
 
     /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
+        for _ in 0..DEFERRED_COMPILES_PER_TICK {
+            let Some((program, cell)) = self.pending_jit.pop_front() else { break };
+            let _ = cell.set(compile(&program));
+        }
         self.refresh_index(grid);
         let fresh: Vec<i32> = self
             .index
@@ -807,9 +834,9 @@ impl Logic {
             effects,
         };
         let before = p.state.executed;
-        match &p.jit {
-            Some(jit) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
-            None => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
+        match p.jit.get() {
+            Some(Some(jit)) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
+            _ => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
         };
         self.executed += p.state.executed.saturating_sub(before);
         if let Some(off) = host.effects.disable_self.take() {
@@ -853,17 +880,18 @@ impl Logic {
                 test_instructions: false,
             };
             let (program, err) = parse_or_empty(code, &opts);
-            let jit = match self.engine {
-                EngineKind::Jit => match JitProgram::compile(&program) {
-                    Ok(j) => Some(Arc::new(j)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
-                        None
-                    }
-                },
-                EngineKind::Interpreter => None,
-            };
-            (Arc::new(program), jit, err.map(|e| e.to_string()))
+            let program = Arc::new(program);
+            let jit: JitCell = Arc::new(OnceLock::new());
+            match self.engine {
+                EngineKind::Jit if program.instrs.len() <= JIT_IMMEDIATE_MAX_INSTRUCTIONS => {
+                    let _ = jit.set(compile(&program));
+                }
+                EngineKind::Jit => self.pending_jit.push_back((program.clone(), jit.clone())),
+                EngineKind::Interpreter => {
+                    let _ = jit.set(None);
+                }
+            }
+            (program, jit, err.map(|e| e.to_string()))
         });
         let (program, jit, err) = entry.clone();
         if let Some(e) = &err {
@@ -1011,9 +1039,53 @@ impl Logic {
         Ok(())
     }
 
+    /// [`Logic::configure`] for a player's `tileConfig`, limited as the Java server's anti-spam action filter
+    /// limits block configuration: at most [`CONFIGURE_RATE_LIMIT`] per [`CONFIGURE_RATE_WINDOW`] per player
+    /// (a window starts with the first configuration after the previous one ended). Refused configurations do
+    /// nothing. Partial: the Java filter also covers other blocks' configurations (the caller's business), lets
+    /// a player configure a block they just built once without counting, and kicks at 60 in a window.
+    pub fn configure_by(
+        &mut self,
+        grid: &mut Grid,
+        pos: i32,
+        value: &Value,
+        player: i32,
+        now: Duration,
+    ) -> Result<(), &'static str> {
+        if self.rate.len() > 4096 {
+            self.rate.retain(|_, (start, _)| now.saturating_sub(*start) <= CONFIGURE_RATE_WINDOW);
+        }
+        let (start, count) = self.rate.entry(player).or_insert((now, 0));
+        if now.saturating_sub(*start) > CONFIGURE_RATE_WINDOW {
+            *start = now;
+            *count = 0;
+        }
+        *count += 1;
+        if *count > CONFIGURE_RATE_LIMIT {
+            return Err("configuring blocks too quickly");
+        }
+        self.configure(grid, pos, value)
+    }
+
+    /// Programs waiting for a deferred JIT compilation.
+    pub fn pending_compilations(&self) -> usize {
+        self.pending_jit.len()
+    }
+
     /// Compiled programs currently cached (distinct code × links × privilege).
     pub fn cached_programs(&self) -> usize {
         self.cache.len()
+    }
+}
+
+/// JIT-compiles `program` (None: the interpreter runs it; logged).
+fn compile(program: &Program) -> Option<Arc<JitProgram>> {
+    match JitProgram::compile(program) {
+        Ok(j) => Some(Arc::new(j)),
+        Err(e) => {
+            tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
+            None
+        }
     }
 }
 
