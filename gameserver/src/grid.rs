@@ -363,6 +363,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn removing_buildings_keeps_the_others_reachable_and_clears_only_the_footprint() {
+        let mut g = Grid::new(20, 20, 1);
+        for (i, x) in [2, 6, 10, 14].into_iter().enumerate() {
+            assert!(g.put(x, 5, 2, Building::new(100 + i as u16, 1, 0, 10.0)));
+        }
+        let v = g.layout_version();
+        assert_eq!(g.remove(pack(2, 5)).map(|b| b.block), Some(100));
+        assert!(g.layout_version() > v);
+        assert_eq!(g.remove(pack(2, 5)), None);
+        assert!(g.building_at(2, 5).is_none() && g.building_at(3, 6).is_none());
+        assert_eq!(g.tile(3, 6).map(|t| t.block), Some(blocks::id::AIR));
+        for (x, block) in [(6, 101), (10, 102), (14, 103)] {
+            assert_eq!(g.building(pack(x, 5)).map(|b| b.block), Some(block));
+            assert_eq!(g.building_at(x + 1, 6).map(|(p, b)| (p, b.block)), Some((pack(x, 5), block)));
+        }
+        assert_eq!(g.buildings().map(|(p, _)| p).collect::<Vec<_>>(), [pack(6, 5), pack(10, 5), pack(14, 5)]);
+        assert_eq!(g.building_count(), 3);
+        assert!(g.put(2, 5, 2, Building::new(104, 1, 0, 10.0)));
+        assert_eq!(g.building_at(3, 6).map(|(_, b)| b.block), Some(104));
+    }
+
+    #[test]
     fn pack_round_trips_like_point2() {
         assert_eq!(pack(3, 4), (3 << 16) | 4);
         assert_eq!(unpack(pack(200, 7)), (200, 7));

@@ -11,11 +11,18 @@
 //! (`sim` queues the [`Call`]s this module returns), the `Host` implementation's world rules beyond what the grid
 //! holds (see [`host`]).
 //!
-//! How a tick runs, per processor (in building-position order):
+//! How a tick runs: the runner keeps the positions of the grid's logic buildings, rebuilt only when
+//! `Grid::layout_version` changes (blocks change only with the layout); then per processor, in position order:
 //! ```text
-//!  take LogicData out of the grid building ─▶ check links (valid? moved?) ─▶ rebind + recompile if changed
+//!  take LogicData out of the grid building ─▶ links: full check only when the layout or a linked building's
+//!  construction state changed since the last one ─▶ rebind + recompile if changed
 //!        ─▶ engine::tick(engine, program, state, WorldHost{grid, links, clock}, delta) ─▶ put it back
 //! ```
+//! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
+//! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
+//! Performance: building lookups are O(1) but each processor still reaches its state through the grid's boxed
+//! building, logic data and processor, so a tick is bound by memory latency at ~10,000 processors (see the
+//! `logic` bench); a dense processor table owned by the runner is the next step.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
