@@ -9,12 +9,17 @@
 //! (`blocks`).
 //!
 //! Invariants: every tile a building covers points back at that building's origin; a building's footprint
-//! lies inside the map; block ids are build-159 native ids.
+//! lies inside the map; block ids are build-159 native ids. Buildings are stored by the tile index of their
+//! origin (O(1) lookups, which processors do many times per tick) with an ordered position set beside them for
+//! iteration in position order; both always hold the same buildings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::blocks::{self, BlockRule};
 use crate::value::Value;
+
+/// Start of the next grid's layout versions (see [`Grid::layout_version`]).
+static NEXT_LAYOUT_BASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// `Point2.pack`: `x << 16 | y & 0xFFFF`.
 pub fn pack(x: i32, y: i32) -> i32 {
@@ -117,7 +122,10 @@ pub struct Grid {
     width: i32,
     height: i32,
     tiles: Vec<Tile>,
-    buildings: BTreeMap<i32, Building>,
+    /// Per tile index: the building whose origin is that tile, with its footprint size.
+    origins: Vec<Option<Box<(u8, Building)>>>,
+    /// Origin positions of all buildings, for iteration in position order.
+    order: BTreeSet<i32>,
     /// Block ids that are static walls (not buildings: cannot be replaced).
     pub static_walls: Vec<u16>,
     /// Bumped by every mutable access (so encoders can cache what they derived from an unchanged grid).
@@ -134,10 +142,13 @@ impl Grid {
             width: w,
             height: h,
             tiles: vec![Tile { floor, ..Tile::default() }; (width as usize) * (height as usize)],
-            buildings: BTreeMap::new(),
+            origins: (0..(width as usize) * (height as usize)).map(|_| None).collect(),
+            order: BTreeSet::new(),
             static_walls: Vec::new(),
             version: 0,
-            layout_version: 0,
+            // Each grid starts its layout versions in its own range, so a cache keyed by the version (the logic
+            // runner's building index) never mistakes a newly loaded grid for the one it was built for.
+            layout_version: NEXT_LAYOUT_BASE.fetch_add(1 << 40, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -178,31 +189,38 @@ impl Grid {
         self.index(x, y).map(|i| &mut self.tiles[i])
     }
 
+    fn origin_index(&self, pos: i32) -> Option<usize> {
+        let (x, y) = unpack(pos);
+        self.index(x, y)
+    }
+
     /// The building whose origin is at `pos`.
     pub fn building(&self, pos: i32) -> Option<&Building> {
-        self.buildings.get(&pos)
+        let i = self.origin_index(pos)?;
+        self.origins.get(i)?.as_deref().map(|(_, b)| b)
     }
 
     /// The building whose origin is at `pos`, mutably.
     pub fn building_mut(&mut self, pos: i32) -> Option<&mut Building> {
         self.version += 1;
-        self.buildings.get_mut(&pos)
+        let i = self.origin_index(pos)?;
+        self.origins.get_mut(i)?.as_deref_mut().map(|(_, b)| b)
     }
 
     /// The building covering (x, y), with its origin.
     pub fn building_at(&self, x: i32, y: i32) -> Option<(i32, &Building)> {
         let pos = self.tile(x, y)?.building?;
-        self.buildings.get(&pos).map(|b| (pos, b))
+        self.building(pos).map(|b| (pos, b))
     }
 
     /// All buildings by origin position.
     pub fn buildings(&self) -> impl Iterator<Item = (i32, &Building)> {
-        self.buildings.iter().map(|(p, b)| (*p, b))
+        self.order.iter().filter_map(|&p| self.building(p).map(|b| (p, b)))
     }
 
     /// Number of buildings.
     pub fn building_count(&self) -> usize {
-        self.buildings.len()
+        self.order.len()
     }
 
     /// Tiles covered by a block of `size` with origin (x, y) (`Block.offset`: lower side gets `(size-1)/2`).
@@ -228,7 +246,10 @@ impl Grid {
                 t.building = Some(pos);
             }
         }
-        self.buildings.insert(pos, building);
+        if let Some(slot) = self.index(x, y).and_then(|i| self.origins.get_mut(i)) {
+            *slot = Some(Box::new((size.max(1), building)));
+            self.order.insert(pos);
+        }
         true
     }
 
@@ -236,10 +257,17 @@ impl Grid {
     pub fn remove(&mut self, pos: i32) -> Option<Building> {
         self.version += 1;
         self.layout_version += 1;
-        let building = self.buildings.remove(&pos)?;
-        for t in self.tiles.iter_mut().filter(|t| t.building == Some(pos)) {
-            t.block = blocks::id::AIR;
-            t.building = None;
+        let i = self.origin_index(pos)?;
+        let (size, building) = *self.origins.get_mut(i)?.take()?;
+        self.order.remove(&pos);
+        let (x, y) = unpack(pos);
+        for (cx, cy) in Self::footprint(x, y, size) {
+            if let Some(t) = self.index(cx, cy).and_then(|i| self.tiles.get_mut(i))
+                && t.building == Some(pos)
+            {
+                t.block = blocks::id::AIR;
+                t.building = None;
+            }
         }
         Some(building)
     }
@@ -367,13 +395,35 @@ impl Grid {
     pub fn core_items_mut(&mut self, team: u8) -> Option<&mut BTreeMap<u16, i32>> {
         self.version += 1;
         let pos = self.core_of(team)?.0;
-        self.buildings.get_mut(&pos).map(|b| &mut b.items)
+        self.building_mut(pos).map(|b| &mut b.items)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removing_buildings_keeps_the_others_reachable_and_clears_only_the_footprint() {
+        let mut g = Grid::new(20, 20, 1);
+        for (i, x) in [2, 6, 10, 14].into_iter().enumerate() {
+            assert!(g.put(x, 5, 2, Building::new(100 + i as u16, 1, 0, 10.0)));
+        }
+        let v = g.layout_version();
+        assert_eq!(g.remove(pack(2, 5)).map(|b| b.block), Some(100));
+        assert!(g.layout_version() > v);
+        assert_eq!(g.remove(pack(2, 5)), None);
+        assert!(g.building_at(2, 5).is_none() && g.building_at(3, 6).is_none());
+        assert_eq!(g.tile(3, 6).map(|t| t.block), Some(blocks::id::AIR));
+        for (x, block) in [(6, 101), (10, 102), (14, 103)] {
+            assert_eq!(g.building(pack(x, 5)).map(|b| b.block), Some(block));
+            assert_eq!(g.building_at(x + 1, 6).map(|(p, b)| (p, b.block)), Some((pack(x, 5), block)));
+        }
+        assert_eq!(g.buildings().map(|(p, _)| p).collect::<Vec<_>>(), [pack(6, 5), pack(10, 5), pack(14, 5)]);
+        assert_eq!(g.building_count(), 3);
+        assert!(g.put(2, 5, 2, Building::new(104, 1, 0, 10.0)));
+        assert_eq!(g.building_at(3, 6).map(|(_, b)| b.block), Some(104));
+    }
 
     #[test]
     fn pack_round_trips_like_point2() {

@@ -1102,7 +1102,7 @@ impl Sim {
         let Some(p) = self.player_by_session(session).filter(|p| p.confirmed) else { return };
         let (pid, team) = (p.id, p.team);
         if self.grid.building(pos).is_some_and(|b| b.team == team && crate::logic::processor_kind(b.block).is_some()) {
-            match self.logic.configure(&mut self.grid, pos, &value) {
+            match self.logic.configure_by(&mut self.grid, pos, &value, pid, self.now) {
                 Ok(()) => self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value }),
                 Err(why) => tracing::debug!(session, pos, why, "processor config rejected"),
             }

@@ -466,3 +466,102 @@ fn corrupted_logic_records_are_errors_not_panics() {
         assert!(logic::record::decompress(&enc.finish().expect("vec")).is_err());
     }
 }
+
+#[test]
+fn a_player_reconfiguring_processors_is_rate_limited_like_the_java_server() {
+    let mut g = Grid::new(30, 30, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, COUNTER, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    join(&mut s, now, 7);
+    run(&mut s, &mut now, 2);
+    let pos = grid::pack(5, 5);
+    let edit = |k: u32| {
+        let code = format!("set k {k}\n");
+        Value::Other(Object::Bytes(logic::record::compress(&code, &[])))
+    };
+    let broadcasts = |out: &[Output]| {
+        out.iter()
+            .filter(|o| matches!(o, Output::Send(Target::All, Call::TileConfig { pos: p, .. }) if *p == pos))
+            .count()
+    };
+    // 40 edits at once: the first 25 (`interactRateLimit`) apply, the rest are dropped.
+    for k in 0..40 {
+        s.handle(now, Input::TileConfig { session: 7, pos, value: edit(k) });
+    }
+    assert_eq!(broadcasts(&s.drain()), logic::CONFIGURE_RATE_LIMIT as usize);
+    assert_eq!(processor(&s, 5, 5).code, "set k 24\n");
+    // Still inside the 6 s window: refused.
+    now += Duration::from_secs(5);
+    s.handle(now, Input::TileConfig { session: 7, pos, value: edit(100) });
+    assert_eq!(broadcasts(&s.drain()), 0);
+    assert_eq!(processor(&s, 5, 5).code, "set k 24\n");
+    // After the window a new one starts.
+    now += Duration::from_secs(2);
+    s.handle(now, Input::TileConfig { session: 7, pos, value: edit(101) });
+    assert_eq!(broadcasts(&s.drain()), 1);
+    assert_eq!(processor(&s, 5, 5).code, "set k 101\n");
+}
+
+#[test]
+fn big_programs_start_on_the_interpreter_and_are_compiled_on_a_later_tick() {
+    // A counter padded with no-op jumps to well over the immediate-compile size.
+    let mut code = String::from("op add n n 1\n");
+    for _ in 0..logic::JIT_IMMEDIATE_MAX_INSTRUCTIONS + 50 {
+        code.push_str("jump 0 equal 1 0\n");
+    }
+    let mut small = Grid::new(20, 20, 33);
+    put(&mut small, 2, 2, id::HYPER_PROCESSOR, proc(id::HYPER_PROCESSOR, "op add n n 1\n", &[]));
+    put(&mut small, 8, 2, id::HYPER_PROCESSOR, proc(id::HYPER_PROCESSOR, &code, &[]));
+    put(&mut small, 14, 2, id::HYPER_PROCESSOR, proc(id::HYPER_PROCESSOR, &code.replace("n n", "m m"), &[]));
+    let mut l = logic::Logic::default();
+    let mut clock = logic::Clock::default();
+    let p = |g: &Grid, x: i32| match g.building(grid::pack(x, 2)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Processor(p), .. }) => (p.jitted(), p.var("n").or(p.var("m")).cloned()),
+        other => panic!("no processor: {other:?}"),
+    };
+    clock.tick += 1.0;
+    l.tick(&mut small, &clock, 1.0);
+    assert!(p(&small, 2).0, "a small program is compiled at once");
+    assert!(!p(&small, 8).0 && !p(&small, 14).0, "big programs start on the interpreter");
+    assert_eq!(l.pending_compilations(), 2);
+    // One deferred compilation per tick.
+    clock.tick += 1.0;
+    l.tick(&mut small, &clock, 1.0);
+    assert!(p(&small, 8).0 && !p(&small, 14).0);
+    let waiting = p(&small, 14).1;
+    assert!(matches!(waiting, Some(multidustry_mlog::value::Value::Num(n)) if n >= 1.0), "interpreted: {waiting:?}");
+    clock.tick += 1.0;
+    l.tick(&mut small, &clock, 1.0);
+    assert!(p(&small, 14).0);
+    assert_eq!(l.pending_compilations(), 0);
+    // The switch keeps the state: the interpreted and the compiled counters agree tick for tick.
+    let mut reference = Grid::new(20, 20, 33);
+    put(&mut reference, 8, 2, id::HYPER_PROCESSOR, proc(id::HYPER_PROCESSOR, &code, &[]));
+    let mut interp = logic::Logic::new(multidustry_mlog::ir::Build::B159, logic::EngineKind::Interpreter);
+    let mut c2 = logic::Clock::default();
+    for _ in 0..3 {
+        c2.tick += 1.0;
+        interp.tick(&mut reference, &c2, 1.0);
+    }
+    assert_eq!(p(&small, 8).1, p(&reference, 8).1);
+}
+
+#[test]
+fn printflush_empties_the_buffer_even_when_the_target_is_not_a_message_of_the_team() {
+    // builds 154 and 159 (`PrintFlushI`): the buffer is cleared whether or not the text was delivered.
+    let mut g = Grid::new(20, 20, 33);
+    let code = "print \"lost\"\nprintflush enemy\nprint \"kept\"\nprintflush message1\nstop\n";
+    put(&mut g, 2, 2, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, code, &[("message1", 3, 2), ("enemy", 2, 3)]));
+    put(&mut g, 3, 2, id::MESSAGE, None);
+    let mut enemy = Building::new(id::MESSAGE, 2, 0, 100.0);
+    enemy.config = Value::Str(Some(String::new()));
+    assert!(g.put(2, 3, 1, enemy));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 10);
+    assert_eq!(message(&s, 3, 2), "kept");
+    assert_eq!(message(&s, 2, 3), "", "another team's message is not written");
+}

@@ -37,9 +37,9 @@ pub(super) struct Effects {
     pub rules: Vec<(String, f64)>,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
-    /// `fetch` lists built once per tick (dropped by `setblock`): per team, all buildings (`None`), one block
-    /// type (`Some(id)`), cores (`Some(CORES)`), in position order.
-    fetch: Option<FetchLists>,
+    /// `fetch` lists built when first asked for in a tick (kept up to date by `setblock`): per team, all
+    /// buildings (`None`), one block type (`Some(id)`), cores (`Some(CORES)`), in position order.
+    fetch: FetchLists,
 }
 
 /// Buildings per (team, block or all or cores), in position order.
@@ -48,16 +48,17 @@ type FetchLists = HashMap<(u8, Option<u16>), Vec<i32>>;
 /// Key of the core lists in [`Effects::fetch`].
 const CORES: u16 = u16::MAX;
 
-fn fetch_index(grid: &Grid) -> FetchLists {
-    let mut index = FetchLists::new();
-    for (pos, b) in grid.buildings().filter(|(_, b)| b.construction.is_none()) {
-        index.entry((b.team, None)).or_default().push(pos);
-        index.entry((b.team, Some(b.block))).or_default().push(pos);
-        if blocks::core_unit(b.block).is_some() {
-            index.entry((b.team, Some(CORES))).or_default().push(pos);
-        }
-    }
-    index
+/// The `fetch` list of `key` (team and all buildings / one block / cores), in position order.
+fn fetch_list(grid: &Grid, (team, which): (u8, Option<u16>)) -> Vec<i32> {
+    grid.buildings()
+        .filter(|(_, b)| b.construction.is_none() && b.team == team)
+        .filter(|(_, b)| match which {
+            None => true,
+            Some(CORES) => blocks::core_unit(b.block).is_some(),
+            Some(block) => b.block == block,
+        })
+        .map(|(p, _)| p)
+        .collect()
 }
 
 /// The host of one processor for one run.
@@ -241,8 +242,7 @@ impl WorldHost<'_> {
                     _ => (team, Some(CORES - 1)), // no such list: units and players are not simulated
                 };
                 let grid = &*self.grid;
-                let lists = self.effects.fetch.get_or_insert_with(|| fetch_index(grid));
-                let matching = lists.get(&key).map_or(&[] as &[i32], Vec::as_slice);
+                let matching = self.effects.fetch.entry(key).or_insert_with(|| fetch_list(grid, key)).as_slice();
                 let v = match mode {
                     "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
                     "unitCount" | "playerCount" => MValue::Num(0.0),
@@ -298,13 +298,11 @@ impl WorldHost<'_> {
                     }
                     let (removed, old_team) = (old.block, old.team);
                     self.grid.remove(origin);
-                    if let Some(lists) = &mut self.effects.fetch {
-                        for key in [(old_team, None), (old_team, Some(removed)), (old_team, Some(CORES))] {
-                            if let Some(l) = lists.get_mut(&key)
-                                && let Ok(i) = l.binary_search(&origin)
-                            {
-                                l.remove(i);
-                            }
+                    for key in [(old_team, None), (old_team, Some(removed)), (old_team, Some(CORES))] {
+                        if let Some(l) = self.effects.fetch.get_mut(&key)
+                            && let Ok(i) = l.binary_search(&origin)
+                        {
+                            l.remove(i);
                         }
                     }
                     self.effects.calls.push(Call::DeconstructFinish { pos: origin, block: removed, unit: -1 });
@@ -322,16 +320,16 @@ impl WorldHost<'_> {
                 }
                 if self.grid.put(x, y, size, b) {
                     let origin = grid::pack(x, y);
-                    if let Some(lists) = &mut self.effects.fetch {
-                        let mut keys = vec![(team, None), (team, Some(block))];
-                        if blocks::core_unit(block).is_some() {
-                            keys.push((team, Some(CORES)));
-                        }
-                        for key in keys {
-                            let l = lists.entry(key).or_default();
-                            if let Err(i) = l.binary_search(&origin) {
-                                l.insert(i, origin);
-                            }
+                    let mut keys = vec![(team, None), (team, Some(block))];
+                    if blocks::core_unit(block).is_some() {
+                        keys.push((team, Some(CORES)));
+                    }
+                    for key in keys {
+                        // only lists already built this tick; others are built from the grid when asked for
+                        if let Some(l) = self.effects.fetch.get_mut(&key)
+                            && let Err(i) = l.binary_search(&origin)
+                        {
+                            l.insert(i, origin);
                         }
                     }
                     self.effects.calls.push(Call::ConstructFinish {

@@ -11,11 +11,18 @@
 //! (`sim` queues the [`Call`]s this module returns), the `Host` implementation's world rules beyond what the grid
 //! holds (see [`host`]).
 //!
-//! How a tick runs, per processor (in building-position order):
+//! How a tick runs: the runner keeps the positions of the grid's logic buildings, rebuilt only when
+//! `Grid::layout_version` changes (blocks change only with the layout); then per processor, in position order:
 //! ```text
-//!  take LogicData out of the grid building ─▶ check links (valid? moved?) ─▶ rebind + recompile if changed
+//!  take LogicData out of the grid building ─▶ links: full check only when the layout or a linked building's
+//!  construction state changed since the last one ─▶ rebind + recompile if changed
 //!        ─▶ engine::tick(engine, program, state, WorldHost{grid, links, clock}, delta) ─▶ put it back
 //! ```
+//! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
+//! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
+//! Performance: building lookups are O(1) but each processor still reaches its state through the grid's boxed
+//! building, logic data and processor, so a tick is bound by memory latency at ~10,000 processors (see the
+//! `logic` bench); a dense processor table owned by the runner is the next step.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -38,7 +45,7 @@ mod host;
 pub mod record;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use multidustry_mlog::content::ContentTable;
@@ -183,12 +190,18 @@ pub struct Processor {
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
     pub error: Option<String>,
     program: Option<Arc<Program>>,
-    jit: Option<Arc<JitProgram>>,
+    jit: JitCell,
     bound: Vec<i32>,
     saved: Vec<(String, Object)>,
     checked_duplicates: bool,
     tag: Option<String>,
     icon: u16,
+    /// `Grid::layout_version` of the last full link check (None: check next tick).
+    links_layout: Option<u64>,
+    /// Origins of the buildings the active links point at, with whether each was finished (no construction) at
+    /// the last full check. With the layout unchanged, blocks, teams and positions are unchanged, so a link's
+    /// validity can only change with that flag: a tick compares only these.
+    link_watch: Vec<(i32, bool)>,
 }
 
 impl PartialEq for Processor {
@@ -218,12 +231,14 @@ impl Processor {
             state: ProcessorState { ipt, ..ProcessorState::default() },
             error: None,
             program: None,
-            jit: None,
+            jit: Arc::new(OnceLock::new()),
             bound: Vec::new(),
             saved,
             checked_duplicates: false,
             tag: None,
             icon: 0,
+            links_layout: None,
+            link_watch: Vec::new(),
         }
     }
 
@@ -234,7 +249,7 @@ impl Processor {
 
     /// Whether the JIT compiled the current program.
     pub fn jitted(&self) -> bool {
-        self.jit.is_some()
+        matches!(self.jit.get(), Some(Some(_)))
     }
 
     /// Positions of the valid links, in link order (`executor.links`).
@@ -561,7 +576,24 @@ const CACHE_LIMIT: usize = 512;
 
 type ProgramKey = (bool, Vec<String>, String);
 /// A loaded program, its compiled form (None: interpreter), and its assembler error.
-type Loaded = (Arc<Program>, Option<Arc<JitProgram>>, Option<String>);
+type Loaded = (Arc<Program>, JitCell, Option<String>);
+/// The compiled form of a program, shared by the cache and the processors running it: unset while a deferred
+/// compilation waits (the interpreter runs it meanwhile), `None` when it runs on the interpreter for good.
+type JitCell = Arc<OnceLock<Option<Arc<JitProgram>>>>;
+
+/// Programs up to this many instructions are compiled when loaded; longer ones (cranelift's cost grows with
+/// their size: milliseconds for a few hundred instructions) start on the interpreter and are compiled later, at
+/// most [`DEFERRED_COMPILES_PER_TICK`] per world tick, so client edits and world loads never stall the world
+/// thread on a burst of compilations. Both engines give the same results, so the switch is invisible.
+pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
+/// Deferred JIT compilations done per tick.
+pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
+
+/// `Config.interactRateWindow` (seconds) and `interactRateLimit`: a player may configure at most this many blocks
+/// per window (`Administration`'s action filter with its `Ratekeeper`).
+pub const CONFIGURE_RATE_WINDOW: Duration = Duration::from_secs(6);
+/// See [`CONFIGURE_RATE_WINDOW`].
+pub const CONFIGURE_RATE_LIMIT: u32 = 25;
 
 /// The processors of one world.
 #[derive(Debug)]
@@ -575,11 +607,19 @@ pub struct Logic {
     pub sync_interval: Option<Duration>,
     content: Arc<ContentTable>,
     cache: HashMap<ProgramKey, Loaded>,
+    /// Programs waiting for their deferred JIT compilation, oldest first.
+    pending_jit: std::collections::VecDeque<(Arc<Program>, JitCell)>,
+    /// Per player: start of the current rate window and configurations in it (`Ratekeeper`).
+    rate: HashMap<i32, (Duration, u32)>,
     flags: BTreeSet<String>,
     rng: u64,
     sync: BTreeMap<i32, (Option<Duration>, bool)>,
     /// Instructions executed since the world started.
     pub executed: u64,
+    /// Origin positions of the grid's logic buildings in position order (the buildings a tick looks at).
+    index: Vec<i32>,
+    /// `Grid::layout_version` that `index` was built for (building blocks change only with the layout).
+    index_version: Option<u64>,
 }
 
 impl Default for Logic {
@@ -614,10 +654,14 @@ impl Logic {
             sync_interval: Some(Duration::from_millis(500)),
             content: Arc::new(content_table()),
             cache: HashMap::new(),
+            pending_jit: std::collections::VecDeque::new(),
+            rate: HashMap::new(),
             flags: BTreeSet::new(),
             rng: 0x9E37_79B9_7F4A_7C15,
             sync: BTreeMap::new(),
             executed: 0,
+            index: Vec::new(),
+            index_version: None,
         }
     }
 
@@ -628,33 +672,33 @@ impl Logic {
 
     /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
-        let mut positions = Vec::new();
-        let mut fresh = Vec::new();
-        for (pos, b) in grid.buildings() {
-            if b.construction.is_some() {
-                continue;
-            }
-            match b.logic.as_deref() {
-                Some(LogicData { kind: LogicKind::Processor(_), .. }) => positions.push(pos),
-                Some(_) => {}
-                None if b.raw.is_none() && needs_logic(b.block) => fresh.push(pos),
-                None => {}
-            }
+        for _ in 0..DEFERRED_COMPILES_PER_TICK {
+            let Some((program, cell)) = self.pending_jit.pop_front() else { break };
+            let _ = cell.set(compile(&program));
         }
+        self.refresh_index(grid);
+        let fresh: Vec<i32> = self
+            .index
+            .iter()
+            .copied()
+            .filter(|&pos| {
+                grid.building(pos).is_some_and(|b| b.construction.is_none() && b.logic.is_none() && b.raw.is_none())
+            })
+            .collect();
         if !fresh.is_empty() {
             self.adopt_new_buildings(grid, fresh);
-            positions = grid
-                .buildings()
-                .filter(|(_, b)| {
-                    b.construction.is_none()
-                        && matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
-                })
-                .map(|(p, _)| p)
-                .collect();
         }
+        // The processors present when the tick starts run (in position order); ones `setblock` adds wait for
+        // the next tick, removed ones are skipped.
+        let index = std::mem::take(&mut self.index);
         let mut effects = Effects::default();
-        for pos in positions {
+        for &pos in &index {
             let Some(b) = grid.building_mut(pos) else { continue };
+            if b.construction.is_some()
+                || !matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
+            {
+                continue;
+            }
             let team = b.team;
             let Some(mut data) = b.logic.take() else { continue };
             if let LogicKind::Processor(p) = &mut data.kind {
@@ -664,9 +708,20 @@ impl Logic {
                 b.logic = Some(data);
             }
         }
+        self.index = index;
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
+    }
+
+    /// Rebuilds the position list of logic buildings when the grid's layout changed.
+    fn refresh_index(&mut self, grid: &Grid) {
+        if self.index_version == Some(grid.layout_version()) {
+            return;
+        }
+        self.index.clear();
+        self.index.extend(grid.buildings().filter(|(_, b)| needs_logic(b.block)).map(|(p, _)| p));
+        self.index_version = Some(grid.layout_version());
     }
 
     /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
@@ -744,7 +799,20 @@ impl Logic {
                 None => true,
             });
         }
-        let changed = update_links(grid, pos, team, kind, &mut p.links);
+        let layout = grid.layout_version();
+        let unchanged = p.links_layout == Some(layout)
+            && p.link_watch.iter().all(|&(o, fin)| grid.building(o).is_some_and(|b| b.construction.is_none()) == fin);
+        let changed = !unchanged && {
+            let changed = update_links(grid, pos, team, kind, &mut p.links);
+            p.links_layout = Some(layout);
+            p.link_watch.clear();
+            for l in p.links.iter().filter(|l| l.active) {
+                if let Some((o, b)) = grid.building_at(l.x, l.y) {
+                    p.link_watch.push((o, b.construction.is_none()));
+                }
+            }
+            changed
+        };
         if changed || p.program.is_none() {
             let keep = p.program.is_some();
             self.bind(grid, pos, team, p, clock, keep, effects);
@@ -759,7 +827,7 @@ impl Logic {
             }
             p.enabled = true;
         }
-        let Some(program) = p.program.clone() else { return };
+        let Some(program) = p.program.as_deref() else { return };
         let mut host = WorldHost {
             grid,
             pos,
@@ -773,9 +841,9 @@ impl Logic {
             effects,
         };
         let before = p.state.executed;
-        match &p.jit {
-            Some(jit) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
-            None => engine::tick(&Interpreter, &program, &mut p.state, &mut host, f64::from(delta)),
+        match p.jit.get() {
+            Some(Some(jit)) => engine::tick(&**jit, jit.program(), &mut p.state, &mut host, f64::from(delta)),
+            _ => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
         };
         self.executed += p.state.executed.saturating_sub(before);
         if let Some(off) = host.effects.disable_self.take() {
@@ -819,17 +887,18 @@ impl Logic {
                 test_instructions: false,
             };
             let (program, err) = parse_or_empty(code, &opts);
-            let jit = match self.engine {
-                EngineKind::Jit => match JitProgram::compile(&program) {
-                    Ok(j) => Some(Arc::new(j)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
-                        None
-                    }
-                },
-                EngineKind::Interpreter => None,
-            };
-            (Arc::new(program), jit, err.map(|e| e.to_string()))
+            let program = Arc::new(program);
+            let jit: JitCell = Arc::new(OnceLock::new());
+            match self.engine {
+                EngineKind::Jit if program.instrs.len() <= JIT_IMMEDIATE_MAX_INSTRUCTIONS => {
+                    let _ = jit.set(compile(&program));
+                }
+                EngineKind::Jit => self.pending_jit.push_back((program.clone(), jit.clone())),
+                EngineKind::Interpreter => {
+                    let _ = jit.set(None);
+                }
+            }
+            (program, jit, err.map(|e| e.to_string()))
         });
         let (program, jit, err) = entry.clone();
         if let Some(e) = &err {
@@ -965,6 +1034,7 @@ impl Logic {
                 p.saved.clear();
             }
             update_links(grid, pos, team, kind, &mut p.links);
+            p.links_layout = None;
             let clock = Clock::default();
             let mut effects = Effects::default();
             // Rebinding reads only link constants from the host; nothing it does has effects.
@@ -976,9 +1046,53 @@ impl Logic {
         Ok(())
     }
 
+    /// [`Logic::configure`] for a player's `tileConfig`, limited as the Java server's anti-spam action filter
+    /// limits block configuration: at most [`CONFIGURE_RATE_LIMIT`] per [`CONFIGURE_RATE_WINDOW`] per player
+    /// (a window starts with the first configuration after the previous one ended). Refused configurations do
+    /// nothing. Partial: the Java filter also covers other blocks' configurations (the caller's business), lets
+    /// a player configure a block they just built once without counting, and kicks at 60 in a window.
+    pub fn configure_by(
+        &mut self,
+        grid: &mut Grid,
+        pos: i32,
+        value: &Value,
+        player: i32,
+        now: Duration,
+    ) -> Result<(), &'static str> {
+        if self.rate.len() > 4096 {
+            self.rate.retain(|_, (start, _)| now.saturating_sub(*start) <= CONFIGURE_RATE_WINDOW);
+        }
+        let (start, count) = self.rate.entry(player).or_insert((now, 0));
+        if now.saturating_sub(*start) > CONFIGURE_RATE_WINDOW {
+            *start = now;
+            *count = 0;
+        }
+        *count += 1;
+        if *count > CONFIGURE_RATE_LIMIT {
+            return Err("configuring blocks too quickly");
+        }
+        self.configure(grid, pos, value)
+    }
+
+    /// Programs waiting for a deferred JIT compilation.
+    pub fn pending_compilations(&self) -> usize {
+        self.pending_jit.len()
+    }
+
     /// Compiled programs currently cached (distinct code × links × privilege).
     pub fn cached_programs(&self) -> usize {
         self.cache.len()
+    }
+}
+
+/// JIT-compiles `program` (None: the interpreter runs it; logged).
+fn compile(program: &Program) -> Option<Arc<JitProgram>> {
+    match JitProgram::compile(program) {
+        Ok(j) => Some(Arc::new(j)),
+        Err(e) => {
+            tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
+            None
+        }
     }
 }
 
