@@ -703,3 +703,32 @@ fn blocks_replace_as_java_allows() {
     let turned = w.sim.grid.building(grid::pack(28, 24)).map(|b| (b.rotation, b.construction.is_some()));
     assert_eq!(turned, Some((2, false)), "turned in place, no construction");
 }
+
+#[test]
+fn relative_bridge_links_are_stored_absolute_and_liquid_sources_take_liquids() {
+    let mut w = World::new(true);
+    w.join(1, "linker", 159);
+    let (cx, cy) = core_xy();
+    let id = |n: &str| blocks::rule_named(n).expect(n).id;
+    w.snapshot(
+        1,
+        cx,
+        cy,
+        Some(vec![
+            place(24, 26, id("bridge-conveyor"), 0, Value::Null),
+            place(27, 26, id("bridge-conveyor"), 0, Value::Null),
+            place(29, 26, id("liquid-source"), 0, Value::Null),
+        ]),
+    );
+    w.ticks(600);
+    w.take();
+    // ItemBridge `config(Point2.class, ...)`: relative to the bridge; clients still see the value as sent.
+    w.input(Input::TileConfig { session: 1, pos: grid::pack(24, 26), value: Value::Point(3, 0) });
+    let out = w.take();
+    assert!(broadcasts(&out).iter().any(|c| matches!(c, Call::TileConfig { value: Value::Point(3, 0), .. })));
+    assert_eq!(w.sim.grid.building(grid::pack(24, 26)).map(|b| b.config.clone()), Some(Value::Int(grid::pack(27, 26))));
+    w.input(Input::TileConfig { session: 1, pos: grid::pack(29, 26), value: Value::Content(4, 1) });
+    assert_eq!(w.sim.grid.building(grid::pack(29, 26)).map(|b| b.config.clone()), Some(Value::Content(4, 1)));
+    w.input(Input::TileConfig { session: 1, pos: grid::pack(29, 26), value: Value::Content(CONTENT_ITEM, 1) });
+    assert_eq!(w.sim.grid.building(grid::pack(29, 26)).map(|b| b.config.clone()), Some(Value::Content(4, 1)));
+}
