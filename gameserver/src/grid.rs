@@ -80,6 +80,12 @@ pub struct Building {
     pub construction: Option<Construction>,
     /// Processor, memory or world-message state of logic blocks (see `logic`); its record replaces `raw`.
     pub logic: Option<Box<crate::logic::LogicData>>,
+    /// Power module links (`PowerModule.links`): absolute packed positions of the buildings laser-linked to this
+    /// one, in order. Java keeps a link on both ends (the node and the linked building).
+    pub power_links: Vec<i32>,
+    /// Power module satisfaction as last written (`PowerModule.write`'s status float), kept so that records read
+    /// from maps are re-written unchanged; this server does not simulate power graphs.
+    pub power_status: f32,
 }
 
 impl Building {
@@ -95,6 +101,8 @@ impl Building {
             raw: None,
             construction: None,
             logic: None,
+            power_links: Vec::new(),
+            power_status: 0.0,
         }
     }
 }

@@ -8,6 +8,8 @@
 //! its slot (`config_slot`; also into records carried from maps, at the known revision), construction sites as real
 //! `ConstructBuild` records (`ConstructBlock.ConstructBuild.write`: progress, previous and current block, the
 //! item accumulators), and records carried from a map verbatim — and reading records back into [`Building`]s.
+//! Power modules carry the building's laser links and status (`Building::power_links`/`power_status`), in
+//! written records and spliced into records carried from maps.
 //!
 //! Does not own: where records go (the world crate writes tiles and chunks; `sync` frames block snapshots),
 //! block ids of the file's content header (callers pass a `block id → id in the target numbering` map, because a
@@ -189,8 +191,39 @@ fn with_config(b: &Building, mut record: Vec<u8>) -> Vec<u8> {
     record
 }
 
-/// `writeBase` with `mask`'s modules: the building's items when it has an item module, empty power and liquid
-/// modules, efficiencies 0.
+/// `PowerModule.write`: i16 link count, the links as i32 absolute positions, f32 status.
+fn write_power(w: &mut Writer, links: &[i32], status: f32) {
+    let n = links.len().min(i16::MAX as usize);
+    w.i16(n as i16);
+    for &p in &links[..n] {
+        w.i32(p);
+    }
+    w.f32(status);
+}
+
+/// `record` (revision byte first, modern base) with its power module replaced by `b`'s links and status; records
+/// without a power module, or whose base cannot be read, are returned unchanged.
+fn with_power(b: &Building, record: Vec<u8>) -> Vec<u8> {
+    let mut r = Reader::new(&record);
+    let span = match r.u8().and_then(|_| read_base(&mut r)) {
+        Ok(Base { power: Some(p), .. }) => p.span,
+        _ => return record,
+    };
+    let mut w = Writer::new();
+    write_power(&mut w, &b.power_links, b.power_status);
+    let module = w.into_inner();
+    if record.get(span.0..span.1) == Some(&module[..]) {
+        return record;
+    }
+    let mut out = Vec::with_capacity(record.len() + module.len());
+    out.extend_from_slice(&record[..span.0]);
+    out.extend_from_slice(&module);
+    out.extend_from_slice(&record[span.1..]);
+    out
+}
+
+/// `writeBase` with `mask`'s modules: the building's items when it has an item module, its power links and
+/// status, an empty liquid module, efficiencies 0.
 fn write_base(w: &mut Writer, b: &Building, mask: u8) {
     w.f32(b.health).u8(b.rotation | 0x80).u8(b.team).u8(BASE_VERSION).u8(1).u8(mask | 8);
     if mask & 1 != 0 {
@@ -201,7 +234,7 @@ fn write_base(w: &mut Writer, b: &Building, mask: u8) {
         }
     }
     if mask & 2 != 0 {
-        w.i16(0).f32(0.0); // PowerModule: no links, status 0
+        write_power(w, &b.power_links, b.power_status);
     }
     if mask & 4 != 0 {
         w.i16(0); // LiquidModule: empty
@@ -219,7 +252,7 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
         return crate::logic::record(logic);
     }
     if let Some(raw) = &b.raw {
-        return with_config(b, raw.clone());
+        return with_config(b, with_power(b, raw.clone()));
     }
     let rule = blocks::rule_for(b.block);
     let (revision, tail) = match simulated_tail(b) {
@@ -264,6 +297,19 @@ pub struct Base {
     pub team: u8,
     /// Item module contents.
     pub items: BTreeMap<u16, i32>,
+    /// Power module, when the mask has one.
+    pub power: Option<PowerData>,
+}
+
+/// A power module as read from a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerData {
+    /// Links: absolute packed positions.
+    pub links: Vec<i32>,
+    /// Status (graph satisfaction) float.
+    pub status: f32,
+    /// Byte range of the module in the reader's input.
+    pub span: (usize, usize),
 }
 
 /// Length of a modern record's revision byte plus `writeBase` (where the class tail starts).
@@ -298,9 +344,17 @@ pub fn read_base(r: &mut Reader<'_>) -> Result<Base, DecodeError> {
             }
         }
     }
+    let mut power = None;
     if mask & 2 != 0 {
+        let start = r.position();
         let n = r.i16()?.max(0) as usize;
-        r.skip(n * 4 + 4)?;
+        // At most i16::MAX links, each read from the input: bounded by the record's own length.
+        let mut links = Vec::with_capacity(n.min(r.remaining() / 4));
+        for _ in 0..n {
+            links.push(r.i32()?);
+        }
+        let status = r.f32()?;
+        power = Some(PowerData { links, status, span: (start, r.position()) });
     }
     if mask & 4 != 0 {
         let n = r.i16()?.max(0) as usize;
@@ -321,7 +375,7 @@ pub fn read_base(r: &mut Reader<'_>) -> Result<Base, DecodeError> {
     if version == 4 {
         r.skip(8)?;
     }
-    Ok(Base { health, rotation: rot & 0x7f, team, items })
+    Ok(Base { health, rotation: rot & 0x7f, team, items, power })
 }
 
 /// A construction site read from a `ConstructBuild` record: (block being built, progress, breaking, paid).
@@ -363,13 +417,18 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
     let Ok(base) = read_base(&mut r) else {
         return raw();
     };
+    let (power_links, power_status) = base.power.map_or((Vec::new(), 0.0), |p| (p.links, p.status));
     let mut b = Building::new(block, base.team, base.rotation, base.health);
     b.items = base.items;
+    b.power_links = power_links.clone();
+    b.power_status = power_status;
     if simulated_tail(&b).is_none() {
         let mut b = raw();
         b.team = base.team;
         b.rotation = base.rotation;
         b.health = base.health;
+        b.power_links = power_links;
+        b.power_status = power_status;
         if let (Some((slot, offset)), Some(rule)) = (config_slot(block), blocks::rule_for(block))
             && record.first() == Some(&rule.record.revision)
             && let Some(v) = record.get(r.position()..).and_then(|tail| read_config(slot, offset, tail))
@@ -395,6 +454,8 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
             let mut b = raw();
             b.team = base.team;
             b.rotation = base.rotation;
+            b.power_links = power_links;
+            b.power_status = power_status;
             b
         }
     }
