@@ -277,6 +277,8 @@ impl Grid {
                 t.building = None;
             }
         }
+        // The buildings it was laser-linked to forget it (`PowerGraph.remove`).
+        crate::power::unlink_removed(self, pos, &building.power_links);
         Some(building)
     }
 

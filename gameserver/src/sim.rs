@@ -1117,6 +1117,13 @@ impl Sim {
             tracing::debug!(session, pos, "tile config rejected");
             return;
         }
+        // Power nodes keep their links in the power modules of both ends, not in `config`.
+        if crate::power::node_rule(b.block).is_some() {
+            if crate::power::configure(&mut self.grid, pos, &value) {
+                self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value });
+            }
+            return;
+        }
         // Bridges and mass drivers keep an absolute link: a relative `Point2` config is resolved against the
         // building's tile (`ItemBridge`/`MassDriver` `config(Point2.class, ...)`).
         b.config = match (&value, crate::records::keeps_absolute_link(b.block)) {

@@ -148,3 +148,27 @@ fn power_links_of_java_saved_records_survive() {
     assert!(linked > 0 && linked * 2 >= nodes, "{linked} of {nodes} nodes have links");
     assert!(mutual * 10 >= links * 9, "{mutual} of {links} links are held by both ends");
 }
+
+/// Links made by configuring a power node are saved in both ends' power modules and load back.
+#[test]
+fn power_links_survive_a_snapshot_round_trip() {
+    let node = blocks::rule_named("power-node-large").expect("node");
+    let battery = blocks::rule_named("battery").expect("battery");
+    let (mut sim, io) = worldio::generate(5, 40).into_parts(60);
+    for x in 10..=24 {
+        for y in 14..=18 {
+            sim.grid.remove(grid::pack(x, y));
+            sim.grid.set_static(x, y, 0);
+        }
+    }
+    let (a, b, c) = (grid::pack(12, 16), grid::pack(22, 16), grid::pack(16, 16));
+    assert!(sim.grid.put(12, 16, node.size, Building::new(node.id, 1, 0, 100.0)));
+    assert!(sim.grid.put(22, 16, node.size, Building::new(node.id, 1, 0, 100.0)));
+    assert!(sim.grid.put(16, 16, battery.size, Building::new(battery.id, 1, 0, 100.0)));
+    assert!(multidustry_gameserver::power::toggle_link(&mut sim.grid, a, b));
+    assert!(multidustry_gameserver::power::toggle_link(&mut sim.grid, a, c));
+    let bytes = worldio::SaveJob::capture(&sim, &io.names, &io.meta).encode().expect("encodes");
+    let back = worldio::load(&bytes).expect("loads");
+    let links = |p| back.grid.building(p).map(|b| b.power_links.clone());
+    assert_eq!((links(a), links(b), links(c)), (Some(vec![b, c]), Some(vec![a]), Some(vec![a])));
+}

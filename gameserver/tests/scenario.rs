@@ -732,3 +732,42 @@ fn relative_bridge_links_are_stored_absolute_and_liquid_sources_take_liquids() {
     w.input(Input::TileConfig { session: 1, pos: grid::pack(29, 26), value: Value::Content(CONTENT_ITEM, 1) });
     assert_eq!(w.sim.grid.building(grid::pack(29, 26)).map(|b| b.config.clone()), Some(Value::Content(4, 1)));
 }
+
+#[test]
+fn power_node_configs_toggle_links_on_both_ends_within_range_and_team() {
+    let mut w = World::new(true);
+    w.join(1, "electrician", 159);
+    let id = |n: &str| blocks::rule_named(n).expect(n).id;
+    let (node, battery) = (id("power-node"), id("battery"));
+    for (x, y, block, team) in
+        [(24, 30, node, 1), (28, 30, node, 1), (31, 30, battery, 1), (40, 30, node, 1), (26, 33, node, 2)]
+    {
+        assert!(w.sim.grid.put(x, y, 1, Building::new(block, team, 0, 100.0)));
+    }
+    let links =
+        |w: &World, x, y| w.sim.grid.building(grid::pack(x, y)).map(|b| b.power_links.clone()).unwrap_or_default();
+    let (a, b, c) = (grid::pack(24, 30), grid::pack(28, 30), grid::pack(31, 30));
+    w.take();
+    w.input(Input::TileConfig { session: 1, pos: a, value: Value::Int(b) });
+    assert!(
+        broadcasts(&w.take()).iter().any(|c| matches!(c, Call::TileConfig { value: Value::Int(v), .. } if *v == b))
+    );
+    assert_eq!((links(&w, 24, 30), links(&w, 28, 30)), (vec![b], vec![a]), "linked on both ends");
+    // Out of range (16 tiles, range 6) and another team's node: nothing changes.
+    w.input(Input::TileConfig { session: 1, pos: a, value: Value::Int(grid::pack(40, 30)) });
+    w.input(Input::TileConfig { session: 1, pos: a, value: Value::Int(grid::pack(26, 33)) });
+    assert_eq!(links(&w, 24, 30), vec![b]);
+    assert!(links(&w, 40, 30).is_empty() && links(&w, 26, 33).is_empty());
+    // Point2[]: relative positions replace the node's list (each toggled in order).
+    let rel = |dx: i32, dy: i32| (dx << 16) | (dy & 0xffff);
+    let points = multidustry_protocol::typeio::Object::Point2Array(vec![rel(3, 0), rel(-4, 0)]);
+    w.input(Input::TileConfig { session: 1, pos: b, value: Value::Other(points) });
+    assert_eq!(links(&w, 28, 30), vec![c, a]);
+    assert_eq!((links(&w, 31, 30), links(&w, 24, 30)), (vec![b], vec![b]));
+    // Toggling an existing link removes it from both ends.
+    w.input(Input::TileConfig { session: 1, pos: a, value: Value::Int(b) });
+    assert_eq!((links(&w, 24, 30), links(&w, 28, 30)), (vec![], vec![c]));
+    // Removing a building drops the links to it.
+    w.sim.grid.remove(c);
+    assert!(links(&w, 28, 30).is_empty());
+}

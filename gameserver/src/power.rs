@@ -1,0 +1,152 @@
+//! Power node laser links: which blocks are power nodes (laser range, link limit), and the link changes a
+//! client's configuration makes (`PowerNode` `config(Integer)` / `config(Point2[])` in the Java game).
+//!
+//! Owns: the rules of linking (range as circle/hitbox overlap in world units, same team, the block has a power
+//! module, the node's and a linked node's `maxNodes`), and keeping both ends' `Building::power_links` in step.
+//!
+//! Does not own: storing the links in records (`records`: the power module), broadcasting configurations
+//! (`sim`), power graphs — this server does not simulate power flow; links are state that persists and reaches
+//! clients.
+//!
+//! Invariants: a link this module adds is held by both ends; every function tolerates missing buildings and
+//! stale links (maps contain some) without panicking.
+
+use crate::blocks;
+use crate::grid::{self, Grid};
+use crate::value::Value;
+use multidustry_protocol::typeio::Object;
+
+/// World units per tile (`Vars.tilesize`).
+const TILE: f32 = 8.0;
+
+/// A power node block's linking limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeRule {
+    /// `PowerNode.laserRange`, in tiles.
+    pub laser_range: f32,
+    /// `PowerNode.maxNodes`.
+    pub max_nodes: usize,
+}
+
+/// The node rule of `block`, when it is a power node (build 159 Serpulo nodes).
+pub fn node_rule(block: u16) -> Option<NodeRule> {
+    let (laser_range, max_nodes) = match blocks::rule_for(block)?.name {
+        "power-node" => (6.0, 10),
+        "power-node-large" => (15.0, 15),
+        "surge-tower" => (40.0, 2),
+        _ => return None,
+    };
+    Some(NodeRule { laser_range, max_nodes })
+}
+
+/// Whether `block` has a power module (`Block.hasPower`: the power bit of its record mask).
+pub fn has_power(block: u16) -> bool {
+    blocks::rule_for(block).is_some_and(|r| r.record.mask & 2 != 0)
+}
+
+/// The world-space centre of a building of `block` with origin `pos` (`Building.x/y`: tile centre plus
+/// `Block.offset`, half a tile for even sizes).
+fn centre(pos: i32, block: u16) -> (f32, f32) {
+    let (x, y) = grid::unpack(pos);
+    let size = crate::records::block_size(block);
+    let offset = if size.is_multiple_of(2) { TILE / 2.0 } else { 0.0 };
+    (x as f32 * TILE + offset, y as f32 * TILE + offset)
+}
+
+/// Whether a circle of `range` world units around `src`'s centre overlaps the hitbox of the building `other`
+/// (`Intersector.overlaps(Circle, Rectangle)`: strictly closer than the radius).
+fn overlaps(src: (i32, u16), other: (i32, u16), range: f32) -> bool {
+    let (cx, cy) = centre(src.0, src.1);
+    let (ox, oy) = centre(other.0, other.1);
+    let half = f32::from(crate::records::block_size(other.1)) * TILE / 2.0;
+    let nx = cx.clamp(ox - half, ox + half) - cx;
+    let ny = cy.clamp(oy - half, oy + half) - cy;
+    nx * nx + ny * ny < range * range
+}
+
+/// `PowerNode.linkValid(node, link, checkMaxNodes)`: `link` has power, is another building of the same team,
+/// in the node's range (or the node in the range of `link` when that is a node), and — when `link` is a node
+/// and `check_max` — has a free link slot or already links back.
+pub fn link_valid(grid: &Grid, node: i32, link: i32, check_max: bool) -> bool {
+    let (Some(n), Some(l)) = (grid.building(node), grid.building(link)) else { return false };
+    let Some(rule) = node_rule(n.block) else { return false };
+    if node == link || !has_power(l.block) || n.team != l.team || l.construction.is_some() {
+        return false;
+    }
+    let other_rule = node_rule(l.block);
+    let in_range = overlaps((node, n.block), (link, l.block), rule.laser_range * TILE)
+        || other_rule.is_some_and(|o| overlaps((link, l.block), (node, n.block), o.laser_range * TILE));
+    if !in_range {
+        return false;
+    }
+    match other_rule {
+        Some(o) if check_max => l.power_links.len() < o.max_nodes || l.power_links.contains(&node),
+        _ => true,
+    }
+}
+
+/// `config(Integer)` on the node at `node`: toggles the link to the building covering the tile `target`.
+/// Unlinking removes the link from both ends; linking needs a valid link and a free slot on the node, and adds
+/// it to both ends. Returns whether anything changed.
+pub fn toggle_link(grid: &mut Grid, node: i32, target: i32) -> bool {
+    let Some(n) = grid.building(node) else { return false };
+    let Some(rule) = node_rule(n.block) else { return false };
+    let (tx, ty) = grid::unpack(target);
+    let other = grid.building_at(tx, ty).filter(|(_, b)| has_power(b.block)).map(|(p, _)| p);
+    if n.power_links.contains(&target) {
+        if let Some(b) = grid.building_mut(node) {
+            b.power_links.retain(|&p| p != target);
+        }
+        if let Some(b) = other.and_then(|o| grid.building_mut(o)) {
+            b.power_links.retain(|&p| p != node);
+        }
+        return true;
+    }
+    let Some(other) = other else { return false };
+    if !link_valid(grid, node, other, true) || n.power_links.len() >= rule.max_nodes {
+        return false;
+    }
+    for (a, b) in [(node, other), (other, node)] {
+        if let Some(build) = grid.building_mut(a)
+            && !build.power_links.contains(&b)
+        {
+            build.power_links.push(b);
+        }
+    }
+    true
+}
+
+/// Applies a client's configuration of the power node at `node`: an `Integer` (or building) position toggles
+/// one link; a `Point2[]` of positions relative to the node replaces the node's links (as Java, the node's list
+/// is cleared first without touching the other ends, then each point is toggled). Other values change nothing.
+/// Returns whether the value is one a power node accepts.
+pub fn configure(grid: &mut Grid, node: i32, value: &Value) -> bool {
+    match value {
+        Value::Int(p) | Value::Building(p) => {
+            toggle_link(grid, node, *p);
+            true
+        }
+        Value::Other(Object::Point2Array(points)) => {
+            if let Some(b) = grid.building_mut(node) {
+                b.power_links.clear();
+            }
+            let (x, y) = grid::unpack(node);
+            for &p in points {
+                // Point2.unpack: x in the high 16 bits, y in the low 16, each signed.
+                let (dx, dy) = (i32::from((p >> 16) as i16), i32::from(p as i16));
+                toggle_link(grid, node, grid::pack(x + dx, y + dy));
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Drops every link to `pos` held by the buildings `links` names (a building was removed: `PowerGraph.remove`).
+pub fn unlink_removed(grid: &mut Grid, pos: i32, links: &[i32]) {
+    for &l in links {
+        if let Some(b) = grid.building_mut(l) {
+            b.power_links.retain(|&p| p != pos);
+        }
+    }
+}
