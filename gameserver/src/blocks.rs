@@ -100,7 +100,8 @@ pub enum ConfigKind {
     Bool,
     /// A string (message blocks, limited to 220 characters as `MessageBlock.maxTextLength`).
     Text,
-    /// A point/position link (bridges, power nodes, mass drivers): accepted and stored as given.
+    /// A point/position link (bridges, power nodes, mass drivers): bridges and mass drivers store it in `config`;
+    /// power nodes keep links in both ends' power modules (`power`).
     Link,
     /// An integer (unit factory plan index, illuminator colour).
     Int,

@@ -150,3 +150,114 @@ pub fn unlink_removed(grid: &mut Grid, pos: i32, links: &[i32]) {
         }
     }
 }
+
+/// The tiles touching the sides of a `size` block with origin (x, y), corners excluded (`Edges.getEdges`).
+fn edge_tiles(x: i32, y: i32, size: u8) -> Vec<(i32, i32)> {
+    let s = i32::from(size.max(1));
+    let (x0, y0) = (x - (s - 1) / 2, y - (s - 1) / 2);
+    let mut out = Vec::with_capacity(4 * s as usize);
+    for i in 0..s {
+        out.extend([(x0 + i, y0 - 1), (x0 + i, y0 + s), (x0 - 1, y0 + i), (x0 + s, y0 + i)]);
+    }
+    out
+}
+
+/// The power buildings of `team` touching the building with origin `pos`.
+fn adjacent_powered(grid: &Grid, pos: i32, block: u16, team: u8) -> Vec<i32> {
+    let (x, y) = grid::unpack(pos);
+    let mut out: Vec<i32> = edge_tiles(x, y, crate::records::block_size(block))
+        .into_iter()
+        .filter_map(|(ex, ey)| grid.building_at(ex, ey))
+        .filter(|(_, b)| b.team == team && has_power(b.block) && b.construction.is_none())
+        .map(|(p, _)| p)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The power graph of `start`, approximated as the buildings reachable through laser links and touching power
+/// buildings of the same team (Java's finer conduction rules between two consumers are not modelled).
+fn graph_of(grid: &Grid, start: i32) -> std::collections::BTreeSet<i32> {
+    let mut seen = std::collections::BTreeSet::from([start]);
+    let mut stack = vec![start];
+    while let Some(p) = stack.pop() {
+        let Some(b) = grid.building(p) else { continue };
+        let next = b.power_links.iter().copied().filter(|l| grid.building(*l).is_some());
+        for n in next.chain(adjacent_powered(grid, p, b.block, b.team)) {
+            if seen.insert(n) {
+                stack.push(n);
+            }
+        }
+    }
+    seen
+}
+
+/// `PowerNodeBuild.placed()` on the server: links a node just built by a player to its potential links
+/// (`PowerNode.getPotentialLinks`): power buildings of its team in laser range, not touching it, nodes before
+/// other buildings, nearest first, at most one per power graph and `maxNodes` in all, skipping nodes that are
+/// full. Returns the positions linked, in order (the server announces each as a `tileConfig`).
+///
+/// Partial: insulation (`PowerNode.insulated`, plastanium walls between the ends) is not checked, and every block
+/// with a power module counts as a producer or consumer.
+pub fn auto_link(grid: &mut Grid, node: i32) -> Vec<i32> {
+    let Some(n) = grid.building(node) else { return Vec::new() };
+    let Some(rule) = node_rule(n.block) else { return Vec::new() };
+    let (block, team) = (n.block, n.team);
+    let (x, y) = grid::unpack(node);
+    let adjacent = adjacent_powered(grid, node, block, team);
+    let mut excluded = graph_of(grid, node);
+    for &a in &adjacent {
+        excluded.extend(graph_of(grid, a));
+    }
+    // Geometry.circle over (int)(laserRange + 2) tiles, the buildings in it once each.
+    let r = (rule.laser_range + 2.0) as i32;
+    let mut candidates: Vec<i32> = Vec::new();
+    for dx in -r..=r {
+        for dy in -r..=r {
+            if dx * dx + dy * dy > r * r {
+                continue;
+            }
+            let Some((p, b)) = grid.building_at(x + dx, y + dy) else { continue };
+            if p == node
+                || candidates.contains(&p)
+                || b.team != team
+                || b.construction.is_some()
+                || !has_power(b.block)
+                || adjacent.contains(&p)
+                || !overlaps((node, block), (p, b.block), rule.laser_range * TILE)
+            {
+                continue;
+            }
+            candidates.push(p);
+        }
+    }
+    let tile = (x as f32 * TILE, y as f32 * TILE);
+    let key = |p: i32| {
+        let b = grid.building(p).map_or(0, |b| b.block);
+        let (cx, cy) = centre(p, b);
+        (node_rule(b).is_none(), (cx - tile.0).powi(2) + (cy - tile.1).powi(2))
+    };
+    candidates.sort_by(|a, b| {
+        let (ka, kb) = (key(*a), key(*b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
+    let mut linked = Vec::new();
+    let mut count = 0;
+    for p in candidates {
+        let Some(b) = grid.building(p) else { continue };
+        let full = node_rule(b.block).is_some_and(|o| b.power_links.len() >= o.max_nodes);
+        if full || excluded.contains(&p) {
+            continue;
+        }
+        count += 1;
+        if count > rule.max_nodes {
+            break;
+        }
+        excluded.extend(graph_of(grid, p));
+        let already = grid.building(node).is_some_and(|b| b.power_links.contains(&p));
+        if !already && toggle_link(grid, node, p) {
+            linked.push(p);
+        }
+    }
+    linked
+}

@@ -1358,10 +1358,23 @@ impl Sim {
         if finished {
             let Some(b) = self.grid.building_mut(pos) else { return true };
             let config = b.construction.take().map(|c| c.config).unwrap_or_default();
-            b.config = config.clone();
+            let node = crate::power::node_rule(rule.id).is_some();
+            if !node {
+                b.config = config.clone();
+            }
             b.health = rule.health;
             let rotation = b.rotation;
+            if node {
+                // `constructFinish` applies the plan's config (`configured`); clients apply it themselves.
+                crate::power::configure(&mut self.grid, pos, &config);
+            }
             self.send(Target::All, Call::ConstructFinish { pos, block: rule.id, unit, rotation, team, config });
+            if node {
+                // `PowerNodeBuild.placed()`: the server links the new node and announces each link.
+                for link in crate::power::auto_link(&mut self.grid, pos) {
+                    self.send(Target::All, Call::TileConfig { player: None, pos, value: Value::Int(link) });
+                }
+            }
         }
         finished
     }

@@ -771,3 +771,41 @@ fn power_node_configs_toggle_links_on_both_ends_within_range_and_team() {
     w.sim.grid.remove(c);
     assert!(links(&w, 28, 30).is_empty());
 }
+
+#[test]
+fn a_power_node_built_by_a_player_links_to_its_potential_links() {
+    let mut w = World::new(true);
+    w.join(1, "electrician", 159);
+    let (cx, cy) = core_xy();
+    let id = |n: &str| blocks::rule_named(n).expect(n).id;
+    let (node, battery) = (id("power-node"), id("battery"));
+    for (x, y, block, team) in [
+        (31, 30, battery, 1), // in range: linked second (nodes first)
+        (27, 35, node, 1),    // in range: a node, linked first
+        (23, 30, battery, 1), // in range, but in the graph of (27, 35): skipped
+        (28, 30, battery, 1), // touching the new node: skipped
+        (27, 27, battery, 2), // another team
+        (40, 30, battery, 1), // out of range
+    ] {
+        assert!(w.sim.grid.put(x, y, 1, Building::new(block, team, 0, 100.0)));
+    }
+    let (m, b3) = (grid::pack(27, 35), grid::pack(23, 30));
+    assert!(multidustry_gameserver::power::toggle_link(&mut w.sim.grid, m, b3));
+    w.take();
+    w.snapshot(1, cx, cy, Some(vec![place(27, 30, node, 0, Value::Null)]));
+    w.ticks(600);
+    let n = grid::pack(27, 30);
+    let b1 = grid::pack(31, 30);
+    let links = |w: &World, p| w.sim.grid.building(p).map(|b| b.power_links.clone()).unwrap_or_default();
+    assert_eq!(links(&w, n), vec![m, b1], "nodes first, one link per graph");
+    assert_eq!((links(&w, m), links(&w, b1)), (vec![b3, n], vec![n]));
+    assert!(links(&w, grid::pack(28, 30)).is_empty() && links(&w, grid::pack(27, 27)).is_empty());
+    let configs: Vec<Value> = broadcasts(&w.take())
+        .iter()
+        .filter_map(|c| match c {
+            Call::TileConfig { player: None, pos, value } if *pos == n => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(configs, vec![Value::Int(m), Value::Int(b1)], "each link announced as a server tileConfig");
+}
