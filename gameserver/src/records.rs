@@ -249,7 +249,7 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
         return construct_record(b, c, block_id);
     }
     if let Some(logic) = &b.logic {
-        return crate::logic::record(logic);
+        return with_power(b, crate::logic::record(logic));
     }
     if let Some(raw) = &b.raw {
         return with_config(b, with_power(b, raw.clone()));

@@ -120,7 +120,6 @@ fn power_links_of_java_saved_records_survive() {
             for (pos, b) in world.grid.buildings() {
                 let ids = |id: u16| id;
                 if let Some(raw) = &b.raw
-                    && b.logic.is_none()
                     && b.construction.is_none()
                 {
                     let rewritten = multidustry_gameserver::records::building_record(b, &ids);
