@@ -261,3 +261,35 @@ pub fn auto_link(grid: &mut Grid, node: i32) -> Vec<i32> {
     }
     linked
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Building;
+
+    fn put(grid: &mut Grid, x: i32, y: i32, name: &str) -> i32 {
+        let rule = blocks::rule_named(name).expect(name);
+        assert!(grid.put(x, y, rule.size, Building::new(rule.id, 1, 0, 100.0)));
+        grid::pack(x, y)
+    }
+
+    #[test]
+    fn links_respect_max_nodes_and_the_longer_range_of_two_nodes() {
+        let mut grid = Grid::new(80, 80, 1);
+        let tower = put(&mut grid, 10, 10, "surge-tower");
+        let batteries: Vec<i32> = (0..3).map(|i| put(&mut grid, 14 + 2 * i, 14, "battery")).collect();
+        assert!(toggle_link(&mut grid, tower, batteries[0]));
+        assert!(toggle_link(&mut grid, tower, batteries[1]));
+        assert!(!toggle_link(&mut grid, tower, batteries[2]), "surge tower: maxNodes 2");
+        // A small node 30 tiles from the tower: outside its own range (6) but inside the tower's (40).
+        let node = put(&mut grid, 40, 10, "power-node");
+        assert!(link_valid(&grid, node, tower, false));
+        assert!(!link_valid(&grid, node, tower, true), "the tower is full");
+        assert!(toggle_link(&mut grid, tower, batteries[1]), "unlinking frees a slot");
+        assert!(toggle_link(&mut grid, node, tower));
+        assert_eq!(grid.building(tower).map(|b| b.power_links.clone()), Some(vec![batteries[0], node]));
+        // A building without a power module is never linked.
+        let wall = put(&mut grid, 12, 20, "copper-wall");
+        assert!(!toggle_link(&mut grid, tower, wall));
+    }
+}
