@@ -500,54 +500,42 @@ pub fn default_waves() -> Vec<SpawnGroup> {
         .collect()
 }
 
-/// A preset rule set (`mindustry.game.Gamemode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Gamemode {
-    /// Waves on a timer.
-    Survival,
-    /// Infinite resources, waves on demand.
-    Sandbox,
-    /// Destroy the enemy cores.
-    Attack,
-    /// Teams against each other.
-    Pvp,
-    /// The map editor.
-    Editor,
-}
+/// A preset rule set (`mindustry.game.Gamemode`); the enum itself is the protocol crate's (its ordinals travel
+/// in discovery replies).
+pub use multidustry_protocol::discovery::Gamemode;
 
-impl Gamemode {
-    fn apply(self, r: &mut Rules) {
-        match self {
-            Self::Survival => {
-                r.wave_timer = true;
-                r.waves = true;
-            }
-            Self::Sandbox => {
-                r.infinite_resources = true;
-                r.waves = true;
-                r.wave_timer = false;
-            }
-            Self::Attack => {
-                r.attack_mode = true;
-                r.waves = true;
-                r.wave_timer = true;
-            }
-            Self::Pvp => {
-                r.pvp = true;
-                r.enemy_core_build_radius = 600.0;
-                r.build_cost_multiplier = 1.0;
-                r.build_speed_multiplier = 1.0;
-                r.unit_build_speed_multiplier = 2.0;
-                r.unit_health_multiplier = 3.0;
-                r.attack_mode = true;
-            }
-            Self::Editor => {
-                r.infinite_resources = true;
-                r.editor = true;
-                r.waves = false;
-                r.enemy_core_build_radius = 0.0;
-                r.wave_timer = false;
-            }
+/// `Gamemode.apply`: the rules each preset sets over `new Rules()`.
+fn apply_mode(mode: Gamemode, r: &mut Rules) {
+    match mode {
+        Gamemode::Survival => {
+            r.wave_timer = true;
+            r.waves = true;
+        }
+        Gamemode::Sandbox => {
+            r.infinite_resources = true;
+            r.waves = true;
+            r.wave_timer = false;
+        }
+        Gamemode::Attack => {
+            r.attack_mode = true;
+            r.waves = true;
+            r.wave_timer = true;
+        }
+        Gamemode::Pvp => {
+            r.pvp = true;
+            r.enemy_core_build_radius = 600.0;
+            r.build_cost_multiplier = 1.0;
+            r.build_speed_multiplier = 1.0;
+            r.unit_build_speed_multiplier = 2.0;
+            r.unit_health_multiplier = 3.0;
+            r.attack_mode = true;
+        }
+        Gamemode::Editor => {
+            r.infinite_resources = true;
+            r.editor = true;
+            r.waves = false;
+            r.enemy_core_build_radius = 0.0;
+            r.wave_timer = false;
         }
     }
 }
@@ -894,7 +882,7 @@ impl Rules {
     /// `new Rules()` with `mode` applied (`Gamemode.apply`).
     pub fn for_mode(mode: Gamemode) -> Self {
         let mut r = Self::default();
-        mode.apply(&mut r);
+        apply_mode(mode, &mut r);
         r
     }
 
