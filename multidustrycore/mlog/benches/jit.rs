@@ -1,4 +1,4 @@
-//! JIT vs interpreter throughput, and the per-tick cost of many small processors.
+//! JIT and reference-interpreter throughput, and the per-tick cost of many small processors.
 //!
 //! * `speed/*`: `lemu/speed.mlog` (30,000,003 instructions: a count-down loop of jump/op sub/jump) run to its
 //!   end in one budget; throughput is in instructions (criterion's "elements").
