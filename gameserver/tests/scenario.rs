@@ -107,6 +107,18 @@ fn broadcasts(out: &[Output]) -> Vec<&Call> {
         .collect()
 }
 
+/// The entity snapshot sent to clients of `build` in `out`.
+fn entity_snapshot(out: &[Output], build: u32) -> (i16, std::sync::Arc<[u8]>) {
+    out.iter()
+        .find_map(|o| match o {
+            Output::Send(Target::Build(x), Call::EntitySnapshot { amount, data }) if *x == build => {
+                Some((*amount, data.clone()))
+            }
+            _ => None,
+        })
+        .expect("an entity snapshot for this build")
+}
+
 fn core_xy() -> (f32, f32) {
     (CORE.0 as f32 * 8.0, CORE.1 as f32 * 8.0)
 }
@@ -411,15 +423,7 @@ fn entity_snapshots_decode_with_the_protocol_crates_independent_tables() {
     w.ticks(13);
     let out = w.take();
     for (build, proto) in [(159u32, Build::V159), (154, Build::V154)] {
-        let (amount, data) = out
-            .iter()
-            .find_map(|o| match o {
-                Output::Send(Target::Build(x), Call::EntitySnapshot { amount, data }) if *x == build => {
-                    Some((*amount, data.clone()))
-                }
-                _ => None,
-            })
-            .expect("snapshot for this build");
+        let (amount, data) = entity_snapshot(&out, build);
         let records = decode_records(&data, amount, proto).expect("decodes to the last byte");
         assert_eq!(records.len(), 4);
         let players: Vec<i32> = records
@@ -542,15 +546,7 @@ fn waves_spawn_at_the_spawn_points_and_walk_to_the_core() {
     w.ticks(13);
     let out = w.take();
     for (build, proto) in [(159u32, Build::V159), (154, Build::V154)] {
-        let (amount, data) = out
-            .iter()
-            .find_map(|o| match o {
-                Output::Send(Target::Build(x), Call::EntitySnapshot { amount, data }) if *x == build => {
-                    Some((*amount, data.clone()))
-                }
-                _ => None,
-            })
-            .expect("snapshot");
+        let (amount, data) = entity_snapshot(&out, build);
         let records = decode_records(&data, amount, proto).expect("decodes");
         let unit = records
             .iter()
