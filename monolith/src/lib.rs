@@ -203,7 +203,8 @@ pub async fn start(config: &Config, options: &Options) -> Result<Running, Monoli
             .map_err(|e| MonolithError::Data { path: data_dir.clone(), reason: e.to_string() })?,
     );
     let (world, snapshot_path) = load_world(config, options)?;
-    let (sim, io) = world.into_parts(config.gameserver.tick_rate);
+    let (mut sim, io) = world.into_parts(config.gameserver.tick_rate);
+    sim.logic = logic_runner(&config.gameserver);
     let transport = InProcess::default();
     let end = transport
         .attach_world(WorldId::DEFAULT)
@@ -222,6 +223,18 @@ pub async fn start(config: &Config, options: &Options) -> Result<Running, Monoli
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (bound, proxy) = start_proxy(config, Arc::new(transport), access, stop_rx).await?;
     Ok(Running { bound, snapshot_path, host: Some(host), proxy: Some(proxy), proxy_stop: Some(stop_tx) })
+}
+
+/// The world's processor runner as `gameserver.mlog_build` / `mlog_engine` ask.
+fn logic_runner(g: &multidustrycore::config::Gameserver) -> multidustry_gameserver::logic::Logic {
+    use multidustry_gameserver::logic::{EngineKind, Logic};
+    use multidustry_mlog::ir::Build;
+    let build = if g.mlog_build == 154 { Build::B154 } else { Build::B159 };
+    let engine = match g.mlog_engine {
+        multidustrycore::config::MlogEngine::Jit => EngineKind::Jit,
+        multidustrycore::config::MlogEngine::Interpreter => EngineKind::Interpreter,
+    };
+    Logic::new(build, engine)
 }
 
 type ProxyTask = tokio::task::JoinHandle<Result<(), String>>;
@@ -272,4 +285,22 @@ pub async fn run(
     }
     running.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use multidustry_gameserver::logic::EngineKind;
+    use multidustry_mlog::ir::Build;
+    use multidustrycore::config::{Config, MlogEngine};
+
+    #[test]
+    fn world_processors_follow_the_configured_build_and_engine() {
+        let default = super::logic_runner(&Config::default().gameserver);
+        assert_eq!((default.build, default.engine), (Build::B159, EngineKind::Jit));
+        let mut g = Config::default().gameserver;
+        g.mlog_build = 154;
+        g.mlog_engine = MlogEngine::Interpreter;
+        let l = super::logic_runner(&g);
+        assert_eq!((l.build, l.engine), (Build::B154, EngineKind::Interpreter));
+    }
 }

@@ -94,6 +94,23 @@ pub struct Gameserver {
     pub world_seed: u64,
     /// Width and height of the generated default world, in tiles.
     pub world_size: u32,
+    /// Whose MLOG semantics processors in worlds follow where builds 159 and 154 differ (number literals, `wait`
+    /// and the tick budget, string escapes, printing): 159 or 154.
+    pub mlog_build: u32,
+    /// How processors in worlds run: the cranelift JIT (programs over 100 instructions start on the interpreter
+    /// until compiled) or the interpreter only.
+    pub mlog_engine: MlogEngine,
+}
+
+/// How world processors run (`gameserver.mlog_engine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MlogEngine {
+    /// Cranelift JIT with the interpreter as fallback.
+    #[default]
+    Jit,
+    /// Reference interpreter only.
+    Interpreter,
 }
 
 /// The control plane.
@@ -138,7 +155,14 @@ impl Default for Proxy {
 
 impl Default for Gameserver {
     fn default() -> Self {
-        Self { tick_rate: 60, snapshot_interval_secs: 300, world_seed: 0x4d49_4e44, world_size: 200 }
+        Self {
+            tick_rate: 60,
+            snapshot_interval_secs: 300,
+            world_seed: 0x4d49_4e44,
+            world_size: 200,
+            mlog_build: 159,
+            mlog_engine: MlogEngine::Jit,
+        }
     }
 }
 
@@ -215,6 +239,9 @@ impl Config {
         }
         if !(50..=2000).contains(&self.gameserver.world_size) {
             return bad("gameserver.world_size", "must be between 50 and 2000");
+        }
+        if ![154, 159].contains(&self.gameserver.mlog_build) {
+            return bad("gameserver.mlog_build", "must be 159 or 154");
         }
         if self.proxy.accepted_builds.is_empty() {
             return bad("proxy.accepted_builds", "must name at least one build (159 or 154)");
@@ -326,6 +353,12 @@ mod tests {
         assert!(e.contains("proxy.bind"), "{e}");
         let e = Config::from_toml_str("[proxy]\naccepted_builds = [146]\n").unwrap_err().to_string();
         assert!(e.contains("146"), "{e}");
+        let e = Config::from_toml_str("[gameserver]\nmlog_build = 146\n").unwrap_err().to_string();
+        assert!(e.contains("gameserver.mlog_build"), "{e}");
+        let e = Config::from_toml_str("[gameserver]\nmlog_engine = \"fast\"\n").unwrap_err().to_string();
+        assert!(e.contains("gameserver.mlog_engine") && e.contains("fast"), "{e}");
+        let c = Config::load(None, env(&[("MULTIDUSTRY__GAMESERVER__MLOG_ENGINE", "interpreter")])).unwrap();
+        assert_eq!(c.gameserver.mlog_engine, MlogEngine::Interpreter);
         let missing = Config::load(Some(Path::new("/nonexistent/x.toml")), env(&[])).unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/x.toml"));
     }
