@@ -1630,7 +1630,15 @@ impl Sim {
     /// Moves wave units toward the nearest player-team core: ground units along the flow field, flyers in a
     /// straight line; both stop next to the core (there is no combat yet).
     fn update_wave_units(&mut self, delta: f32) {
-        let ids: Vec<i32> = self.ecs.units().filter(|u| u.controller < 0 && u.logic.is_none()).map(|u| u.id).collect();
+        // Only the wave team's units walk to the enemy cores; AI units of other teams (spawned by world
+        // processors) stand until a processor commands them (Java's CommandAI without a command).
+        let wave_team = self.rules.wave_team;
+        let ids: Vec<i32> = self
+            .ecs
+            .units()
+            .filter(|u| u.controller < 0 && u.logic.is_none() && u.team == wave_team)
+            .map(|u| u.id)
+            .collect();
         if ids.is_empty() {
             return;
         }

@@ -303,3 +303,36 @@ fn the_logic_controller_times_out_and_player_units_cannot_be_commanded() {
     assert!(player_unit.logic.is_none());
     assert_ne!((player_unit.x, player_unit.y), (0.0, 0.0));
 }
+
+#[test]
+fn a_world_processor_binds_wave_and_spawned_units_moves_them_and_fetches_them() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 40, 10, CORE_SHARD, 1, None);
+    g.tile_mut(10, 40).expect("tile").overlay = 1; // spawn marker
+    let code = "jump 2 notEqual s null\nspawn @dagger 20 40 0 @crux s\nfetch unitCount n @crux 0 @dagger\n\
+                fetch unit f @crux 1 @dagger\nfetch unitCount all @crux 0 @conveyor\nfetch unitCount mine @sharded\n\
+                ubind @dagger\nucontrol move 30 50 0 0 0\n";
+    put(&mut g, 5, 5, id::WORLD_PROCESSOR, 2, proc(id::WORLD_PROCESSOR, 2, code, &[]));
+    let mut s = sim(g);
+    s.run_wave(); // wave 1 of the default waves: one crux dagger at the spawn marker
+    let wave_dagger = s.units().find(|u| u.team == 2).map(|u| (u.id, u.x, u.y)).expect("wave dagger");
+    unit(&mut s, 60, 0, 1, 30.0, 30.0); // a sharded AI dagger: stands (no command), not bound (other team)
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 60);
+    let MValue::Unit(spawned) = var(&s, 5, 5, "s") else { panic!("spawned {:?}", var(&s, 5, 5, "s")) };
+    let spawned = spawned as i32;
+    assert_eq!(var(&s, 5, 5, "n"), MValue::Num(2.0));
+    assert_eq!(var(&s, 5, 5, "all"), MValue::Num(2.0));
+    assert_eq!(var(&s, 5, 5, "mine"), MValue::Num(1.0));
+    assert_eq!(var(&s, 5, 5, "f"), unit_of(spawned), "creation order: the wave dagger, then the spawned one");
+    let target = (240.0f32, 400.0f32);
+    for (id, start) in [(wave_dagger.0, (wave_dagger.1, wave_dagger.2)), (spawned, (160.0, 320.0))] {
+        let u = s.unit(id).expect("dagger");
+        let ai = u.logic.as_deref().expect("commanded");
+        assert_eq!((ai.control, ai.move_x, ai.move_y), (units::Control::Move, target.0, target.1));
+        let d = |p: (f32, f32)| ((p.0 - target.0).powi(2) + (p.1 - target.1).powi(2)).sqrt();
+        assert!(d((u.x, u.y)) < d(start) - 20.0, "unit {id} moved toward the target: {:?} → {:?}", start, (u.x, u.y));
+    }
+    let other = s.unit(60).expect("sharded dagger");
+    assert_eq!((other.x, other.y, other.logic.is_none()), (240.0, 240.0, true));
+}

@@ -240,16 +240,22 @@ impl WorldHost<'_> {
                     MValue::Content(ContentKind::Block, b) => Some(b),
                     _ => None,
                 };
+                if matches!(mode, "unit" | "unitCount" | "player" | "playerCount") {
+                    let v = super::units::fetch(self, mode, team, index, &arg(3));
+                    if let Some(o) = outs.first_mut() {
+                        *o = v;
+                    }
+                    return;
+                }
                 let key = match mode {
                     "core" | "coreCount" => (team, Some(CORES)),
                     "build" | "buildCount" => (team, filter),
-                    _ => (team, Some(CORES - 1)), // no such list: units and players are not simulated
+                    _ => (team, Some(CORES - 1)), // no such list
                 };
                 let grid = &*self.grid;
                 let matching = self.effects.fetch.entry(key).or_insert_with(|| fetch_list(grid, key)).as_slice();
                 let v = match mode {
                     "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
-                    "unitCount" | "playerCount" => MValue::Num(0.0),
                     _ => usize::try_from(index).ok().and_then(|i| matching.get(i)).map_or(MValue::Null, |p| handle(*p)),
                 };
                 if let Some(o) = outs.first_mut() {

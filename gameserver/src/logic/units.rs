@@ -818,6 +818,41 @@ fn unit_cap(grid: &Grid, team: u8, wave_team: u8) -> usize {
         .sum()
 }
 
+/// `fetch unit|unitCount|player|playerCount` (world processors): the team's units in creation order, or those
+/// of one type (`unitCache`); players are counted, but `fetch player` gives null (mlog values have no player
+/// objects here).
+pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, extra: &MValue) -> MValue {
+    let Some(units) = host.units.as_deref_mut() else {
+        return if mode.ends_with("Count") { MValue::Num(0.0) } else { MValue::Null };
+    };
+    match mode {
+        "playerCount" => MValue::Num(units.ecs.players().filter(|p| p.team == team).count() as f64),
+        "player" => MValue::Null,
+        _ => {
+            let type_id = match *extra {
+                MValue::Content(ContentKind::Unit, t) => i16::try_from(t).ok().or(Some(i16::MIN)),
+                _ => None,
+            };
+            units.view();
+            let s = &*units.state;
+            let (count, nth) = match type_id {
+                Some(t) => {
+                    let lo = s.by_type.partition_point(|e| (e.0, e.1) < (team, t));
+                    let hi = s.by_type.partition_point(|e| (e.0, e.1) <= (team, t));
+                    let nth = usize::try_from(index).ok().filter(|i| lo + i < hi).map(|i| s.by_type[lo + i].2);
+                    (hi - lo, nth.and_then(|v| s.view.get(v)).map(|u| u.id))
+                }
+                None => {
+                    let mut mine = s.view.iter().filter(|u| u.team == team);
+                    let nth = usize::try_from(index).ok().and_then(|i| mine.clone().nth(i)).map(|u| u.id);
+                    (mine.by_ref().count(), nth)
+                }
+            };
+            if mode == "unitCount" { MValue::Num(count as f64) } else { nth.map_or(MValue::Null, unit_value) }
+        }
+    }
+}
+
 /// `sensor` on a unit (`UnitComp.sense`/`senseObject`), and `@dead` of null.
 pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -> MValue {
     let name = match prop {
