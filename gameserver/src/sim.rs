@@ -491,6 +491,10 @@ pub struct UnitState {
     pub flying: bool,
     /// Shield points (wave units: `SpawnGroup.getShield`).
     pub shield: f32,
+    /// `UnitComp.flag`: a number processors set (`ucontrol flag`) and read (`sensor @flag`); saved and synced.
+    pub flag: f64,
+    /// The logic controller (`LogicAI`) while a processor commands this unit; `None`: its normal AI.
+    pub logic: Option<Box<crate::logic::units::LogicAi>>,
 }
 
 impl UnitState {
@@ -514,6 +518,8 @@ impl UnitState {
             class_id: 0,
             flying: true,
             shield: 0.0,
+            flag: 0.0,
+            logic: None,
         }
     }
 }
@@ -656,6 +662,8 @@ pub struct Sim {
     pub(crate) wave_ai: WaveAi,
     /// MLOG processors of this world (`logic`).
     pub logic: crate::logic::Logic,
+    /// Processor-side unit state (`ubind` cycles, radar caches; see `logic::units`).
+    logic_units: crate::logic::units::LogicUnits,
 }
 
 /// Wave state the simulation keeps between ticks.
@@ -684,6 +692,7 @@ impl Sim {
             tick_rate: tick_rate.max(1),
             wave_ai: WaveAi::default(),
             logic: crate::logic::Logic::default(),
+            logic_units: crate::logic::units::LogicUnits::default(),
         }
     }
 
@@ -1176,6 +1185,7 @@ impl Sim {
         }
         self.update_units(delta);
         self.update_wave_units(delta);
+        crate::logic::units::update(&mut self.ecs, &self.grid, &mut self.wave_ai.flow, self.rules.wave_team, delta);
         self.update_building(delta);
         self.update_logic(delta);
         if self.last_snapshot.is_none_or(|t| now.saturating_sub(t) >= SNAPSHOT_INTERVAL) {
@@ -1196,7 +1206,14 @@ impl Sim {
             wave: self.state.wave,
             wave_countdown: self.state.wave_countdown,
         };
-        let out = self.logic.tick(&mut self.grid, &clock, delta);
+        let spawns = self.wave_ai.spawn_tiles.get_or_insert_with(|| waves::spawn_tiles(&self.grid));
+        let mut units = crate::logic::units::Units {
+            ecs: &mut self.ecs,
+            state: &mut self.logic_units,
+            spawns,
+            wave_team: self.rules.wave_team,
+        };
+        let out = self.logic.tick_with_units(&mut self.grid, Some(&mut units), &clock, delta);
         for (rule, value) in out.rules {
             match rule.as_str() {
                 "waveSpacing" => self.rules.wave_spacing = (value * 60.0) as f32,
@@ -1613,7 +1630,15 @@ impl Sim {
     /// Moves wave units toward the nearest player-team core: ground units along the flow field, flyers in a
     /// straight line; both stop next to the core (there is no combat yet).
     fn update_wave_units(&mut self, delta: f32) {
-        let ids: Vec<i32> = self.ecs.units().filter(|u| u.controller < 0).map(|u| u.id).collect();
+        // Only the wave team's units walk to the enemy cores; AI units of other teams (spawned by world
+        // processors) stand until a processor commands them (Java's CommandAI without a command).
+        let wave_team = self.rules.wave_team;
+        let ids: Vec<i32> = self
+            .ecs
+            .units()
+            .filter(|u| u.controller < 0 && u.logic.is_none() && u.team == wave_team)
+            .map(|u| u.id)
+            .collect();
         if ids.is_empty() {
             return;
         }

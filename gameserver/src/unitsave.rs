@@ -6,8 +6,10 @@
 //! (the world crate's `EntityChunk`s), which units exist (`sim`).
 //!
 //! Player-controlled core units are not saved (they respawn with their players, as `spawnedByCore` units
-//! despawn in Java). Fields the simulation does not keep are written with their defaults (no abilities, no
-//! mounts, no plans, no statuses, no items) and ignored on reading.
+//! despawn in Java). The `flag` processors set is kept; a logic controller is written as Java writes it and
+//! dropped on reading (the unit returns to its normal AI, as `afterRead` resets controllers). Fields the
+//! simulation does not keep are written with their defaults (no abilities, no mounts, no plans, no statuses,
+//! no items) and ignored on reading.
 //!
 //! Invariants: the decoder consumes exactly the record or refuses it; it never panics.
 
@@ -43,8 +45,11 @@ pub fn encode(u: &UnitState) -> Option<Vec<u8>> {
     if is_mech(u.class_id) {
         w.f32(u.rotation);
     }
-    w.controller(&Controller::Ai).ok()?;
-    w.f32(if u.flying { 1.0 } else { 0.0 }).f64(0.0).f32(u.health).bool(u.shooting).i32(-1);
+    // A logic-controlled unit is saved with its processor (`TypeIO.writeController`); Java gives it its
+    // default AI again when loading (`afterRead`), as `decode` does.
+    let controller = u.logic.as_ref().map_or(Controller::Ai, |l| Controller::Logic(l.controller));
+    w.controller(&controller).ok()?;
+    w.f32(if u.flying { 1.0 } else { 0.0 }).f64(u.flag).f32(u.health).bool(u.shooting).i32(-1);
     w.mounts(&[]).ok()?;
     w.i32(0); // plans: i32 n, none
     w.f32(u.rotation).f32(u.shield).bool(u.spawned_by_core).item_stack(ItemStack { item: -1, amount: 0 });
@@ -70,7 +75,7 @@ pub fn decode(class_id: u8, id: i32, data: &[u8]) -> Result<UnitState, DecodeErr
     }
     let controller = r.controller()?;
     let elevation = r.f32()?;
-    r.f64()?; // flag
+    let flag = r.f64()?;
     let health = r.f32()?;
     let shooting = r.bool()?;
     r.i32()?; // mineTile
@@ -98,6 +103,7 @@ pub fn decode(class_id: u8, id: i32, data: &[u8]) -> Result<UnitState, DecodeErr
     u.flying = elevation > 0.5;
     u.health = finite(health);
     u.shooting = shooting;
+    u.flag = if flag.is_finite() { flag } else { 0.0 };
     u.rotation = finite(rotation);
     u.shield = finite(shield);
     u.spawned_by_core = spawned_by_core;
@@ -115,6 +121,7 @@ mod tests {
     fn wave_units_round_trip_and_player_units_are_not_saved() {
         let mut u = UnitState::for_tests(7, -1);
         (u.type_id, u.class_id, u.team, u.flying, u.x, u.y, u.health) = (0, 4, 2, false, 100.0, 50.0, 130.0);
+        u.flag = 42.5;
         let data = encode(&u).expect("dagger saved");
         // i16 rev, u8 abilities, f32 baseRotation, u8 controller, f32 elevation, f64 flag, f32 health,
         // bool, i32 mineTile, u8 mounts, i32 plans, f32 rotation, f32 shield, bool, i16+i32 stack,
@@ -125,6 +132,7 @@ mod tests {
             (back.type_id, back.team, back.x, back.y, back.health, back.controller),
             (0, 2, 100.0, 50.0, 130.0, -1)
         );
+        assert_eq!(back.flag, 42.5, "the flag is saved");
         assert!(decode(4, 7, &data[..data.len() - 1]).is_err());
         assert!(decode(3, 7, &data).is_err(), "flyer records have no base rotation");
         assert!(encode(&UnitState::for_tests(1, 5)).is_none(), "core units respawn instead");

@@ -5,9 +5,9 @@
 //! `@mapw`, `@maph`, `@server`), memory `read`/`write`, `printflush` into message blocks, `sensor` on buildings,
 //! `control enabled|config`, and the world-processor instructions the grid can serve (`getblock`, `setblock`,
 //! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
-//! Does not own: scheduling (the parent module), units (no unit AI yet: `ubind`, `ucontrol`, `radar`, `uradar`,
-//! `ulocate` leave their outputs null), effects, sounds, markers, weather, spawning, `setprop`, `sync`,
-//! `clientdata`, `cutscene`, `explosion`: these are no-ops.
+//! Does not own: scheduling (the parent module), units (`ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`,
+//! `spawn`, `sensor` on units: thin delegations to [`super::units`]), effects, sounds, markers, weather,
+//! `setprop`, `sync`, `clientdata`, `cutscene`, `explosion`: these are no-ops.
 //!
 //! Permissions follow `LExecutor`: a normal processor reads/writes memory, flushes messages and controls only
 //! buildings of its own team (control: only linked ones) and never privileged blocks; a world processor may use
@@ -73,6 +73,10 @@ pub(super) struct WorldHost<'a> {
     pub rng: &'a mut u64,
     pub flags: &'a mut BTreeSet<String>,
     pub effects: &'a mut Effects,
+    /// The world's units (`None`: a world without units, or a rebind that runs no instruction).
+    pub units: Option<&'a mut super::units::Units<'a>>,
+    /// The processor's `@unit` as last handed over by [`Host::bound_unit`].
+    pub unit: MValue,
 }
 
 /// Text of a message-like building (plain message config, or reinforced/world message data).
@@ -236,16 +240,22 @@ impl WorldHost<'_> {
                     MValue::Content(ContentKind::Block, b) => Some(b),
                     _ => None,
                 };
+                if matches!(mode, "unit" | "unitCount" | "player" | "playerCount") {
+                    let v = super::units::fetch(self, mode, team, index, &arg(3));
+                    if let Some(o) = outs.first_mut() {
+                        *o = v;
+                    }
+                    return;
+                }
                 let key = match mode {
                     "core" | "coreCount" => (team, Some(CORES)),
                     "build" | "buildCount" => (team, filter),
-                    _ => (team, Some(CORES - 1)), // no such list: units and players are not simulated
+                    _ => (team, Some(CORES - 1)), // no such list
                 };
                 let grid = &*self.grid;
                 let matching = self.effects.fetch.entry(key).or_insert_with(|| fetch_list(grid, key)).as_slice();
                 let v = match mode {
                     "coreCount" | "buildCount" => MValue::Num(matching.len() as f64),
-                    "unitCount" | "playerCount" => MValue::Num(0.0),
                     _ => usize::try_from(index).ok().and_then(|i| matching.get(i)).map_or(MValue::Null, |p| handle(*p)),
                 };
                 if let Some(o) = outs.first_mut() {
@@ -430,11 +440,19 @@ impl Host for WorldHost<'_> {
                 }
                 _ => MValue::Null,
             },
+            MValue::Unit(_) | MValue::Null => super::units::sensor(self, target, prop),
             _ => MValue::Null,
         }
     }
 
+    fn bound_unit(&mut self, unit: &MValue) {
+        self.unit.clone_from(unit);
+    }
+
     fn object_name(&self, obj: &MValue) -> Option<String> {
+        if let MValue::Unit(_) = obj {
+            return super::units::object_name(self, obj);
+        }
         let pos = handle_pos(obj)?;
         self.grid.building(pos).map(|b| block_name(b.block).to_string())
     }
@@ -458,6 +476,10 @@ impl Host for WorldHost<'_> {
                 let mode = instr.modes.first().map_or("enabled", String::as_str).to_string();
                 self.control(&mode, args);
             }
+            HostOp::Radar | HostOp::Ubind | HostOp::Ucontrol | HostOp::Uradar | HostOp::Ulocate => {
+                super::units::call(self, instr, args, outs);
+            }
+            HostOp::Spawn if self.privileged => super::units::spawn(self, args, outs),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }

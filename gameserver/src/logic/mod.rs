@@ -34,8 +34,9 @@
 //! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
 //! current program (rebinding creates a new state and copies variables by name).
 //!
-//! Partial: `@unit`/unit instructions, radar, draw, `sync`, effects, sounds, markers, weather, spawning and
-//! `setprop` are no-ops (the server has no unit AI or effects yet); world-processor `message` clears the text
+//! Unit instructions, radar and `spawn` live in [`units`] (with their own partial list).
+//! Partial: draw, `sync`, effects, sounds, markers, weather and `setprop` are no-ops (the server has no
+//! effects yet); world-processor `message` clears the text
 //! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
 //! the server's grid only (there is no `setFloor` call yet); logic ids for `lookup` are not loaded (no build-159
 //! `logicids.dat` is at hand), so `lookup` returns null and `@blockCount`-style counts are 0 in worlds; hyper
@@ -43,6 +44,7 @@
 
 mod host;
 pub mod record;
+pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -670,8 +672,23 @@ impl Logic {
         &self.flags
     }
 
-    /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second).
+    /// Runs every processor of `grid` for one tick of `delta` (1.0 at 60 ticks per second), in a world without
+    /// units (unit instructions find nothing).
     pub fn tick(&mut self, grid: &mut Grid, clock: &Clock, delta: f32) -> LogicOutput {
+        self.tick_with_units(grid, None, clock, delta)
+    }
+
+    /// [`Logic::tick`] with the world's units for the unit instructions (see [`units`]).
+    pub fn tick_with_units(
+        &mut self,
+        grid: &mut Grid,
+        mut units: Option<&mut units::Units<'_>>,
+        clock: &Clock,
+        delta: f32,
+    ) -> LogicOutput {
+        if let Some(u) = units.as_deref_mut() {
+            u.begin_tick(grid, clock.tick);
+        }
         for _ in 0..DEFERRED_COMPILES_PER_TICK {
             let Some((program, cell)) = self.pending_jit.pop_front() else { break };
             let _ = cell.set(compile(&program));
@@ -702,7 +719,7 @@ impl Logic {
             let team = b.team;
             let Some(mut data) = b.logic.take() else { continue };
             if let LogicKind::Processor(p) = &mut data.kind {
-                self.step(grid, pos, team, p, clock, delta, &mut effects);
+                self.step(grid, pos, team, p, clock, delta, &mut effects, units.as_deref_mut());
             }
             if let Some(b) = grid.building_mut(pos) {
                 b.logic = Some(data);
@@ -789,6 +806,7 @@ impl Logic {
         clock: &Clock,
         delta: f32,
         effects: &mut Effects,
+        units: Option<&mut units::Units<'_>>,
     ) {
         let Some(kind) = processor_kind(p.block) else { return };
         if !p.checked_duplicates {
@@ -828,6 +846,7 @@ impl Logic {
             p.enabled = true;
         }
         let Some(program) = p.program.as_deref() else { return };
+        let mut units = units.map(units::Units::reborrow);
         let mut host = WorldHost {
             grid,
             pos,
@@ -839,6 +858,8 @@ impl Logic {
             rng: &mut self.rng,
             flags: &mut self.flags,
             effects,
+            units: units.as_mut(),
+            unit: MValue::Null,
         };
         let before = p.state.executed;
         match p.jit.get() {
@@ -916,6 +937,8 @@ impl Logic {
             rng: &mut self.rng,
             flags: &mut self.flags,
             effects,
+            units: None,
+            unit: MValue::Null,
         };
         let mut state = ProcessorState::new(&program, p.state.ipt, &mut host);
         state.accumulator = p.state.accumulator;

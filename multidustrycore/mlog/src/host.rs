@@ -96,6 +96,12 @@ pub trait Host {
     fn message(&mut self, kind: &str, text: &str) {
         let _ = (kind, text);
     }
+    /// The value of the processor's `@unit` variable, given right before [`Host::call`] runs `ucontrol`,
+    /// `uradar` or `ulocate` (they act on the bound unit, `LExecutor.unit`; null when the program has no
+    /// `@unit`). Hosts without units ignore it.
+    fn bound_unit(&mut self, unit: &Value) {
+        let _ = unit;
+    }
     /// Control, radar, unit and world-processor instructions. `args` are the evaluated operands (text order),
     /// `outs` has the same length: the host writes results for output positions, which the engine stores into
     /// the instruction's [`HostInstr::outs`] destinations.

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use crate::engine::{Budget, Engine, Exit, RunOutcome};
 use crate::host::{Host, HostFlow};
-use crate::ir::{Build, Cond, Dst, Instr, Program, Src};
+use crate::ir::{Build, Cond, Dst, HostOp, Instr, Program, Src};
 use crate::ops;
 use crate::state::{MAX_TEXT_BUFFER, ProcessorState};
 use crate::value::{Value, print_number};
@@ -325,6 +325,10 @@ impl Engine for Interpreter {
                 Instr::Host(h) => {
                     let args: Vec<Value> = h.args.iter().map(|s| get(state, host, *s)).collect();
                     let mut outs = vec![Value::Null; args.len()];
+                    if matches!(h.op, HostOp::Ucontrol | HostOp::Uradar | HostOp::Ulocate) {
+                        let unit = program.unit_slot.and_then(|s| state.vars.get(s as usize)).unwrap_or(&Value::Null);
+                        host.bound_unit(unit);
+                    }
                     let flow = host.call(h, &args, &mut outs);
                     if h.op == crate::ir::HostOp::Message {
                         // `message` consumes the text buffer (a headless Java server does only that).
