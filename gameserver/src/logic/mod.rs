@@ -38,9 +38,8 @@
 //! Partial: draw, `sync`, effects, sounds, markers, weather and `setprop` are no-ops (the server has no
 //! effects yet); world-processor `message` clears the text
 //! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
-//! the server's grid only (there is no `setFloor` call yet); logic ids for `lookup` are not loaded (no build-159
-//! `logicids.dat` is at hand), so `lookup` returns null and `@blockCount`-style counts are 0 in worlds; hyper
-//! processors run at full rate without cryofluid.
+//! the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate without
+//! cryofluid.
 
 mod host;
 pub mod record;
@@ -607,7 +606,6 @@ pub struct Logic {
     /// Minimum time between two `tileConfig` broadcasts of one message block or switch changed by a processor;
     /// `None` sends none (clients then rely on their own simulation, as with a Java server).
     pub sync_interval: Option<Duration>,
-    content: Arc<ContentTable>,
     cache: HashMap<ProgramKey, Loaded>,
     /// Programs waiting for their deferred JIT compilation, oldest first.
     pending_jit: std::collections::VecDeque<(Arc<Program>, JitCell)>,
@@ -630,8 +628,10 @@ impl Default for Logic {
     }
 }
 
-/// The mlog content table of build 159 (names by native id, so `Value::Content` ids are grid ids).
-pub fn content_table() -> ContentTable {
+/// The mlog content table of a world running `build`'s semantics: build-159 names by native id (so
+/// `Value::Content` ids are grid ids) and `build`'s logic ids (`lookup`, `@blockCount`, `sensor @id`; see
+/// `multidustry_mlog::logicids` for how the build-159 table was derived and checked).
+pub fn content_table(build: Build) -> ContentTable {
     let t = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
     let mut c = ContentTable::empty();
     for (kind, ty) in [
@@ -644,7 +644,19 @@ pub fn content_table() -> ContentTable {
             c.push(kind, name);
         }
     }
+    c.set_build_logic_ids(build);
     c
+}
+
+/// [`content_table`], built once per build.
+fn shared_content(build: Build) -> &'static Arc<ContentTable> {
+    static B154: OnceLock<Arc<ContentTable>> = OnceLock::new();
+    static B159: OnceLock<Arc<ContentTable>> = OnceLock::new();
+    let cell = match build {
+        Build::B154 => &B154,
+        Build::B159 => &B159,
+    };
+    cell.get_or_init(|| Arc::new(content_table(build)))
 }
 
 impl Logic {
@@ -654,7 +666,6 @@ impl Logic {
             build,
             engine,
             sync_interval: Some(Duration::from_millis(500)),
-            content: Arc::new(content_table()),
             cache: HashMap::new(),
             pending_jit: std::collections::VecDeque::new(),
             rate: HashMap::new(),
@@ -904,7 +915,7 @@ impl Logic {
                 build: self.build,
                 privileged: *privileged,
                 links: names,
-                content: &self.content,
+                content: shared_content(self.build),
                 test_instructions: false,
             };
             let (program, err) = parse_or_empty(code, &opts);

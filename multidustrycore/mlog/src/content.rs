@@ -1,10 +1,11 @@
 //! Names the parser resolves to constants, and the content table behind `lookup` and `@copper`-style constants.
 //!
 //! Owns: [`ContentTable`] (item/liquid/block/unit names by content id and the logic-id order used by `lookup`),
-//! loaded from tab-separated text at run time; the sensor-key names ([`SENSORS`]); team names; the fixed global
-//! constants. Does not own: the game's content data — the repository carries no copy of it (GPL assets); hosts
-//! and tools load it from a data directory (`shared/data/content/` in tests), and an empty table is valid (every
-//! `@item` name is then a plain variable and `lookup` returns null).
+//! filled by its host (names pushed in content-id order, or loaded from tab-separated text), with logic ids from
+//! text or from the built-in tables of builds 154/159 ([`crate::logicids`], [`ContentTable::set_build_logic_ids`]);
+//! the sensor-key names ([`SENSORS`]); team names; the fixed global constants. Does not own: the content names
+//! of a build — hosts supply them (the gameserver from the world crate's tables, tools from a data directory);
+//! an empty table is valid (every `@item` name is then a plain variable and `lookup` returns null).
 //!
 //! Invariant: content ids stored in `Value::Content` index into the table's name lists.
 
@@ -171,6 +172,38 @@ impl ContentTable {
             t.logic[k][li] = id;
         }
         t
+    }
+
+    /// Replaces the logic ids of `kind` with `names` (index = logic id), as `GlobalVars.init` reads one type of
+    /// `logicids.dat`. A name the table lacks is added as new content so `lookup` still finds it.
+    pub fn set_logic_ids(&mut self, kind: ContentKind, names: &[&str]) {
+        let k = kind_index(kind);
+        let ids: Vec<u16> = names
+            .iter()
+            .map(|name| match self.by_name[k].get(*name) {
+                Some(id) => *id,
+                None => self.push(kind, name),
+            })
+            .collect();
+        self.logic[k] = ids;
+    }
+
+    /// Loads the logic-id table of `build` ([`crate::logicids`]) for all four kinds.
+    pub fn set_build_logic_ids(&mut self, build: crate::ir::Build) {
+        let ids = crate::logicids::for_build(build);
+        for kind in crate::logicids::LOOKABLE {
+            self.set_logic_ids(kind, ids.names(kind));
+        }
+    }
+
+    /// `sensor @id` of a content object (`GlobalVars.lookupLogicId`): its logic id; `0` for content the table
+    /// of its kind does not list (the game's id array defaults to 0); `-1` when no table is loaded for the kind.
+    #[must_use]
+    pub fn sensed_logic_id(&self, kind: ContentKind, id: u16) -> f64 {
+        if self.logic[kind_index(kind)].is_empty() {
+            return -1.0;
+        }
+        self.logic_id(kind, id).map_or(0.0, |l| l as f64)
     }
 
     /// Name of a content object.

@@ -485,9 +485,7 @@ fn sense(program: &Program, host: &mut dyn Host, target: &Value, prop: &Value) -
         (Value::Content(k, id), Some("name")) => {
             program.content.name(*k, *id).map_or(Value::Null, |n| Value::Str(n.into()))
         }
-        (Value::Content(k, id), Some("id")) => {
-            program.content.logic_id(*k, *id).map_or(Value::Null, |l| Value::Num(l as f64))
-        }
+        (Value::Content(k, id), Some("id")) => Value::Num(program.content.sensed_logic_id(*k, *id)),
         _ => host.sensor(target, prop),
     }
 }

@@ -28,6 +28,7 @@ pub mod host;
 pub mod interp;
 pub mod ir;
 pub mod jit;
+pub mod logicids;
 pub mod ops;
 pub mod parse;
 pub mod run;
