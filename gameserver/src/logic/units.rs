@@ -255,7 +255,8 @@ impl Units<'_> {
         if (tick / 600.0).floor() != (s.tick / 600.0).floor() {
             let alive = |pos: &i32| grid.building(*pos).is_some_and(|b| processor_kind(b.block).is_some());
             s.binds.retain(|p, _| alive(p));
-            s.radar.retain(|(p, _), _| alive(p));
+            // entries of replaced programs (client edits) age out too
+            s.radar.retain(|(p, _), c| alive(p) && tick - c.at < 600.0);
         }
         s.tick = tick;
     }
