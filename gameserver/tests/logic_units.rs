@@ -336,3 +336,33 @@ fn a_world_processor_binds_wave_and_spawned_units_moves_them_and_fetches_them() 
     let other = s.unit(60).expect("sharded dagger");
     assert_eq!((other.x, other.y, other.logic.is_none()), (240.0, 240.0, true));
 }
+
+#[test]
+fn pathfind_leads_a_ground_unit_around_walls_and_auto_pathfind_heads_for_the_enemy_core() {
+    let mut g = Grid::new(40, 20, 33);
+    g.static_walls.push(80);
+    for y in 0..15 {
+        g.set_static(20, y, 80); // a wall with a gap at the top
+    }
+    put(&mut g, 35, 15, CORE_SHARD, 2, None);
+    let code = "ubind @dagger\nucontrol pathfind 30 5\nubind @flare\nucontrol autoPathfind\n";
+    put(&mut g, 2, 2, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 70, 0, 1, 10.0, 5.0); // dagger
+    unit(&mut s, 71, 15, 1, 5.0, 15.0); // flare, 2.7 per tick
+    let mut now = Duration::from_secs(1);
+    for _ in 0..1200 {
+        run(&mut s, &mut now, 1);
+        let d = s.unit(70).expect("dagger");
+        let (tx, ty) = ((d.x / 8.0).round() as i32, (d.y / 8.0).round() as i32);
+        assert!(!(tx == 20 && ty < 15), "walked into the wall at {}, {}", d.x, d.y);
+    }
+    let d = s.unit(70).expect("dagger");
+    assert!((d.x - 240.0).abs() < 2.0 && (d.y - 40.0).abs() < 2.0, "arrived at (30, 5): {}, {}", d.x, d.y);
+    let f = s.unit(71).expect("flare");
+    let to_core = ((f.x - 280.0).powi(2) + (f.y - 120.0).powi(2)).sqrt();
+    assert!(
+        (units::UNIT_RANGE * 0.5..units::UNIT_RANGE * 0.5 + 2.0).contains(&to_core),
+        "stopped at half range: {to_core}"
+    );
+}
