@@ -366,3 +366,41 @@ fn pathfind_leads_a_ground_unit_around_walls_and_auto_pathfind_heads_for_the_ene
         "stopped at half range: {to_core}"
     );
 }
+
+#[test]
+fn unit_sensors_follow_unit_comp_and_a_removed_processor_releases_its_unit() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 40, 40, CORE_SHARD, 1, None);
+    let code = "ubind @nova\nucontrol boost 1\nucontrol target 12 10 1\nsensor h @unit @health\n\
+                sensor mh @unit @maxHealth\nsensor tm @unit @team\nsensor r @unit @range\nsensor sh @unit @shooting\n\
+                sensor bo @unit @boosting\nsensor sx @unit @shootX\nsensor it @unit @copper\nsensor fi @unit @firstItem\n\
+                sensor nm @unit @name\nprint @unit\nprintflush message1\nubind @alpha\nsensor pn @unit @name\n\
+                sensor pd @unit @dead\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[("message1", 7, 5)]));
+    put(&mut g, 7, 5, id::MESSAGE, 1, None);
+    if let Some(b) = g.building_mut(grid::pack(7, 5)) {
+        b.config = multidustry_gameserver::value::Value::Str(Some(String::new()));
+    }
+    let mut s = sim(g);
+    unit(&mut s, 80, 5, 1, 10.0, 10.0); // nova: 120 health, can boost
+    let mut now = Duration::from_secs(1);
+    join(&mut s, now, 1);
+    run(&mut s, &mut now, 30);
+    let v = |s: &Sim, n: &str| var(s, 5, 5, n);
+    assert_eq!((v(&s, "h"), v(&s, "mh"), v(&s, "tm")), (MValue::Num(120.0), MValue::Num(120.0), MValue::Num(1.0)));
+    assert_eq!(v(&s, "r"), MValue::Num(f64::from(units::UNIT_RANGE) / 8.0));
+    assert_eq!((v(&s, "bo"), v(&s, "sh")), (MValue::Num(1.0), MValue::Num(0.0)), "boosting units do not shoot");
+    assert_eq!(v(&s, "sx"), MValue::Num(12.0), "aims at the target");
+    assert_eq!((v(&s, "it"), v(&s, "fi"), v(&s, "nm")), (MValue::Num(0.0), MValue::Null, MValue::Null));
+    assert_eq!(v(&s, "pn"), MValue::Str("p".into()), "a player's unit senses its player's name");
+    assert_eq!(v(&s, "pd"), MValue::Num(0.0));
+    let text = match &s.grid.building(grid::pack(7, 5)).expect("message").config {
+        multidustry_gameserver::value::Value::Str(Some(t)) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(text, "nova");
+    assert!(s.unit(80).expect("nova").logic.is_some());
+    s.grid.remove(grid::pack(5, 5));
+    run(&mut s, &mut now, 1);
+    assert!(s.unit(80).expect("nova").logic.is_none(), "released when its processor is gone");
+}

@@ -865,9 +865,14 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
 pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -> MValue {
     let name = match prop {
         MValue::Sensor(k) => SENSORS.get(*k as usize).copied().unwrap_or(""),
-        MValue::Content(ContentKind::Item, _) => {
-            // no unit carries items
-            return if unit_id(target).is_some() { MValue::Num(0.0) } else { MValue::Null };
+        // `sense(Content)`: no unit carries items (an empty stack is copper × 0, `ItemStack`'s default) or
+        // payloads (0 of any unit type or block); other items are NaN → null.
+        MValue::Content(kind, item) if unit_id(target).is_some() => {
+            return match kind {
+                ContentKind::Item if *item == 0 => MValue::Num(0.0),
+                ContentKind::Unit | ContentKind::Block => MValue::Num(0.0),
+                _ => MValue::Null,
+            };
         }
         _ => return MValue::Null,
     };
