@@ -1185,7 +1185,14 @@ impl Sim {
         }
         self.update_units(delta);
         self.update_wave_units(delta);
-        crate::logic::units::update(&mut self.ecs, &self.grid, &mut self.wave_ai.flow, self.rules.wave_team, delta);
+        crate::logic::units::update(
+            &mut self.ecs,
+            &self.grid,
+            &mut self.wave_ai.flow,
+            &mut self.logic_units,
+            self.rules.wave_team,
+            delta,
+        );
         self.update_building(delta);
         self.update_logic(delta);
         if self.last_snapshot.is_none_or(|t| now.saturating_sub(t) >= SNAPSHOT_INTERVAL) {

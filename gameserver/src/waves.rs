@@ -111,9 +111,6 @@ pub struct FlowField {
 impl FlowField {
     /// Distances toward the cores of `targets` (teams) for ground units of `team`.
     pub fn new(grid: &Grid, targets: &[u8]) -> Self {
-        let (w, h) = (grid.width(), grid.height());
-        let mut dist = vec![u32::MAX; (w.max(0) * h.max(0)) as usize];
-        let mut queue = VecDeque::new();
         let cores: Vec<(i32, i32, u8)> = grid
             .buildings()
             .filter(|(_, b)| targets.contains(&b.team) && crate::blocks::core_unit(b.block).is_some())
@@ -122,20 +119,34 @@ impl FlowField {
                 (x, y, crate::records::block_size(b.block))
             })
             .collect();
+        let seeds = cores.iter().flat_map(|&(cx, cy, size)| Grid::footprint(cx, cy, size.saturating_add(2)));
+        let mut field = Self::from_seeds(grid, seeds);
+        field.cores = cores;
+        field
+    }
+
+    /// Distances toward tile (x, y) (a logic unit's `ucontrol pathfind` target); no cores.
+    pub fn to_tile(grid: &Grid, x: i32, y: i32) -> Self {
+        Self::from_seeds(grid, std::iter::once((x, y)))
+    }
+
+    /// Breadth-first distances from the walkable tiles among `seeds`.
+    fn from_seeds(grid: &Grid, seeds: impl Iterator<Item = (i32, i32)>) -> Self {
+        let (w, h) = (grid.width(), grid.height());
+        let mut dist = vec![u32::MAX; (w.max(0) * h.max(0)) as usize];
+        let mut queue = VecDeque::new();
         let walkable = |x: i32, y: i32| {
             grid.tile(x, y).is_some_and(|t| {
                 let f = crate::blocks::floor(t.floor);
                 t.building.is_none() && !grid.static_walls.contains(&t.block) && !f.deep && !f.unplaceable
             })
         };
-        for &(cx, cy, size) in &cores {
-            for (x, y) in Grid::footprint(cx, cy, size.saturating_add(2)) {
-                if walkable(x, y) {
-                    let i = (y * w + x) as usize;
-                    if dist[i] == u32::MAX {
-                        dist[i] = 0;
-                        queue.push_back((x, y));
-                    }
+        for (x, y) in seeds {
+            if walkable(x, y) {
+                let i = (y * w + x) as usize;
+                if dist[i] == u32::MAX {
+                    dist[i] = 0;
+                    queue.push_back((x, y));
                 }
             }
         }
@@ -152,7 +163,7 @@ impl FlowField {
                 }
             }
         }
-        Self { width: w, height: h, dist, version: grid.layout_version(), cores }
+        Self { width: w, height: h, dist, version: grid.layout_version(), cores: Vec::new() }
     }
 
     /// Distance of tile (x, y), `None` when unreachable or outside.

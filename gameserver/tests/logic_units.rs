@@ -336,3 +336,71 @@ fn a_world_processor_binds_wave_and_spawned_units_moves_them_and_fetches_them() 
     let other = s.unit(60).expect("sharded dagger");
     assert_eq!((other.x, other.y, other.logic.is_none()), (240.0, 240.0, true));
 }
+
+#[test]
+fn pathfind_leads_a_ground_unit_around_walls_and_auto_pathfind_heads_for_the_enemy_core() {
+    let mut g = Grid::new(40, 20, 33);
+    g.static_walls.push(80);
+    for y in 0..15 {
+        g.set_static(20, y, 80); // a wall with a gap at the top
+    }
+    put(&mut g, 35, 15, CORE_SHARD, 2, None);
+    let code = "ubind @dagger\nucontrol pathfind 30 5\nubind @flare\nucontrol autoPathfind\n";
+    put(&mut g, 2, 2, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 70, 0, 1, 10.0, 5.0); // dagger
+    unit(&mut s, 71, 15, 1, 5.0, 15.0); // flare, 2.7 per tick
+    let mut now = Duration::from_secs(1);
+    for _ in 0..1200 {
+        run(&mut s, &mut now, 1);
+        let d = s.unit(70).expect("dagger");
+        let (tx, ty) = ((d.x / 8.0).round() as i32, (d.y / 8.0).round() as i32);
+        assert!(!(tx == 20 && ty < 15), "walked into the wall at {}, {}", d.x, d.y);
+    }
+    let d = s.unit(70).expect("dagger");
+    assert!((d.x - 240.0).abs() < 2.0 && (d.y - 40.0).abs() < 2.0, "arrived at (30, 5): {}, {}", d.x, d.y);
+    let f = s.unit(71).expect("flare");
+    let to_core = ((f.x - 280.0).powi(2) + (f.y - 120.0).powi(2)).sqrt();
+    assert!(
+        (units::UNIT_RANGE * 0.5..units::UNIT_RANGE * 0.5 + 2.0).contains(&to_core),
+        "stopped at half range: {to_core}"
+    );
+}
+
+#[test]
+fn unit_sensors_follow_unit_comp_and_a_removed_processor_releases_its_unit() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 40, 40, CORE_SHARD, 1, None);
+    let code = "ubind @nova\nucontrol boost 1\nucontrol target 12 10 1\nsensor h @unit @health\n\
+                sensor mh @unit @maxHealth\nsensor tm @unit @team\nsensor r @unit @range\nsensor sh @unit @shooting\n\
+                sensor bo @unit @boosting\nsensor sx @unit @shootX\nsensor it @unit @copper\nsensor fi @unit @firstItem\n\
+                sensor nm @unit @name\nprint @unit\nprintflush message1\nubind @alpha\nsensor pn @unit @name\n\
+                sensor pd @unit @dead\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[("message1", 7, 5)]));
+    put(&mut g, 7, 5, id::MESSAGE, 1, None);
+    if let Some(b) = g.building_mut(grid::pack(7, 5)) {
+        b.config = multidustry_gameserver::value::Value::Str(Some(String::new()));
+    }
+    let mut s = sim(g);
+    unit(&mut s, 80, 5, 1, 10.0, 10.0); // nova: 120 health, can boost
+    let mut now = Duration::from_secs(1);
+    join(&mut s, now, 1);
+    run(&mut s, &mut now, 30);
+    let v = |s: &Sim, n: &str| var(s, 5, 5, n);
+    assert_eq!((v(&s, "h"), v(&s, "mh"), v(&s, "tm")), (MValue::Num(120.0), MValue::Num(120.0), MValue::Num(1.0)));
+    assert_eq!(v(&s, "r"), MValue::Num(f64::from(units::UNIT_RANGE) / 8.0));
+    assert_eq!((v(&s, "bo"), v(&s, "sh")), (MValue::Num(1.0), MValue::Num(0.0)), "boosting units do not shoot");
+    assert_eq!(v(&s, "sx"), MValue::Num(12.0), "aims at the target");
+    assert_eq!((v(&s, "it"), v(&s, "fi"), v(&s, "nm")), (MValue::Num(0.0), MValue::Null, MValue::Null));
+    assert_eq!(v(&s, "pn"), MValue::Str("p".into()), "a player's unit senses its player's name");
+    assert_eq!(v(&s, "pd"), MValue::Num(0.0));
+    let text = match &s.grid.building(grid::pack(7, 5)).expect("message").config {
+        multidustry_gameserver::value::Value::Str(Some(t)) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(text, "nova");
+    assert!(s.unit(80).expect("nova").logic.is_some());
+    s.grid.remove(grid::pack(5, 5));
+    run(&mut s, &mut now, 1);
+    assert!(s.unit(80).expect("nova").logic.is_none(), "released when its processor is gone");
+}

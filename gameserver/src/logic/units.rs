@@ -30,8 +30,12 @@
 //! * `ucontrol itemDrop/itemTake` (units carry no items), `payDrop/payTake/payEnter` (no payload units or
 //!   payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
 //! * `target`/`targetp` set the aim and the `shooting` flag clients see; no bullets or damage exist.
-//! * `pathfind`: units of the wave team follow the wave flow field to the other teams' cores; units of other
-//!   teams head straight for the nearest enemy core (no flow field toward the wave team's cores).
+//! * `pathfind x y`: ground units follow a breadth-first flow field toward the target tile (at most
+//!   [`PATH_FIELDS`] fields kept, dropped when the layout changes; Java's `ControlPathfinder` also weighs
+//!   terrain costs), flyers fly straight. `autoPathfind`: ground units of the wave team follow the wave flow
+//!   field to the other teams' cores; other units head straight for the nearest enemy core (there is no flow
+//!   field toward the wave team's cores) and stop at half their range; flyers with no enemy core stand still
+//!   (Java sends them to the closest spawner).
 //! * `moveTo` sets the velocity directly (no acceleration, drag or `rotateSpeed`); ground units stop at
 //!   buildings and static walls instead of sliding along them.
 //! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon, every
@@ -90,8 +94,10 @@ pub enum Control {
     Move,
     /// Move to within a radius of a point.
     Approach,
-    /// Follow the path to the enemy core.
+    /// Follow a path to a point (`pathfind x y`; flyers fly straight).
     Pathfind,
+    /// Follow the path to the nearest enemy core (`autoPathfind`).
+    AutoPathfind,
 }
 
 /// Where a logic-controlled unit aims.
@@ -226,6 +232,8 @@ pub struct LogicUnits {
     by_type: Vec<(u8, i16, usize)>,
     fresh: bool,
     tick: f64,
+    /// Flow fields toward `ucontrol pathfind` target tiles, oldest first (all of one grid layout).
+    paths: Vec<((i32, i32), FlowField)>,
 }
 
 /// The world's units lent to processors for one tick.
@@ -255,7 +263,8 @@ impl Units<'_> {
         if (tick / 600.0).floor() != (s.tick / 600.0).floor() {
             let alive = |pos: &i32| grid.building(*pos).is_some_and(|b| processor_kind(b.block).is_some());
             s.binds.retain(|p, _| alive(p));
-            s.radar.retain(|(p, _), _| alive(p));
+            // entries of replaced programs (client edits) age out too
+            s.radar.retain(|(p, _), c| alive(p) && tick - c.at < 600.0);
         }
         s.tick = tick;
     }
@@ -497,16 +506,15 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
     l.control_timer = LOGIC_CONTROL_TIMEOUT;
     match mode {
         "idle" => l.control = Control::Idle,
-        "autoPathfind" | "pathfind" | "move" | "stop" | "approach" => {
+        "autoPathfind" => l.control = Control::AutoPathfind,
+        "pathfind" | "move" | "stop" | "approach" => {
             l.control = match mode {
                 "move" => Control::Move,
                 "stop" => Control::Stop,
                 "approach" => Control::Approach,
                 _ => Control::Pathfind,
             };
-            if mode != "autoPathfind" {
-                (l.move_x, l.move_y) = (x1, y1);
-            }
+            (l.move_x, l.move_y) = (x1, y1);
             if mode == "approach" {
                 l.move_rad = d1;
             }
@@ -857,9 +865,14 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
 pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -> MValue {
     let name = match prop {
         MValue::Sensor(k) => SENSORS.get(*k as usize).copied().unwrap_or(""),
-        MValue::Content(ContentKind::Item, _) => {
-            // no unit carries items
-            return if unit_id(target).is_some() { MValue::Num(0.0) } else { MValue::Null };
+        // `sense(Content)`: no unit carries items (an empty stack is copper × 0, `ItemStack`'s default) or
+        // payloads (0 of any unit type or block); other items are NaN → null.
+        MValue::Content(kind, item) if unit_id(target).is_some() => {
+            return match kind {
+                ContentKind::Item if *item == 0 => MValue::Num(0.0),
+                ContentKind::Unit | ContentKind::Block => MValue::Num(0.0),
+                _ => MValue::Null,
+            };
         }
         _ => return MValue::Null,
     };
@@ -926,40 +939,63 @@ pub(super) fn object_name(host: &WorldHost<'_>, obj: &MValue) -> Option<String> 
 // ------------------------------------------------------------------------------------------------------------
 // movement
 
+/// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map).
+const PATH_FIELDS: usize = 16;
+
 /// `LogicAI.updateMovement` for every logic-controlled unit: timers, release, and movement at the unit type's
-/// speed. `flow` is the wave flow field (recomputed here when stale and a wave-team unit pathfinds).
-pub fn update(ecs: &mut Ecs, grid: &Grid, flow: &mut Option<FlowField>, wave_team: u8, delta: f32) {
+/// speed. `flow` is the wave flow field (recomputed here when stale and a wave-team unit auto-pathfinds);
+/// `state` keeps the flow fields toward `pathfind` targets (`ControlPathfinder`'s role).
+pub fn update(
+    ecs: &mut Ecs,
+    grid: &Grid,
+    flow: &mut Option<FlowField>,
+    state: &mut LogicUnits,
+    wave_team: u8,
+    delta: f32,
+) {
     let ids: Vec<i32> = ecs.units().filter(|u| u.logic.is_some()).map(|u| u.id).collect();
     if ids.is_empty() {
         return;
     }
+    if state.paths.first().is_some_and(|(_, f)| f.version != grid.layout_version()) || state.paths.len() > PATH_FIELDS {
+        state.paths.clear();
+    }
     let mut cores: Option<Vec<(f32, f32, u8)>> = None;
     for id in ids {
-        // Aim at a unit target: read its position first.
-        let aim_at = match ecs.unit(id).and_then(|u| u.logic.as_deref()).map(|l| &l.aim) {
-            Some(Aim::Object(v @ MValue::Unit(_))) => unit_id(v).and_then(|t| ecs.unit(t)).map(|t| (t.x, t.y)),
-            Some(Aim::Object(v @ MValue::Building(_))) => {
+        let Some(u) = ecs.unit(id) else { continue };
+        let Some(l) = u.logic.as_deref() else { continue };
+        // Aim at an object: read its position first.
+        let aim_at = match &l.aim {
+            Aim::Object(v @ MValue::Unit(_)) => unit_id(v).and_then(|t| ecs.unit(t)).map(|t| (t.x, t.y)),
+            Aim::Object(v @ MValue::Building(_)) => {
                 handle_pos(v).and_then(|p| grid.building(p).map(|b| centre(p, b.block)))
             }
-            Some(Aim::Pos(x, y)) => Some((*x, *y)),
+            Aim::Pos(x, y) => Some((*x, *y)),
             _ => None,
         };
-        let pathfinds = ecs.unit(id).and_then(|u| u.logic.as_deref()).is_some_and(|l| l.control == Control::Pathfind);
-        let team = ecs.unit(id).map_or(0, |u| u.team);
-        if pathfinds && team == wave_team && flow.as_ref().is_none_or(|f| f.version != grid.layout_version()) {
+        let (control, team, flying) = (l.control, u.team, u.flying);
+        let target_tile = ((l.move_x / 8.0).round() as i32, (l.move_y / 8.0).round() as i32);
+        let follows_waves = control == Control::AutoPathfind && team == wave_team && !flying;
+        if follows_waves && flow.as_ref().is_none_or(|f| f.version != grid.layout_version()) {
             let targets: Vec<u8> = grid.core_teams().into_iter().filter(|t| *t != wave_team).collect();
             *flow = Some(FlowField::new(grid, &targets));
         }
-        if pathfinds && team != wave_team && cores.is_none() {
+        if control == Control::AutoPathfind && !follows_waves && cores.is_none() {
             cores = Some(
                 grid.buildings()
-                    .filter(|(_, b)| blocks::core_unit(b.block).is_some())
+                    .filter(|(_, b)| blocks::core_unit(b.block).is_some() && b.construction.is_none())
                     .map(|(p, b)| {
                         let (x, y) = centre(p, b.block);
                         (x, y, b.team)
                     })
                     .collect(),
             );
+        }
+        if control == Control::Pathfind && !flying && !state.paths.iter().any(|(t, _)| *t == target_tile) {
+            if state.paths.len() >= PATH_FIELDS {
+                state.paths.remove(0);
+            }
+            state.paths.push((target_tile, FlowField::to_tile(grid, target_tile.0, target_tile.1)));
         }
         let Some(u) = ecs.unit_mut(id) else { continue };
         let Some(l) = u.logic.as_deref_mut() else { continue };
@@ -985,25 +1021,33 @@ pub fn update(ecs: &mut Ecs, grid: &Grid, flow: &mut Option<FlowField>, wave_tea
         }
         let Some(l) = u.logic.as_deref() else { continue };
         let speed = speed(u.type_id) * delta;
+        let goal = (l.move_x, l.move_y);
         let step = match l.control {
-            Control::Move => move_to(u, (l.move_x, l.move_y), 1.0, 30.0, speed),
-            Control::Approach => move_to(u, (l.move_x, l.move_y), l.move_rad - 7.0, 7.0, speed),
-            Control::Pathfind if u.team == wave_team && !u.flying => {
-                let next = flow.as_ref().and_then(|f| f.next_step(u.x, u.y));
-                next.map_or((0.0, 0.0), |goal| move_to(u, goal, 0.0, 1.0, speed))
-            }
+            Control::Move => move_to(u, goal, 1.0, 30.0, speed),
+            Control::Approach => move_to(u, goal, l.move_rad - 7.0, 7.0, speed),
+            Control::Pathfind if u.flying => move_to(u, goal, 1.0, 30.0, speed),
             Control::Pathfind => {
+                let field = state.paths.iter().find(|(t, _)| *t == target_tile).map(|(_, f)| f);
+                match field.and_then(|f| f.next_step(u.x, u.y)) {
+                    Some(next) => move_to(u, next, 0.0, 1.0, speed),
+                    // arrived on the target tile, or no path: straight for the point
+                    None => move_to(u, goal, 1.0, 30.0, speed),
+                }
+            }
+            Control::AutoPathfind if follows_waves => {
+                let next = flow.as_ref().and_then(|f| f.next_step(u.x, u.y));
+                next.map_or((0.0, 0.0), |n| move_to(u, n, 0.0, 1.0, speed))
+            }
+            Control::AutoPathfind => {
                 let enemy = cores
                     .as_deref()
                     .unwrap_or(&[])
                     .iter()
-                    .filter(|c| c.2 != u.team)
+                    .filter(|c| c.2 != u.team && c.2 != 0)
                     .min_by(|a, b| dst2((a.0, a.1), (u.x, u.y)).total_cmp(&dst2((b.0, b.1), (u.x, u.y))));
                 match enemy {
-                    Some(&(cx, cy, _)) if dst2((cx, cy), (u.x, u.y)) >= (UNIT_RANGE * 0.5).powi(2) => {
-                        move_to(u, (cx, cy), 0.0, 1.0, speed)
-                    }
-                    _ => (0.0, 0.0),
+                    Some(&(cx, cy, _)) => move_to(u, (cx, cy), UNIT_RANGE * 0.5, 30.0, speed),
+                    None => (0.0, 0.0),
                 }
             }
             Control::Idle | Control::Stop => (0.0, 0.0),
