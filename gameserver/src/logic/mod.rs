@@ -40,6 +40,7 @@
 //! the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate without
 //! cryofluid.
 
+pub mod control;
 mod host;
 pub mod record;
 
@@ -180,10 +181,9 @@ pub struct Processor {
     pub code: String,
     /// Links in link order.
     pub links: Vec<Link>,
-    /// Enabled (`control enabled` may turn it off for [`UNCONTROL_TICKS`]).
+    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
+    /// disabling processor lets go, see [`control`]).
     pub enabled: bool,
-    /// Ticks until a processor disabled by `control enabled` turns itself back on.
-    pub disabled_ticks: f32,
     /// Execution state (variables, counter, text buffer, accumulator, ipt).
     pub state: ProcessorState,
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
@@ -216,9 +216,6 @@ impl PartialEq for Processor {
     }
 }
 
-/// `Building.timeToUncontrol`: a building disabled by `control enabled` re-enables after this many ticks.
-pub const UNCONTROL_TICKS: f32 = 6.0 * 60.0;
-
 impl Processor {
     fn new(block: u16, code: String, links: Vec<Link>, saved: Vec<(String, Object)>, ipt: f64) -> Self {
         Self {
@@ -226,7 +223,6 @@ impl Processor {
             code,
             links,
             enabled: true,
-            disabled_ticks: 0.0,
             state: ProcessorState { ipt, ..ProcessorState::default() },
             error: None,
             program: None,
@@ -431,6 +427,7 @@ pub fn parse_record(block: u16, raw: &[u8]) -> Result<LogicData, RecordError> {
             .collect();
         let ipt = t.ipt.map_or(k.ipt, |i| f64::from(i).clamp(1.0, MAX_WORLD_IPT));
         let mut p = Processor::new(block, t.config.code, links, t.vars, ipt);
+        p.enabled = crate::records::record_enabled(base);
         p.tag = t.tag;
         p.icon = t.icon;
         if let Some(acc) = t.accumulator {
@@ -781,6 +778,14 @@ impl Logic {
                     Value::Str(Some(text))
                 }
                 Some(b) if b.block == id::SWITCH => Value::Bool(matches!(b.config, Value::Bool(true))),
+                // blocks a processor configured with `control config`
+                Some(b)
+                    if crate::blocks::rule_for(b.block).is_some_and(|r| {
+                        matches!(r.config, crate::blocks::ConfigKind::Item | crate::blocks::ConfigKind::Liquid)
+                    }) =>
+                {
+                    b.config.clone()
+                }
                 _ => continue,
             };
             calls.push(Call::TileConfig { player: None, pos, value });
@@ -832,11 +837,7 @@ impl Logic {
             p.state.ipt = kind.ipt;
         }
         if !p.enabled {
-            p.disabled_ticks -= delta;
-            if p.disabled_ticks > 0.0 {
-                return;
-            }
-            p.enabled = true;
+            return;
         }
         let Some(program) = p.program.as_deref() else { return };
         let mut host = WorldHost {
@@ -857,9 +858,8 @@ impl Logic {
             _ => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
         };
         self.executed += p.state.executed.saturating_sub(before);
-        if let Some(off) = host.effects.disable_self.take() {
-            p.enabled = off;
-            p.disabled_ticks = UNCONTROL_TICKS;
+        if let Some(on) = host.effects.disable_self.take() {
+            p.enabled = on;
         }
     }
 
@@ -1017,9 +1017,11 @@ impl Logic {
                 else {
                     return Err("processor not loaded");
                 };
+                let mut unlinked = false;
                 if let Some(i) = p.links.iter().position(|l| l.x == ox && l.y == oy) {
                     let l = &mut p.links[i];
                     l.active = !l.active;
+                    unlinked = !l.active;
                     if !l.name.starts_with(&base) {
                         l.name.clear();
                         let name = find_link_name(&p.links, &base);
@@ -1029,6 +1031,9 @@ impl Logic {
                     p.links.retain(|l| !(l.x == ox && l.y == oy));
                     let name = find_link_name(&p.links, &base);
                     p.links.push(Link { name, x: ox, y: oy, active: true, valid: true, last: None });
+                }
+                if unlinked {
+                    control::on_unlink(grid, pos, origin);
                 }
                 None
             }
