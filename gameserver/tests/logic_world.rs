@@ -266,3 +266,151 @@ fn control_color_and_shoot_reach_illuminators_and_turrets() {
     run(&mut s, &mut now, 240);
     assert_eq!(sensed(&s, 1, 1, "shooting"), M::Num(0.0));
 }
+
+/// (file, block name, record) of every processor record in the Java-written saves and maps at hand.
+fn java_processor_records() -> Vec<(String, &'static str, Vec<u8>)> {
+    use multidustry_world::{ContentType, World};
+    let Some(dir) = multidustry_testdata::dir() else { return Vec::new() };
+    let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+    let mut out = Vec::new();
+    for sub in
+        ["maps/default", "maps/serpulo", "maps/serpulo/hidden", "maps/erekir", "captures/b159", "captures/b154/world"]
+    {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let mut paths: Vec<_> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "msav")).collect();
+        paths.sort();
+        for path in paths {
+            let Ok(world) = World::read_msav(&std::fs::read(&path).expect("read")) else { continue };
+            for (&i, b) in &world.tiles.buildings {
+                let Some(name) =
+                    world.tiles.block.get(i as usize).and_then(|id| world.content.name(ContentType::BLOCK, *id))
+                else {
+                    continue;
+                };
+                let Some(facts) = table.block_by_name(name) else { continue };
+                if facts.class == "LogicBlock" && b.format == multidustry_world::tiles::RecordFormat::Modern {
+                    out.push((path.display().to_string(), facts.name, b.record.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn tail_of(record: &[u8]) -> &[u8] {
+    let start = multidustry_world::Building::modern(record.to_vec()).tail_offset().expect("modern base");
+    &record[start..]
+}
+
+/// Every processor the Java game saved (159.7 maps and server save at revision 4, the 154 server's saves at
+/// revision 3) is written back at revision 4 with the same code, links, variables, rate, tag, icon, wait timers
+/// and accumulator; converted for a build-154 client it is revision 3 with everything but the timers.
+#[test]
+fn java_processor_records_round_trip_at_revision_4() {
+    use multidustry_gameserver::buildrecords::convert_record;
+    use multidustry_gameserver::logic::record::read_processor;
+    let records = java_processor_records();
+    if multidustry_testdata::dir().is_none() {
+        return;
+    }
+    let (mut rev4, mut rev3, mut with_waits) = (0, 0, 0);
+    for (file, name, java) in &records {
+        let privileged = *name == "world-processor";
+        let java_tail = read_processor(tail_of(java), java[0], privileged).expect("Java record parses");
+        let data = logic::parse_record(block_id(name), java).expect("loads");
+        let ours = logic::record(&data);
+        assert_eq!(ours[0], 4, "{file}");
+        assert_eq!(
+            ours[1..tail_of(&ours).as_ptr() as usize - ours.as_ptr() as usize],
+            java[1..java.len() - tail_of(java).len()]
+        );
+        let tail = read_processor(tail_of(&ours), 4, privileged).expect("our record parses");
+        assert_eq!(
+            (&tail.config.code, &tail.config.links, &tail.vars, tail.ipt, &tail.tag, tail.icon),
+            (
+                &java_tail.config.code,
+                &java_tail.config.links,
+                &java_tail.vars,
+                java_tail.ipt,
+                &java_tail.tag,
+                java_tail.icon
+            ),
+            "{file} {name}"
+        );
+        if java[0] >= 4 {
+            assert_eq!((&tail.waits, tail.accumulator), (&java_tail.waits, java_tail.accumulator), "{file} {name}");
+            rev4 += 1;
+            with_waits += usize::from(!java_tail.waits.is_empty());
+        } else {
+            assert!(tail.waits.is_empty());
+            rev3 += 1;
+        }
+        // what a build-154 client gets
+        let old = convert_record("LogicBlock", name, &ours, multidustry_world::Build::V154).expect("converted");
+        assert_eq!(old[0], 3);
+        let t3 = read_processor(tail_of(&old), 3, privileged).expect("rev 3 parses");
+        assert_eq!(
+            (&t3.config.code, &t3.vars, t3.ipt, &t3.tag),
+            (&java_tail.config.code, &java_tail.vars, java_tail.ipt, &java_tail.tag)
+        );
+    }
+    assert!(
+        rev4 > 500 && with_waits > 100 && rev3 > 20,
+        "{rev4} revision-4 records, {with_waits} with wait timers, {rev3} rev 3"
+    );
+}
+
+/// The `wait` instructions of our parse sit at the indices Java saved timers for, so a bound processor writes
+/// the same timer list; a wait that has run keeps its timer through a save and load.
+#[test]
+fn bound_processors_write_timers_at_the_java_wait_indices() {
+    use multidustry_gameserver::logic::record::read_processor;
+    let records = java_processor_records();
+    let mut checked = 0;
+    for (file, name, java) in records.iter().filter(|(_, _, r)| r[0] >= 4) {
+        let privileged = *name == "world-processor";
+        let java_tail = read_processor(tail_of(java), java[0], privileged).expect("parses");
+        if java_tail.waits.is_empty() {
+            continue;
+        }
+        let data = logic::parse_record(block_id(name), java).expect("loads");
+        let mut g = Grid::new(300, 300, 33);
+        let (x, y) = (100, 100);
+        let mut b = Building::new(block_id(name), 1, 0, 100.0);
+        b.logic = Some(Box::new(data));
+        assert!(g.put(x, y, size_of(block_id(name)), b));
+        let mut s = sim(g);
+        let mut now = Duration::from_secs(1);
+        run(&mut s, &mut now, 1); // binds the program (the first tick runs no instruction yet)
+        let ours = logic::record(s.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()).expect("logic"));
+        let tail = read_processor(tail_of(&ours), 4, privileged).expect("parses");
+        let indices = |w: &[(u16, f32)]| w.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+        assert_eq!(indices(&tail.waits), indices(&java_tail.waits), "{file} {name}");
+        checked += 1;
+    }
+    if multidustry_testdata::dir().is_some() {
+        assert!(checked > 10, "{checked}");
+    }
+    // timers survive: a processor in the middle of `wait 10`
+    let mut g = Grid::new(20, 20, 33);
+    put(
+        &mut g,
+        1,
+        1,
+        id::MICRO_PROCESSOR,
+        1,
+        logic::processor_data(id::MICRO_PROCESSOR, 1, "set a 1\nwait 10\nset b 2\n", &[]),
+    );
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 121);
+    let data = s.grid.building(grid::pack(1, 1)).and_then(|b| b.logic.as_deref()).expect("logic").clone();
+    let bytes = logic::record(&data);
+    let tail = read_processor(tail_of(&bytes), 4, false).expect("parses");
+    assert_eq!(tail.waits.len(), 1);
+    assert_eq!(tail.waits[0].0, 1);
+    assert!((tail.waits[0].1 - 2.0).abs() < 0.05, "about 2 s waited: {:?}", tail.waits);
+    let again = logic::parse_record(id::MICRO_PROCESSOR, &bytes).expect("loads");
+    assert_eq!(logic::record(&again), bytes, "stable");
+}

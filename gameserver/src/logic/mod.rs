@@ -259,6 +259,24 @@ impl Processor {
 
     /// The variables the game saves: `@counter` and the non-constant (and `@unit`) slots that are not null, as
     /// TypeIO objects.
+    /// The wait timers as `LogicBuild.write` saves them: every `wait` instruction of the program, in order, with
+    /// its timer (0 when idle). Before the program is bound, the timers read from the record, as they were.
+    fn wait_records(&self) -> Vec<(u16, f32)> {
+        let timer = |i: u32| self.state.wait_timers.get(&i).copied().unwrap_or(0.0) as f32;
+        match self.program.as_deref() {
+            Some(program) => program
+                .instrs
+                .iter()
+                .enumerate()
+                .filter(|(_, instr)| matches!(instr, multidustry_mlog::ir::Instr::Wait { .. }))
+                .filter_map(|(i, _)| Some((u16::try_from(i).ok()?, timer(u32::try_from(i).ok()?))))
+                .collect(),
+            None => {
+                self.state.wait_timers.iter().filter_map(|(i, t)| Some((u16::try_from(*i).ok()?, *t as f32))).collect()
+            }
+        }
+    }
+
     fn saved_vars(&self) -> Vec<(String, Object)> {
         let Some(p) = self.program.as_deref() else { return self.saved.clone() };
         let counter = ("@counter".to_string(), Object::Double(self.state.counter));
@@ -459,7 +477,7 @@ pub fn record(data: &LogicData) -> Vec<u8> {
     match &data.kind {
         LogicKind::Processor(p) => {
             if let Some(rev) = out.first_mut() {
-                *rev = 3;
+                *rev = record::REVISION;
             }
             let privileged = processor_kind(p.block).is_some_and(|k| k.privileged);
             let links = p
@@ -474,10 +492,10 @@ pub fn record(data: &LogicData) -> Vec<u8> {
                 ipt: privileged.then(|| p.state.ipt.clamp(1.0, MAX_WORLD_IPT) as i16),
                 tag: p.tag.clone(),
                 icon: p.icon,
-                waits: Vec::new(),
-                accumulator: None,
+                waits: p.wait_records(),
+                accumulator: Some(p.state.accumulator as f32),
             };
-            out.extend(record::write_processor(&tail, privileged));
+            out.extend(record::write_processor(&tail, privileged, record::REVISION));
         }
         LogicKind::Memory(m) => out.extend(record::write_memory(m)),
         LogicKind::Message(text) => {
