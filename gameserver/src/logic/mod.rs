@@ -38,7 +38,11 @@
 //! `setprop` are no-ops (the server has no unit AI or effects yet); world-processor `message` clears the text
 //! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
 //! the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate without
-//! cryofluid.
+//! cryofluid. Markers: the Java server's `makemarker`/`setmarker` change only its `state.markers` (no call is
+//! sent: clients run world processors themselves; the `createMarker`/`updateMarker*` calls exist for scripts),
+//! which saves and world streams carry as the UBJSON markers region; this server keeps none and writes `{}`.
+//! `printchar` of a content object appends nothing (the Java server appends its icon character from the game's
+//! icon table, which is not at hand).
 
 pub mod control;
 mod host;
