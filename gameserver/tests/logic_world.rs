@@ -207,12 +207,14 @@ fn a_processor_disabling_itself_or_another_processor_stays_off() {
 fn control_config_configures_sorters_and_sources_and_clients_see_it() {
     let code = "control config sorter1 @copper\ncontrol config source1 @water\ncontrol config unloader1 @water\n\
                 control config sorter2 5\ncontrol config sorter2 sorter1\nsensor c sorter1 @config\n\
-                sensor l source1 @config\nstop\n";
+                sensor l source1 @config\ncontrol config factory1 @nova\ncontrol config factory2 @nova\nstop\n";
     let blocks = [
         ("sorter1", "sorter", 4, 4),
         ("source1", "liquid-source", 5, 4),
         ("unloader1", "unloader", 6, 4),
         ("sorter2", "inverted-sorter", 7, 4),
+        ("factory1", "ground-factory", 5, 8),
+        ("factory2", "air-factory", 8, 8),
     ];
     let mut s = with_processor(code, &blocks);
     let mut now = Duration::from_secs(1);
@@ -236,6 +238,10 @@ fn control_config_configures_sorters_and_sources_and_clients_see_it() {
     assert!(configs.contains(&(grid::pack(4, 4), copper.clone())), "{configs:?}");
     assert!(configs.contains(&(grid::pack(7, 4), copper)), "{configs:?}");
     assert!(!configs.iter().any(|(p, _)| *p == grid::pack(6, 4)), "unchanged blocks are not sent");
+    // unit factories: the plan of the unit type (nova is the ground factory's third), none where not built
+    assert_eq!(building(&s, 5, 8).config, Value::Int(2));
+    assert!(configs.contains(&(grid::pack(5, 8), Value::Int(2))), "{configs:?}");
+    assert_eq!(building(&s, 8, 8).config, Value::Null);
 }
 
 #[test]

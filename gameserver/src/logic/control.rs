@@ -19,9 +19,9 @@
 //! * `config` on a logic-configurable block (one with an item or liquid configuration: sorters, inverted
 //!   sorters, unloaders, item and liquid sources) applies the value as a configuration (`configured(null, p1)`):
 //!   an item/liquid of the right kind or null; a building copies that building's configuration (not a
-//!   processor's). A number does nothing (`config` takes objects). The changed block is then broadcast as a
-//!   `tileConfig` through the runner's message-sync path (rate limited). Unit-factory plans by unit type are not
-//!   applied (the server keeps plan indices, not the factories' plan lists).
+//!   processor's). A number does nothing (`config` takes objects). Unit factories take a unit type: the index
+//!   of its plan (`UnitFactory.config(UnitType)`), none (-1) for a type they do not build. The changed block is
+//!   then broadcast as a `tileConfig` through the runner's message-sync path (rate limited).
 //! * `color` on an illuminator sets its colour to the low 32 bits of the number (`Color.fromDouble`); `sensor
 //!   @color` returns it the other way (`toDoubleBits`).
 //! * `shoot x y shoot` / `shootp unit shoot` on a turret (the `Turret` subclasses) store the aim (tile units in
@@ -92,6 +92,16 @@ fn is_illuminator(block: u16) -> bool {
     block_class(block) == Some("LightBlock")
 }
 
+/// The unit plans of the unit factories (`Blocks.java`: `plans`), by unit name, in plan-index order.
+pub fn factory_plans(block: u16) -> Option<&'static [&'static str]> {
+    match blocks::rule_for(block)?.name {
+        "ground-factory" => Some(&["dagger", "crawler", "nova"]),
+        "air-factory" => Some(&["flare", "mono"]),
+        "naval-factory" => Some(&["risso", "retusa"]),
+        _ => None,
+    }
+}
+
 /// `Block.autoResetEnabled`: false for switches only (among the vanilla blocks).
 fn auto_reset_enabled(block: u16) -> bool {
     !matches!(block, id::SWITCH | id::WORLD_SWITCH)
@@ -153,6 +163,21 @@ pub(super) fn control(
             out.changed = set_enabled(b, on);
         }
         "config" => {
+            if let Some(b) = grid.building_mut(target)
+                && let Some(plans) = factory_plans(b.block)
+            {
+                // `UnitFactory.config(UnitType)`: the plan of that unit, or none (-1) for any other type
+                let MValue::Content(ContentKind::Unit, unit) = p1 else { return out };
+                let name = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159)
+                    .name(multidustry_world::ContentType::UNIT, unit);
+                let plan = plans.iter().position(|p| Some(*p) == name);
+                let value = plan.map_or(Value::Null, |i| Value::Int(i as i32));
+                if b.config != value {
+                    b.config = value;
+                    out.changed = true;
+                }
+                return out;
+            }
             // objects only; a number goes to the numeric overload, which ignores `config`
             let value = match &p1 {
                 MValue::Num(_) => return out,

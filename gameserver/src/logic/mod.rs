@@ -808,6 +808,10 @@ impl Logic {
                 {
                     b.config.clone()
                 }
+                Some(b) if control::factory_plans(b.block).is_some() => match b.config {
+                    Value::Int(i) => Value::Int(i),
+                    _ => Value::Int(-1),
+                },
                 _ => continue,
             };
             calls.push(Call::TileConfig { player: None, pos, value });
