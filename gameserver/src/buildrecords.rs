@@ -50,7 +50,7 @@ pub fn convert_record(class: &str, name: &str, record: &[u8], to: Build) -> Opti
     let mut out = Vec::with_capacity(record.len());
     out.push(3);
     out.extend_from_slice(base.get(1..)?);
-    out.extend_from_slice(&write_processor(&parsed, privileged));
+    out.extend_from_slice(&write_processor(&parsed, privileged, 3));
     Some(out)
 }
 

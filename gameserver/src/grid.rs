@@ -86,6 +86,11 @@ pub struct Building {
     /// Power module satisfaction as last written (`PowerModule.write`'s status float), kept so that records read
     /// from maps are re-written unchanged; this server does not simulate power graphs.
     pub power_status: f32,
+    /// `Building.enabled` (written in the record's base; processors and switches keep theirs in their own
+    /// state, see `logic::control::enabled`).
+    pub enabled: bool,
+    /// What processors' `control` left on this building (last disabler, turret aim); usually `None`.
+    pub controlled: Option<Box<crate::logic::control::Controlled>>,
 }
 
 impl Building {
@@ -103,6 +108,8 @@ impl Building {
             logic: None,
             power_links: Vec::new(),
             power_status: 0.0,
+            enabled: true,
+            controlled: None,
         }
     }
 }
@@ -279,6 +286,10 @@ impl Grid {
         }
         // The buildings it was laser-linked to forget it (`PowerGraph.remove`).
         crate::power::unlink_removed(self, pos, &building.power_links);
+        // A removed processor lets go of the buildings it disabled (`LogicBuild.removeFromProximity`).
+        if crate::logic::control::is_processor(&building) {
+            crate::logic::control::release_disabled_by(self, pos);
+        }
         Some(building)
     }
 

@@ -222,10 +222,29 @@ fn with_power(b: &Building, record: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// Offset of `writeBase`'s `enabled` byte in a modern record (revision, f32 health, rotation, team, version).
+const ENABLED_AT: usize = 8;
+
+/// `record` (revision byte first) with the base's `enabled` byte set from `b` (base version ≥ 1 only).
+fn with_enabled(b: &Building, mut record: Vec<u8>) -> Vec<u8> {
+    let modern = record.get(5).is_some_and(|rot| rot & 0x80 != 0) && record.get(7).is_some_and(|v| *v >= 1);
+    if modern && let Some(e) = record.get_mut(ENABLED_AT) {
+        *e = u8::from(crate::logic::control::enabled(b));
+    }
+    record
+}
+
+/// The `enabled` byte of a modern record's base (true when the base has none).
+pub fn record_enabled(record: &[u8]) -> bool {
+    let modern = record.get(5).is_some_and(|rot| rot & 0x80 != 0) && record.get(7).is_some_and(|v| *v >= 1);
+    !modern || record.get(ENABLED_AT) != Some(&0)
+}
+
 /// `writeBase` with `mask`'s modules: the building's items when it has an item module, its power links and
 /// status, an empty liquid module, efficiencies 0.
 fn write_base(w: &mut Writer, b: &Building, mask: u8) {
-    w.f32(b.health).u8(b.rotation | 0x80).u8(b.team).u8(BASE_VERSION).u8(1).u8(mask | 8);
+    let enabled = u8::from(crate::logic::control::enabled(b));
+    w.f32(b.health).u8(b.rotation | 0x80).u8(b.team).u8(BASE_VERSION).u8(enabled).u8(mask | 8);
     if mask & 1 != 0 {
         let items: Vec<(u16, i32)> = b.items.iter().filter(|(_, n)| **n > 0).map(|(i, n)| (*i, *n)).collect();
         w.i16(items.len() as i16);
@@ -249,10 +268,10 @@ pub fn building_record(b: &Building, block_id: &dyn Fn(u16) -> u16) -> Vec<u8> {
         return construct_record(b, c, block_id);
     }
     if let Some(logic) = &b.logic {
-        return with_power(b, crate::logic::record(logic));
+        return with_enabled(b, with_power(b, crate::logic::record(logic)));
     }
     if let Some(raw) = &b.raw {
-        return with_config(b, with_power(b, raw.clone()));
+        return with_enabled(b, with_config(b, with_power(b, raw.clone())));
     }
     let rule = blocks::rule_for(b.block);
     let (revision, tail) = match simulated_tail(b) {
@@ -418,7 +437,9 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
         return raw();
     };
     let (power_links, power_status) = base.power.map_or((Vec::new(), 0.0), |p| (p.links, p.status));
+    let enabled = record_enabled(record);
     let mut b = Building::new(block, base.team, base.rotation, base.health);
+    b.enabled = enabled;
     b.items = base.items;
     b.power_links = power_links.clone();
     b.power_status = power_status;
@@ -427,6 +448,7 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
         b.team = base.team;
         b.rotation = base.rotation;
         b.health = base.health;
+        b.enabled = enabled;
         b.power_links = power_links;
         b.power_status = power_status;
         if let (Some((slot, offset)), Some(rule)) = (config_slot(block), blocks::rule_for(block))
@@ -454,6 +476,7 @@ pub fn parse_building(block: u16, record: &[u8]) -> Building {
             let mut b = raw();
             b.team = base.team;
             b.rotation = base.rotation;
+            b.enabled = enabled;
             b.power_links = power_links;
             b.power_status = power_status;
             b

@@ -3,7 +3,7 @@
 //! Owns: link resolution (`getlink`, link constants, `@links`), per-processor constants (`@this`, `@thisx`,
 //! `@thisy`, `@ipt`), world globals (`@time`, `@tick`, `@second`, `@minute`, `@waveNumber`, `@waveTime`,
 //! `@mapw`, `@maph`, `@server`), memory `read`/`write`, `printflush` into message blocks, `sensor` on buildings,
-//! `control enabled|config`, and the world-processor instructions the grid can serve (`getblock`, `setblock`,
+//! `control` (through [`super::control`]), and the world-processor instructions the grid can serve (`getblock`, `setblock`,
 //! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
 //! Does not own: scheduling (the parent module), units (`ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`,
 //! `spawn`, `sensor` on units: thin delegations to [`super::units`]), effects, sounds, markers, weather,
@@ -122,40 +122,15 @@ impl WorldHost<'_> {
         if !allowed {
             return;
         }
-        let value = args.get(1).cloned().unwrap_or_default();
         if target == self.pos {
+            // the running processor's state is out of the grid during its run; the runner applies this
             if mode == "enabled" {
-                self.effects.disable_self = Some(value.truthy());
+                self.effects.disable_self = Some(args.get(1).is_some_and(|v| (v.num() as f32).abs() > 0.000_001));
             }
             return;
         }
-        let Some(b) = self.grid.building_mut(target) else { return };
-        match (mode, b.block) {
-            ("enabled", id::SWITCH) => {
-                let on = Value::Bool(value.truthy());
-                if b.config != on {
-                    b.config = on;
-                    self.effects.changed.push(target);
-                }
-            }
-            ("enabled", _) => match b.logic.as_deref_mut() {
-                Some(LogicData { kind: LogicKind::Switch(s), .. }) => *s = value.truthy(),
-                Some(LogicData { kind: LogicKind::Processor(p), .. }) => {
-                    p.enabled = value.truthy();
-                    if !p.enabled {
-                        p.disabled_ticks = super::UNCONTROL_TICKS;
-                    }
-                }
-                _ => {}
-            },
-            ("config", 264 | 265) => {
-                // sorters: an item (or null) configures the sort item
-                b.config = match value {
-                    MValue::Content(ContentKind::Item, i) => Value::Content(crate::value::CONTENT_ITEM, i as i16),
-                    _ => Value::Null,
-                };
-            }
-            _ => {}
+        if super::control::control(self.grid, self.pos, target, mode, args, self.clock.tick).changed {
+            self.effects.changed.push(target);
         }
     }
 
@@ -194,14 +169,16 @@ impl WorldHost<'_> {
                 Some(LogicData { kind: LogicKind::Memory(m), .. }) => num(m.len() as f64),
                 _ => num(0.0),
             },
-            "enabled" => match (b.block, b.logic.as_deref()) {
-                (id::SWITCH, _) => MValue::bool(matches!(b.config, Value::Bool(true))),
-                (_, Some(LogicData { kind: LogicKind::Switch(s), .. })) => MValue::bool(*s),
-                (_, Some(LogicData { kind: LogicKind::Processor(p), .. })) => MValue::bool(p.enabled),
-                _ => num(1.0),
-            },
+            "enabled" | "shootX" | "shootY" | "shooting" | "color" => {
+                super::control::sense(b, name, self.clock.tick).unwrap_or(MValue::Null)
+            }
             "config" => match &b.config {
-                Value::Content(0, i) if *i >= 0 => MValue::Content(ContentKind::Item, *i as u16),
+                Value::Content(crate::value::CONTENT_ITEM, i) if *i >= 0 => {
+                    MValue::Content(ContentKind::Item, *i as u16)
+                }
+                Value::Content(crate::value::CONTENT_LIQUID, i) if *i >= 0 => {
+                    MValue::Content(ContentKind::Liquid, *i as u16)
+                }
                 _ => MValue::Null,
             },
             "bufferSize" => message_text(b).map_or(MValue::Null, |t| num(t.encode_utf16().count() as f64)),

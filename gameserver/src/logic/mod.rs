@@ -39,8 +39,13 @@
 //! effects yet); world-processor `message` clears the text
 //! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
 //! the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate without
-//! cryofluid.
+//! cryofluid. Markers: the Java server's `makemarker`/`setmarker` change only its `state.markers` (no call is
+//! sent: clients run world processors themselves; the `createMarker`/`updateMarker*` calls exist for scripts),
+//! which saves and world streams carry as the UBJSON markers region; this server keeps none and writes `{}`.
+//! `printchar` of a content object appends nothing (the Java server appends its icon character from the game's
+//! icon table, which is not at hand).
 
+pub mod control;
 mod host;
 pub mod record;
 pub mod units;
@@ -182,10 +187,9 @@ pub struct Processor {
     pub code: String,
     /// Links in link order.
     pub links: Vec<Link>,
-    /// Enabled (`control enabled` may turn it off for [`UNCONTROL_TICKS`]).
+    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
+    /// disabling processor lets go, see [`control`]).
     pub enabled: bool,
-    /// Ticks until a processor disabled by `control enabled` turns itself back on.
-    pub disabled_ticks: f32,
     /// Execution state (variables, counter, text buffer, accumulator, ipt).
     pub state: ProcessorState,
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
@@ -218,9 +222,6 @@ impl PartialEq for Processor {
     }
 }
 
-/// `Building.timeToUncontrol`: a building disabled by `control enabled` re-enables after this many ticks.
-pub const UNCONTROL_TICKS: f32 = 6.0 * 60.0;
-
 impl Processor {
     fn new(block: u16, code: String, links: Vec<Link>, saved: Vec<(String, Object)>, ipt: f64) -> Self {
         Self {
@@ -228,7 +229,6 @@ impl Processor {
             code,
             links,
             enabled: true,
-            disabled_ticks: 0.0,
             state: ProcessorState { ipt, ..ProcessorState::default() },
             error: None,
             program: None,
@@ -265,6 +265,24 @@ impl Processor {
 
     /// The variables the game saves: `@counter` and the non-constant (and `@unit`) slots that are not null, as
     /// TypeIO objects.
+    /// The wait timers as `LogicBuild.write` saves them: every `wait` instruction of the program, in order, with
+    /// its timer (0 when idle). Before the program is bound, the timers read from the record, as they were.
+    fn wait_records(&self) -> Vec<(u16, f32)> {
+        let timer = |i: u32| self.state.wait_timers.get(&i).copied().unwrap_or(0.0) as f32;
+        match self.program.as_deref() {
+            Some(program) => program
+                .instrs
+                .iter()
+                .enumerate()
+                .filter(|(_, instr)| matches!(instr, multidustry_mlog::ir::Instr::Wait { .. }))
+                .filter_map(|(i, _)| Some((u16::try_from(i).ok()?, timer(u32::try_from(i).ok()?))))
+                .collect(),
+            None => {
+                self.state.wait_timers.iter().filter_map(|(i, t)| Some((u16::try_from(*i).ok()?, *t as f32))).collect()
+            }
+        }
+    }
+
     fn saved_vars(&self) -> Vec<(String, Object)> {
         let Some(p) = self.program.as_deref() else { return self.saved.clone() };
         let counter = ("@counter".to_string(), Object::Double(self.state.counter));
@@ -433,6 +451,7 @@ pub fn parse_record(block: u16, raw: &[u8]) -> Result<LogicData, RecordError> {
             .collect();
         let ipt = t.ipt.map_or(k.ipt, |i| f64::from(i).clamp(1.0, MAX_WORLD_IPT));
         let mut p = Processor::new(block, t.config.code, links, t.vars, ipt);
+        p.enabled = crate::records::record_enabled(base);
         p.tag = t.tag;
         p.icon = t.icon;
         if let Some(acc) = t.accumulator {
@@ -464,7 +483,7 @@ pub fn record(data: &LogicData) -> Vec<u8> {
     match &data.kind {
         LogicKind::Processor(p) => {
             if let Some(rev) = out.first_mut() {
-                *rev = 3;
+                *rev = record::REVISION;
             }
             let privileged = processor_kind(p.block).is_some_and(|k| k.privileged);
             let links = p
@@ -479,10 +498,10 @@ pub fn record(data: &LogicData) -> Vec<u8> {
                 ipt: privileged.then(|| p.state.ipt.clamp(1.0, MAX_WORLD_IPT) as i16),
                 tag: p.tag.clone(),
                 icon: p.icon,
-                waits: Vec::new(),
-                accumulator: None,
+                waits: p.wait_records(),
+                accumulator: Some(p.state.accumulator as f32),
             };
-            out.extend(record::write_processor(&tail, privileged));
+            out.extend(record::write_processor(&tail, privileged, record::REVISION));
         }
         LogicKind::Memory(m) => out.extend(record::write_memory(m)),
         LogicKind::Message(text) => {
@@ -798,6 +817,18 @@ impl Logic {
                     Value::Str(Some(text))
                 }
                 Some(b) if b.block == id::SWITCH => Value::Bool(matches!(b.config, Value::Bool(true))),
+                // blocks a processor configured with `control config`
+                Some(b)
+                    if crate::blocks::rule_for(b.block).is_some_and(|r| {
+                        matches!(r.config, crate::blocks::ConfigKind::Item | crate::blocks::ConfigKind::Liquid)
+                    }) =>
+                {
+                    b.config.clone()
+                }
+                Some(b) if control::factory_plans(b.block).is_some() => match b.config {
+                    Value::Int(i) => Value::Int(i),
+                    _ => Value::Int(-1),
+                },
                 _ => continue,
             };
             calls.push(Call::TileConfig { player: None, pos, value });
@@ -850,11 +881,7 @@ impl Logic {
             p.state.ipt = kind.ipt;
         }
         if !p.enabled {
-            p.disabled_ticks -= delta;
-            if p.disabled_ticks > 0.0 {
-                return;
-            }
-            p.enabled = true;
+            return;
         }
         let Some(program) = p.program.as_deref() else { return };
         let mut units = units.map(units::Units::reborrow);
@@ -878,9 +905,8 @@ impl Logic {
             _ => engine::tick(&Interpreter, program, &mut p.state, &mut host, f64::from(delta)),
         };
         self.executed += p.state.executed.saturating_sub(before);
-        if let Some(off) = host.effects.disable_self.take() {
-            p.enabled = off;
-            p.disabled_ticks = UNCONTROL_TICKS;
+        if let Some(on) = host.effects.disable_self.take() {
+            p.enabled = on;
         }
     }
 
@@ -1040,9 +1066,11 @@ impl Logic {
                 else {
                     return Err("processor not loaded");
                 };
+                let mut unlinked = false;
                 if let Some(i) = p.links.iter().position(|l| l.x == ox && l.y == oy) {
                     let l = &mut p.links[i];
                     l.active = !l.active;
+                    unlinked = !l.active;
                     if !l.name.starts_with(&base) {
                         l.name.clear();
                         let name = find_link_name(&p.links, &base);
@@ -1052,6 +1080,9 @@ impl Logic {
                     p.links.retain(|l| !(l.x == ox && l.y == oy));
                     let name = find_link_name(&p.links, &base);
                     p.links.push(Link { name, x: ox, y: oy, active: true, valid: true, last: None });
+                }
+                if unlinked {
+                    control::on_unlink(grid, pos, origin);
                 }
                 None
             }

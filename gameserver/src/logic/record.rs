@@ -7,8 +7,9 @@
 //! `i32 count` + (`writeUTF name`, TypeIO object) saved variables, `i32 count` + ignored doubles (memory, always
 //! 0 when written), for privileged processors at revision ≥ 2 an `i16` instructions-per-tick, at revision ≥ 3
 //! a TypeIO string `tag` and a `u16` icon, at revision ≥ 4 (master) `u16` count + (`u16` index, `f32` time)
-//! wait timers and the `f32` accumulator), and the tail of `MemoryBuild` (`i32 count` + doubles). We write
-//! revision 3, the layout the Java build-154 server writes and build 159 reads.
+//! wait timers and the `f32` accumulator), and the tail of `MemoryBuild` (`i32 count` + doubles). Worlds are
+//! written at revision 4 (build 159's `LogicBuild.version()`; the official 159.7 maps hold it); streams for
+//! build-154 clients get revision 3, the layout the Java build-154 server writes (`buildrecords`).
 //! Does not own: what the values mean in a world (see the parent module) or the building base (`worldio`).
 //!
 //! Links are *absolute* tile positions in building records and *relative* to the processor in configurations
@@ -194,8 +195,13 @@ pub fn read_processor(tail: &[u8], revision: u8, privileged: bool) -> Result<Pro
     Ok(ProcessorTail { config, vars, ipt, tag, icon, waits, accumulator })
 }
 
-/// Writes a `LogicBuild` tail at revision 3 (what the Java build-154 server writes; build 159 reads it).
-pub fn write_processor(tail: &ProcessorTail, privileged: bool) -> Vec<u8> {
+/// Newest `LogicBuild` revision (`version()` of build 159): revision 3 plus wait timers and the accumulator.
+pub const REVISION: u8 = 4;
+
+/// Writes a `LogicBuild` tail at `revision`: 4 (build 159: with `tail.waits` and `tail.accumulator`, 0 when
+/// absent) or 3 (what the Java build-154 server writes; the rev-4 fields are dropped). Revisions below 3 are
+/// written as 3.
+pub fn write_processor(tail: &ProcessorTail, privileged: bool, revision: u8) -> Vec<u8> {
     let mut w = Writer::new();
     let compressed = compress(&tail.config.code, &tail.config.links);
     w.i32(i32::try_from(compressed.len()).unwrap_or(i32::MAX));
@@ -220,6 +226,15 @@ pub fn write_processor(tail: &ProcessorTail, privileged: bool) -> Vec<u8> {
         w.u8(0);
     }
     w.u16(tail.icon);
+    if revision >= 4 {
+        // `write.s(count)` and `write.s(index)`, read back unsigned; at most 1000 instructions, so never clipped
+        let n = tail.waits.len().min(usize::from(u16::MAX));
+        w.u16(n as u16);
+        for (index, time) in &tail.waits[..n] {
+            w.u16(*index).f32(*time);
+        }
+        w.f32(tail.accumulator.unwrap_or(0.0));
+    }
     w.into_inner()
 }
 
@@ -291,11 +306,11 @@ mod tests {
             waits: Vec::new(),
             accumulator: None,
         };
-        let bytes = write_processor(&tail, true);
+        let bytes = write_processor(&tail, true, 3);
         assert_eq!(read_processor(&bytes, 3, true).expect("reads"), tail);
         let mut plain = tail.clone();
         plain.ipt = None;
-        let bytes = write_processor(&plain, false);
+        let bytes = write_processor(&plain, false, 3);
         assert_eq!(read_processor(&bytes, 3, false).expect("reads"), plain);
         assert!(read_processor(&bytes[..bytes.len() - 1], 3, false).is_err());
         let mut long = bytes.clone();
@@ -305,7 +320,9 @@ mod tests {
         let mut v4 = bytes.clone();
         v4.extend([0, 1, 0, 2, 0x3f, 0x80, 0, 0, 0x40, 0, 0, 0]);
         let t = read_processor(&v4, 4, false).expect("reads");
-        assert_eq!((t.waits, t.accumulator), (vec![(2, 1.0)], Some(2.0)));
+        assert_eq!((&t.waits, t.accumulator), (&vec![(2, 1.0)], Some(2.0)));
+        assert_eq!(write_processor(&t, false, 4), v4, "revision 4 writes them back");
+        assert_eq!(write_processor(&t, false, 3), bytes, "revision 3 drops them");
     }
 
     #[test]

@@ -255,9 +255,12 @@ impl Engine for Interpreter {
                         let s = char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}');
                         let mut buf = [0u8; 4];
                         append(state, program.build, s.encode_utf8(&mut buf));
-                    } else if let Value::Null = v {
-                        // null is an object but has no glyph: ignored
                     }
+                    // Objects: null and non-content objects are ignored. A content object appends its icon
+                    // character (`UnlockableContent.emojiChar()` = `Fonts.getUnicode(name)`), which a headless Java
+                    // server knows too (its launcher calls `Fonts.loadContentIconsHeadless()`, reading the game's
+                    // `icons/icons.properties`: private-use code points such as U+F838 for copper). That table is
+                    // a game asset not at hand, so content appends nothing here (partial; see the issue notes).
                 }
                 Instr::Format { value } => {
                     scratch.clear();
