@@ -1142,6 +1142,7 @@ impl Sim {
             }
             _ => value.clone(),
         };
+        self.logic.config_changed(&self.grid, pos);
         self.send(Target::All, Call::TileConfig { player: Some(pid), pos, value });
     }
 
@@ -1163,6 +1164,8 @@ impl Sim {
         if b.team != team {
             return;
         }
+        // The runner holds processor and memory state; the record is written from the grid.
+        self.logic.write_back_at(&mut self.grid, pos);
         if let Some((amount, data)) = sync::block_snapshots(&self.grid, std::iter::once(pos), build).into_iter().next()
         {
             self.send(Target::Session(session), Call::BlockSnapshot { amount, data: data.into() });
@@ -1479,6 +1482,9 @@ impl Sim {
             self.grid.buildings().filter(|(_, b)| sync::is_synced(b)).map(|(p, b)| (b.team, p)).collect();
         synced.sort_unstable();
         let synced: Vec<i32> = synced.into_iter().map(|(_, p)| p).collect();
+        for &pos in &synced {
+            self.logic.write_back_at(&mut self.grid, pos);
+        }
         let builds: Vec<u32> = {
             let mut b: Vec<u32> = self.ecs.players().filter(|p| p.confirmed).map(|p| p.build).collect();
             b.sort_unstable();

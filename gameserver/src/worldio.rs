@@ -351,8 +351,11 @@ pub struct SaveJob {
 impl SaveJob {
     /// Copies the world's saved state (the rules as live: `setrule` changes included).
     pub fn capture(sim: &Sim, names: &BlockNames, meta: &WorldMeta) -> Self {
+        let mut grid = sim.grid.clone();
+        // Processors and memory run in the logic runner's table; the copy gets their current state.
+        sim.logic.write_back(&mut grid);
         Self {
-            grid: sim.grid.clone(),
+            grid,
             names: names.clone(),
             meta: WorldMeta { name: meta.name.clone(), rules_json: live_rules_json(&meta.rules_json, &sim.rules) },
             state: sim.state.clone(),
@@ -509,19 +512,32 @@ pub struct MsavIo {
     pub names: BlockNames,
     /// Name and rules.
     pub meta: WorldMeta,
-    cache: Option<(u64, World)>,
+    /// The world converted at (grid version, logic state version), with the stream-cache version given to it.
+    cache: Option<((u64, u64), u64, World)>,
+    /// Versions handed to `streams` (one per conversion).
+    generation: u64,
     streams: crate::streamcache::StreamCache,
 }
 
 impl crate::host::WorldIo for MsavIo {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String> {
-        let version = sim.grid.version();
-        if self.cache.as_ref().is_none_or(|(v, _)| *v != version) {
-            self.cache = Some((version, to_world(&sim.grid, &self.names, &self.meta)));
+        // Processor and memory state lives in the logic runner (see `logic`): a cached conversion is valid only
+        // for the grid version and the runner's state version it was made at.
+        let key = (sim.grid.version(), sim.logic.state_version());
+        if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            self.generation += 1;
+            let world = if sim.logic.holds_state() {
+                let mut grid = sim.grid.clone();
+                sim.logic.write_back(&mut grid);
+                to_world(&grid, &self.names, &self.meta)
+            } else {
+                to_world(&sim.grid, &self.names, &self.meta)
+            };
+            self.cache = Some((key, self.generation, world));
         }
-        let Some((_, world)) = &self.cache else { return Err("no cached world".into()) };
+        let Some((_, version, world)) = &self.cache else { return Err("no cached world".into()) };
         self.streams
-            .stream(version, world, build_of(player.build), &stream_params(sim, &self.meta, player))
+            .stream(*version, world, build_of(player.build), &stream_params(sim, &self.meta, player))
             .map_err(|e| e.to_string())
     }
 
@@ -567,6 +583,7 @@ impl LoadedWorld {
                 names: self.names,
                 meta: WorldMeta { name: self.name, rules_json: self.rules_json },
                 cache: None,
+                generation: 0,
                 streams: Default::default(),
             },
         )

@@ -53,11 +53,14 @@ fn message(sim: &Sim, x: i32, y: i32) -> String {
     }
 }
 
+/// The processor at (x, y) as the runner holds it (the grid's copy is the state of the last write-back).
 fn processor(sim: &Sim, x: i32, y: i32) -> &logic::Processor {
-    match sim.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Processor(p), .. }) => p,
-        other => panic!("no processor at {x},{y}: {other:?}"),
-    }
+    sim.logic.processor(&sim.grid, grid::pack(x, y)).unwrap_or_else(|| panic!("no processor at {x},{y}"))
+}
+
+/// The cells of the memory block at (x, y) as the runner holds them.
+fn memory(sim: &Sim, x: i32, y: i32) -> &[f64] {
+    sim.logic.memory(&sim.grid, grid::pack(x, y)).unwrap_or_else(|| panic!("no memory at {x},{y}"))
 }
 
 const COUNTER: &str = "op add n n 1\nprint n\nprintflush message1\n";
@@ -110,13 +113,9 @@ fn a_cell_written_by_one_processor_is_read_by_another() {
     let mut now = Duration::from_secs(1);
     run(&mut s, &mut now, 20);
     assert_eq!(message(&s, 7, 5), "42");
-    match s.grid.building(grid::pack(5, 5)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Memory(m), .. }) => {
-            assert_eq!(m.len(), 64);
-            assert_eq!((m[3], m[4]), (42.0, 4.0));
-        }
-        other => panic!("cell {other:?}"),
-    }
+    let m = memory(&s, 5, 5);
+    assert_eq!(m.len(), 64);
+    assert_eq!((m[3], m[4]), (42.0, 4.0));
 }
 
 #[test]
@@ -261,10 +260,7 @@ fn save_and_load_keep_program_variables_links_and_memory() {
         p.links.iter().map(|l| (l.name.as_str(), l.x, l.y)).collect::<Vec<_>>(),
         [("cell1", 6, 5), ("message1", 4, 5)]
     );
-    let cell = |s: &Sim| match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Memory(m), .. }) => m[0],
-        other => panic!("{other:?}"),
-    };
+    let cell = |s: &Sim| memory(s, 6, 5)[0];
     assert_eq!(cell(&s2), cell(&s));
     assert_eq!(processor(&s2, 10, 10).state.ipt, 100.0, "setrate is saved");
     // The first tick restores the saved variables (as `loadBlock` does) and runs the saved accumulator's
@@ -348,8 +344,8 @@ fn a_map_with_many_processors_runs() {
     run(&mut s, &mut now, 120);
     let mut ran = 0;
     let mut total = 0;
-    for (pos, b) in s.grid.buildings() {
-        if let Some(LogicData { kind: LogicKind::Processor(p), .. }) = b.logic.as_deref() {
+    for (pos, _) in s.grid.buildings() {
+        if let Some(p) = s.logic.processor(&s.grid, pos) {
             total += 1;
             let program = p.program().unwrap_or_else(|| panic!("bound at {:?}", grid::unpack(pos)));
             if !program.instrs.is_empty() && p.enabled {
@@ -400,10 +396,7 @@ fn logic_blocks_built_without_state_get_it_and_schematic_code_loads() {
     let mut now = Duration::from_secs(1);
     run(&mut s, &mut now, 5);
     assert_eq!(processor(&s, 5, 5).code, "write 7 cell1 1\n");
-    match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Memory(m), .. }) => assert_eq!(m[1], 7.0),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(memory(&s, 6, 5)[1], 7.0);
 }
 
 #[test]
@@ -526,24 +519,24 @@ fn big_programs_start_on_the_interpreter_and_are_compiled_on_a_later_tick() {
     put(&mut small, 14, 2, id::HYPER_PROCESSOR, proc(id::HYPER_PROCESSOR, &code.replace("n n", "m m"), &[]));
     let mut l = logic::Logic::default();
     let mut clock = logic::Clock::default();
-    let p = |g: &Grid, x: i32| match g.building(grid::pack(x, 2)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Processor(p), .. }) => (p.jitted(), p.var("n").or(p.var("m")).cloned()),
-        other => panic!("no processor: {other:?}"),
+    let p = |l: &logic::Logic, g: &Grid, x: i32| match l.processor(g, grid::pack(x, 2)) {
+        Some(p) => (p.jitted(), p.var("n").or(p.var("m")).cloned()),
+        None => panic!("no processor at {x},2"),
     };
     clock.tick += 1.0;
     l.tick(&mut small, &clock, 1.0);
-    assert!(p(&small, 2).0, "a small program is compiled at once");
-    assert!(!p(&small, 8).0 && !p(&small, 14).0, "big programs start on the interpreter");
+    assert!(p(&l, &small, 2).0, "a small program is compiled at once");
+    assert!(!p(&l, &small, 8).0 && !p(&l, &small, 14).0, "big programs start on the interpreter");
     assert_eq!(l.pending_compilations(), 2);
     // One deferred compilation per tick.
     clock.tick += 1.0;
     l.tick(&mut small, &clock, 1.0);
-    assert!(p(&small, 8).0 && !p(&small, 14).0);
-    let waiting = p(&small, 14).1;
+    assert!(p(&l, &small, 8).0 && !p(&l, &small, 14).0);
+    let waiting = p(&l, &small, 14).1;
     assert!(matches!(waiting, Some(multidustry_mlog::value::Value::Num(n)) if n >= 1.0), "interpreted: {waiting:?}");
     clock.tick += 1.0;
     l.tick(&mut small, &clock, 1.0);
-    assert!(p(&small, 14).0);
+    assert!(p(&l, &small, 14).0);
     assert_eq!(l.pending_compilations(), 0);
     // The switch keeps the state: the interpreted and the compiled counters agree tick for tick.
     let mut reference = Grid::new(20, 20, 33);
@@ -554,7 +547,7 @@ fn big_programs_start_on_the_interpreter_and_are_compiled_on_a_later_tick() {
         c2.tick += 1.0;
         interp.tick(&mut reference, &c2, 1.0);
     }
-    assert_eq!(p(&small, 8).1, p(&reference, 8).1);
+    assert_eq!(p(&l, &small, 8).1, p(&interp, &reference, 8).1);
 }
 
 #[test]
@@ -572,4 +565,60 @@ fn printflush_empties_the_buffer_even_when_the_target_is_not_a_message_of_the_te
     run(&mut s, &mut now, 10);
     assert_eq!(message(&s, 3, 2), "kept");
     assert_eq!(message(&s, 2, 3), "", "another team's message is not written");
+}
+
+/// `read`/`write` with a string address on another processor (`LogicBuild` as `LReadable`/`LWritable`): its
+/// variables by name (`@counter` too), never its constants; unknown names leave the output unchanged; a world
+/// processor reaches any processor through a handle.
+#[test]
+fn processors_read_and_write_each_others_variables_by_name() {
+    use multidustry_mlog::value::Value as M;
+    let mut g = Grid::new(30, 30, 33);
+    let target = "set n 42\nop add m w 1\nset t @this\njump 1 always\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, proc(id::LOGIC_PROCESSOR, target, &[]));
+    let reader = "read a processor1 \"n\"\nwrite 7 processor1 \"w\"\nwrite 5 processor1 \"@this\"\nset z -1\n\
+                  read z processor1 \"nope\"\nread c processor1 \"@counter\"\nstop\n";
+    put(&mut g, 8, 5, id::LOGIC_PROCESSOR, proc(id::LOGIC_PROCESSOR, reader, &[("processor1", 5, 5)]));
+    let world = "getblock building b 5 5\nread wm b \"m\"\nwrite 1000 b \"q\"\n";
+    put(&mut g, 1, 1, id::WORLD_PROCESSOR, proc(id::WORLD_PROCESSOR, world, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 10);
+    let r = processor(&s, 8, 5);
+    assert_eq!(r.var("a"), Some(&M::Num(42.0)));
+    assert_eq!(r.var("z"), Some(&M::Num(-1.0)), "an unknown name leaves the output unchanged");
+    assert!(matches!(r.var("c"), Some(M::Num(c)) if (0.0..4.0).contains(c)), "{:?}", r.var("c"));
+    let t = processor(&s, 5, 5);
+    assert_eq!(t.var("m"), Some(&M::Num(8.0)), "the written variable is used by its program");
+    assert_eq!(t.var("t"), Some(&logic::handle(grid::pack(5, 5))), "constants are not writable");
+    assert_eq!(t.var("q"), None, "q is no variable of the target: the write does nothing");
+    assert_eq!(processor(&s, 1, 1).var("wm"), Some(&M::Num(8.0)));
+}
+
+/// The runner holds processor and memory state; `write_back` brings the grid's copy (what records are written
+/// from) up to date, and a world stream or save made meanwhile already sees the current state.
+#[test]
+fn the_grid_copy_of_runner_state_is_refreshed_on_write_back() {
+    let mut g = Grid::new(30, 30, 33);
+    let code = "read n cell1 0\nop add n n 1\nwrite n cell1 0\n";
+    put(&mut g, 5, 5, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, code, &[("cell1", 6, 5)]));
+    put(&mut g, 6, 5, id::MEMORY_CELL, logic::new_data(id::MEMORY_CELL, 1, 0, 100.0));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 30);
+    let grid_cell = |s: &Sim| match s.grid.building(grid::pack(6, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Memory(m), .. }) => m[0],
+        other => panic!("{other:?}"),
+    };
+    let live = memory(&s, 6, 5)[0];
+    assert!(live > 5.0, "{live}");
+    assert_eq!(grid_cell(&s), 0.0, "the grid keeps the adopted state until a write-back");
+    let Sim { logic, grid, .. } = &mut s;
+    logic.write_back(grid);
+    assert_eq!(grid_cell(&s), live);
+    let grid_n = match s.grid.building(grid::pack(5, 5)).and_then(|b| b.logic.as_deref()) {
+        Some(LogicData { kind: LogicKind::Processor(p), .. }) => p.var("n").cloned(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(grid_n, Some(multidustry_mlog::value::Value::Num(live)));
 }

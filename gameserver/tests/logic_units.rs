@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use multidustry_gameserver::blocks::{self, id::CORE_SHARD};
 use multidustry_gameserver::grid::{self, Building, Grid};
-use multidustry_gameserver::logic::{self, LogicData, LogicKind, id, units};
+use multidustry_gameserver::logic::{self, LogicData, id, units};
 use multidustry_gameserver::sim::{GameState, UnitState};
 use multidustry_gameserver::worldio::{self, BlockNames, WorldMeta};
 use multidustry_gameserver::{Call, Input, JoinRequest, Output, Sim, SimRules, Target};
@@ -55,11 +55,10 @@ fn unit(s: &mut Sim, id: i32, type_id: i16, team: u8, x: f32, y: f32) {
     assert!(s.restore_unit(u), "unit {id} added");
 }
 
+/// A variable of the processor at (x, y) as the runner holds it (the grid's copy is the last write-back).
 fn var(s: &Sim, x: i32, y: i32, name: &str) -> MValue {
-    match s.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Processor(p), .. }) => p.var(name).cloned().unwrap_or_default(),
-        other => panic!("no processor at {x},{y}: {other:?}"),
-    }
+    let p = s.logic.processor(&s.grid, grid::pack(x, y)).unwrap_or_else(|| panic!("no processor at {x},{y}"));
+    p.var(name).cloned().unwrap_or_default()
 }
 
 fn unit_of(id: i32) -> MValue {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use multidustry_gameserver::grid::{self, Building, Grid};
-use multidustry_gameserver::logic::{self, EngineKind, Logic, LogicData, LogicKind, id};
+use multidustry_gameserver::logic::{self, EngineKind, Logic, LogicData, id};
 use multidustry_gameserver::sim::GameState;
 use multidustry_gameserver::value::Value;
 use multidustry_gameserver::{Output, Sim, SimRules};
@@ -44,11 +44,9 @@ fn run(sim: &mut Sim, now: &mut Duration, ticks: u32) -> Vec<Output> {
     out
 }
 
+/// The processor at (x, y) as the runner holds it (the grid's copy is the state of the last write-back).
 fn processor(sim: &Sim, x: i32, y: i32) -> &logic::Processor {
-    match sim.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()) {
-        Some(LogicData { kind: LogicKind::Processor(p), .. }) => p,
-        other => panic!("no processor at {x},{y}: {other:?}"),
-    }
+    sim.logic.processor(&sim.grid, grid::pack(x, y)).unwrap_or_else(|| panic!("no processor at {x},{y}"))
 }
 
 /// Runs `code` on a world processor at 1,1 for a few ticks with `build`'s semantics.
@@ -389,6 +387,7 @@ fn bound_processors_write_timers_at_the_java_wait_indices() {
         let mut s = sim(g);
         let mut now = Duration::from_secs(1);
         run(&mut s, &mut now, 1); // binds the program (the first tick runs no instruction yet)
+        s.logic.write_back(&mut s.grid);
         let ours = logic::record(s.grid.building(grid::pack(x, y)).and_then(|b| b.logic.as_deref()).expect("logic"));
         let tail = read_processor(tail_of(&ours), 4, privileged).expect("parses");
         let indices = |w: &[(u16, f32)]| w.iter().map(|(i, _)| *i).collect::<Vec<_>>();
@@ -411,6 +410,7 @@ fn bound_processors_write_timers_at_the_java_wait_indices() {
     let mut s = sim(g);
     let mut now = Duration::from_secs(1);
     run(&mut s, &mut now, 121);
+    s.logic.write_back(&mut s.grid);
     let data = s.grid.building(grid::pack(1, 1)).and_then(|b| b.logic.as_deref()).expect("logic").clone();
     let bytes = logic::record(&data);
     let tail = read_processor(tail_of(&bytes), 4, false).expect("parses");

@@ -17,10 +17,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use multidustry_mlog::content::SENSORS;
 use multidustry_mlog::host::{Host, HostFlow};
-use multidustry_mlog::ir::{GlobalVar, HostInstr, HostOp, Special};
+use multidustry_mlog::ir::{GlobalVar, HostInstr, HostOp, SlotKind, Special};
 use multidustry_mlog::value::{ContentKind, Value as MValue};
 
-use super::{Clock, LogicData, LogicKind, block_name, block_size, handle, handle_pos, id, privileged_block};
+use super::table::{self, MemRow, MsgRow, Slot, Target};
+use super::{Clock, LogicData, LogicKind, Processor, block_name, block_size, handle, handle_pos, id, privileged_block};
 use crate::blocks;
 use crate::grid::{self, Building, Grid};
 use crate::sim::Call;
@@ -61,7 +62,9 @@ fn fetch_list(grid: &Grid, (team, which): (u8, Option<u16>)) -> Vec<i32> {
         .collect()
 }
 
-/// The host of one processor for one run.
+/// The host of one processor for one run. Linked memory and messages are reached through the runner's table
+/// (`targets` is parallel to `links`); anything else through the grid, with the table consulted for the state
+/// of adopted processors and memory blocks (see `table`).
 pub(super) struct WorldHost<'a> {
     pub grid: &'a mut Grid,
     pub pos: i32,
@@ -69,6 +72,14 @@ pub(super) struct WorldHost<'a> {
     pub block: u16,
     pub privileged: bool,
     pub links: &'a [i32],
+    pub targets: &'a [Target],
+    /// `Grid::layout_version` `targets` belong to (a `setblock` during the run makes them unusable).
+    pub targets_layout: u64,
+    pub mems: &'a mut [MemRow],
+    pub msgs: &'a mut [MsgRow],
+    /// Adopted processors before and after the running one (position order).
+    pub before: &'a mut [Slot],
+    pub after: &'a mut [Slot],
     pub clock: &'a Clock,
     pub rng: &'a mut u64,
     pub flags: &'a mut BTreeSet<String>,
@@ -100,19 +111,72 @@ fn max_health(block: u16) -> f64 {
 }
 
 impl WorldHost<'_> {
+    /// The table target of `pos` if it is a bound link (a valid link: finished, and of this team and not
+    /// privileged unless this is a world processor, so every permission check passes).
+    fn linked(&self, pos: i32) -> Option<Target> {
+        if self.grid.layout_version() != self.targets_layout {
+            return None;
+        }
+        let i = self.links.iter().position(|&l| l == pos)?;
+        self.targets.get(i).copied()
+    }
+
     /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
     /// processors).
-    fn memory_mut(&mut self, v: &MValue) -> Option<&mut Vec<f64>> {
+    fn memory_mut(&mut self, v: &MValue) -> Option<&mut [f64]> {
         let pos = handle_pos(v)?;
+        match self.linked(pos) {
+            Some(Target::Mem(i)) => return self.mems.get_mut(i as usize).map(|r| r.data.as_mut_slice()),
+            Some(Target::Msg(_)) => return None,
+            Some(Target::Other) | None => {}
+        }
         let (privileged, team) = (self.privileged, self.team);
-        let b = self.grid.building_mut(pos)?;
+        let b = self.grid.building(pos)?;
         if b.construction.is_some() || !(privileged || (b.team == team && !privileged_block(b.block))) {
             return None;
         }
-        match b.logic.as_deref_mut() {
-            Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m),
+        let Some(LogicData { kind: LogicKind::Memory(_), .. }) = b.logic.as_deref() else { return None };
+        let serial = b.logic.as_deref().map(LogicData::serial)?;
+        if let Some(i) = table::mem_index(self.mems, pos, serial) {
+            return self.mems.get_mut(i).map(|r| r.data.as_mut_slice());
+        }
+        match self.grid.building_mut(pos)?.logic.as_deref_mut() {
+            Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m.as_mut_slice()),
             _ => None,
         }
+    }
+
+    /// Another processor (not the running one): the runner's slot when adopted, else the grid's state.
+    fn processor_mut(&mut self, pos: i32) -> Option<&mut Processor> {
+        let serial = table::serial_at(self.grid, pos)?;
+        for side in [&mut *self.before, &mut *self.after] {
+            if let Ok(i) = side.binary_search_by_key(&pos, |s| s.pos)
+                && side[i].serial == serial
+            {
+                return Some(&mut side[i].proc);
+            }
+        }
+        match self.grid.building_mut(pos)?.logic.as_deref_mut() {
+            Some(LogicData { kind: LogicKind::Processor(p), .. }) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Another processor this one may read and write variables of (`LogicBuild` as `LReadable`/`LWritable`:
+    /// finished, and a world processor or of the same team and not privileged).
+    fn accessible_processor(&mut self, target: &MValue) -> Option<&mut Processor> {
+        let pos = handle_pos(target)?;
+        if pos == self.pos {
+            return None;
+        }
+        let b = self.grid.building(pos)?;
+        let allowed = b.construction.is_none()
+            && super::processor_kind(b.block).is_some()
+            && (self.privileged || (b.team == self.team && !privileged_block(b.block)));
+        if !allowed {
+            return None;
+        }
+        self.processor_mut(pos)
     }
 
     fn control(&mut self, mode: &str, args: &[MValue]) {
@@ -132,6 +196,30 @@ impl WorldHost<'_> {
         if super::control::control(self.grid, self.pos, target, mode, args, self.clock.tick).changed {
             self.effects.changed.push(target);
         }
+        // A processor's `enabled` lives in the runner's table while adopted: mirror what `control` decided.
+        if mode == "enabled"
+            && let Some(on) = self
+                .grid
+                .building(target)
+                .filter(|b| super::processor_kind(b.block).is_some())
+                .map(super::control::enabled)
+            && let Some(p) = self.processor_mut(target)
+        {
+            p.enabled = on;
+        }
+    }
+
+    /// `enabled` of a processor other than the running one (the runner's slot when adopted).
+    fn processor_enabled(&self, pos: i32, grid_copy: &Processor) -> bool {
+        let serial = table::serial_at(self.grid, pos);
+        for side in [&*self.before, &*self.after] {
+            if let Ok(i) = side.binary_search_by_key(&pos, |s| s.pos)
+                && Some(side[i].serial) == serial
+            {
+                return side[i].proc.enabled;
+            }
+        }
+        grid_copy.enabled
     }
 
     fn sense_building(&self, pos: i32, prop: &MValue) -> MValue {
@@ -169,7 +257,13 @@ impl WorldHost<'_> {
                 Some(LogicData { kind: LogicKind::Memory(m), .. }) => num(m.len() as f64),
                 _ => num(0.0),
             },
-            "enabled" | "shootX" | "shootY" | "shooting" | "color" => {
+            "enabled" => match b.logic.as_deref() {
+                // The running processor is enabled (it runs); others' flags live in the runner's table.
+                Some(LogicData { kind: LogicKind::Processor(_), .. }) if pos == self.pos => num(1.0),
+                Some(LogicData { kind: LogicKind::Processor(p), .. }) => MValue::bool(self.processor_enabled(pos, p)),
+                _ => super::control::sense(b, name, self.clock.tick).unwrap_or(MValue::Null),
+            },
+            "shootX" | "shootY" | "shooting" | "color" => {
                 super::control::sense(b, name, self.clock.tick).unwrap_or(MValue::Null)
             }
             "config" => match &b.config {
@@ -382,8 +476,57 @@ impl Host for WorldHost<'_> {
         }
     }
 
+    fn read_var(&mut self, target: &MValue, name: &str) -> Option<MValue> {
+        let p = self.accessible_processor(target)?;
+        let program = p.program.as_deref()?;
+        if name == "@counter" {
+            return Some(MValue::Num(p.state.counter));
+        }
+        let slot = program.slot_of(name)?;
+        // Only variables (`LExecutor.vars` holds the non-constant ones): constants, links and `@unit` are not.
+        if !matches!(program.slots.get(slot as usize).map(|s| &s.kind), Some(SlotKind::Var)) {
+            return None;
+        }
+        p.state.vars.get(slot as usize).cloned()
+    }
+
+    fn write_var(&mut self, target: &MValue, name: &str, value: &MValue) -> bool {
+        let Some(p) = self.accessible_processor(target) else { return false };
+        let Some(program) = p.program.as_deref() else { return true };
+        if name == "@counter" {
+            // Like a `set @counter`: an object keeps the counter's number.
+            if let MValue::Num(n) = value {
+                p.state.counter = *n;
+            }
+            return true;
+        }
+        if let Some(slot) = program.slot_of(name)
+            && matches!(program.slots.get(slot as usize).map(|s| &s.kind), Some(SlotKind::Var))
+            && let Some(v) = p.state.vars.get_mut(slot as usize)
+        {
+            *v = value.clone();
+        }
+        true
+    }
+
     fn printflush(&mut self, target: &MValue, text: &str) -> bool {
         let Some(pos) = handle_pos(target) else { return false };
+        if let Some(Target::Msg(i)) = self.linked(pos)
+            && let Some(Some(cur)) = self.msgs.get_mut(i as usize).map(|r| &mut r.text)
+        {
+            if cur == text {
+                return true;
+            }
+            text.clone_into(cur);
+            if let Some(b) = self.grid.building_mut(pos) {
+                match b.logic.as_deref_mut() {
+                    Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
+                    _ => b.config = Value::Str(Some(text.to_string())),
+                }
+            }
+            self.effects.changed.push(pos);
+            return true;
+        }
         let privileged = self.privileged;
         let team = self.team;
         let Some(b) = self.grid.building(pos) else { return false };
@@ -403,6 +546,9 @@ impl Host for WorldHost<'_> {
         match b.logic.as_deref_mut() {
             Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
             _ => b.config = Value::Str(Some(text.to_string())),
+        }
+        if let Some(i) = table::msg_index(self.msgs, pos) {
+            self.msgs[i].text = Some(text.to_string());
         }
         self.effects.changed.push(pos);
         true

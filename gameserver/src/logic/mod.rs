@@ -48,6 +48,7 @@
 pub mod control;
 mod host;
 pub mod record;
+mod table;
 pub mod units;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -70,6 +71,7 @@ use crate::sim::Call;
 use crate::value::Value;
 use host::{Effects, WorldHost};
 pub use record::RecordError;
+use table::{MemRow, MsgRow, Slot, Table};
 
 /// Build-159 ids of the logic blocks.
 pub mod id {
@@ -140,12 +142,36 @@ pub fn privileged_block(block: u16) -> bool {
 }
 
 /// Logic state a grid building carries.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LogicData {
     /// The record's revision byte and `writeBase` bytes, re-emitted as read (the revision is rewritten).
     pub base: Vec<u8>,
     /// What the block holds.
     pub kind: LogicKind,
+    /// Identity of this state (unique per creation, kept by clones): the runner adopts a processor or memory
+    /// block by (position, serial), so a building replaced at the same position is never mistaken for the old.
+    serial: u64,
+}
+
+impl PartialEq for LogicData {
+    /// Compares the state, not the identity.
+    fn eq(&self, o: &Self) -> bool {
+        self.base == o.base && self.kind == o.kind
+    }
+}
+
+/// Source of [`LogicData`] serials.
+static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl LogicData {
+    fn new(base: Vec<u8>, kind: LogicKind) -> Self {
+        Self { base, kind, serial: NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+    }
+
+    /// The identity the runner adopts this state by (see the module doc).
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
 }
 
 /// The simulated part of a logic building.
@@ -474,7 +500,7 @@ pub fn parse_record(block: u16, raw: &[u8]) -> Result<LogicData, RecordError> {
         r.finish()?;
         LogicKind::Message(text)
     };
-    Ok(LogicData { base: base.to_vec(), kind })
+    Ok(LogicData::new(base.to_vec(), kind))
 }
 
 /// The building record of a logic building (what `LogicBuild.write` etc. write), base bytes as loaded.
@@ -532,7 +558,7 @@ pub fn new_data(block: u16, team: u8, rotation: u8, health: f32) -> Option<Logic
     };
     let mut w = multidustry_protocol::io::Writer::new();
     w.u8(0).f32(health).u8(rotation | 0x80).u8(team).u8(3).u8(1).u8(0).u8(255).u8(0);
-    Some(LogicData { base: w.into_inner(), kind })
+    Some(LogicData::new(w.into_inner(), kind))
 }
 
 /// A processor building's logic data with `code` and links at absolute tile positions (names as given), as a
@@ -635,10 +661,14 @@ pub struct Logic {
     sync: BTreeMap<i32, (Option<Duration>, bool)>,
     /// Instructions executed since the world started.
     pub executed: u64,
-    /// Origin positions of the grid's logic buildings in position order (the buildings a tick looks at).
-    index: Vec<i32>,
-    /// `Grid::layout_version` that `index` was built for (building blocks change only with the layout).
-    index_version: Option<u64>,
+    /// The dense table of processors, memory and message texts (see [`table`]).
+    table: Table,
+    /// `Grid::version` at the end of the last tick: a different version at the start of a tick means something
+    /// outside the runner changed the grid (construction states, teams), so links and own states are rechecked.
+    seen_version: Option<u64>,
+    /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
+    /// the key of anything derived from the world's records (world-stream caches).
+    state_version: u64,
 }
 
 impl Default for Logic {
@@ -692,8 +722,9 @@ impl Logic {
             rng: 0x9E37_79B9_7F4A_7C15,
             sync: BTreeMap::new(),
             executed: 0,
-            index: Vec::new(),
-            index_version: None,
+            table: Table::default(),
+            seen_version: None,
+            state_version: 0,
         }
     }
 
@@ -723,52 +754,106 @@ impl Logic {
             let Some((program, cell)) = self.pending_jit.pop_front() else { break };
             let _ = cell.set(compile(&program));
         }
-        self.refresh_index(grid);
-        let fresh: Vec<i32> = self
-            .index
-            .iter()
-            .copied()
-            .filter(|&pos| {
-                grid.building(pos).is_some_and(|b| b.construction.is_none() && b.logic.is_none() && b.raw.is_none())
-            })
-            .collect();
-        if !fresh.is_empty() {
-            self.adopt_new_buildings(grid, fresh);
+        let foreign = self.seen_version != Some(grid.version());
+        if self.table.layout != Some(grid.layout_version()) || (foreign && self.pending_finished(grid)) {
+            self.reconcile(grid);
         }
         // The processors present when the tick starts run (in position order); ones `setblock` adds wait for
-        // the next tick, removed ones are skipped.
-        let index = std::mem::take(&mut self.index);
+        // the next tick (the table is reconciled then), removed ones are skipped.
+        let mut table = std::mem::take(&mut self.table);
+        let layout = grid.layout_version();
         let mut effects = Effects::default();
-        for &pos in &index {
-            let Some(b) = grid.building_mut(pos) else { continue };
-            if b.construction.is_some()
-                || !matches!(b.logic.as_deref(), Some(LogicData { kind: LogicKind::Processor(_), .. }))
-            {
-                continue;
+        let mut moved = false;
+        for i in 0..table.procs.len() {
+            if !moved && grid.layout_version() != layout {
+                moved = true;
+                table::refresh_msgs(&mut table.msgs, grid);
             }
-            let team = b.team;
-            let Some(mut data) = b.logic.take() else { continue };
-            if let LogicKind::Processor(p) = &mut data.kind {
-                self.step(grid, pos, team, p, clock, delta, &mut effects, units.as_deref_mut());
-            }
-            if let Some(b) = grid.building_mut(pos) {
-                b.logic = Some(data);
-            }
+            self.step(grid, &mut table, i, clock, delta, foreign || moved, &mut effects, units.as_deref_mut());
         }
-        self.index = index;
+        self.table = table;
+        self.seen_version = Some(grid.version());
+        if !self.table.procs.is_empty() {
+            self.state_version += 1;
+        }
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
     }
 
-    /// Rebuilds the position list of logic buildings when the grid's layout changed.
-    fn refresh_index(&mut self, grid: &Grid) {
-        if self.index_version == Some(grid.layout_version()) {
-            return;
+    /// Whether a construction site of a logic block was finished without logic state (it must be adopted).
+    fn pending_finished(&self, grid: &Grid) -> bool {
+        self.table.pending.iter().any(|&pos| {
+            grid.building(pos).is_some_and(|b| b.construction.is_none() && b.logic.is_none() && b.raw.is_none())
+        })
+    }
+
+    /// Rebuilds the table from the grid (after a layout change): gives logic state to logic buildings that
+    /// appeared without it, keeps the rows of buildings still there (same position and serial), adopts new
+    /// ones (copying their state out of the grid), drops the rest, re-reads message texts and re-resolves links.
+    fn reconcile(&mut self, grid: &mut Grid) {
+        let is_message = |block: u16| matches!(block, id::MESSAGE | id::REINFORCED_MESSAGE | id::WORLD_MESSAGE);
+        let positions: Vec<i32> =
+            grid.buildings().filter(|(_, b)| needs_logic(b.block) || is_message(b.block)).map(|(p, _)| p).collect();
+        let fresh: Vec<i32> = positions
+            .iter()
+            .copied()
+            .filter(|&pos| {
+                grid.building(pos).is_some_and(|b| {
+                    needs_logic(b.block) && b.construction.is_none() && b.logic.is_none() && b.raw.is_none()
+                })
+            })
+            .collect();
+        if !fresh.is_empty() {
+            self.adopt_new_buildings(grid, fresh);
         }
-        self.index.clear();
-        self.index.extend(grid.buildings().filter(|(_, b)| needs_logic(b.block)).map(|(p, _)| p));
-        self.index_version = Some(grid.layout_version());
+        let old = std::mem::take(&mut self.table);
+        let proc_pos: Vec<i32> = old.procs.iter().map(|s| s.pos).collect();
+        let mem_pos: Vec<i32> = old.mems.iter().map(|r| r.pos).collect();
+        let mut old_procs: Vec<Option<Slot>> = old.procs.into_iter().map(Some).collect();
+        let mut old_mems: Vec<Option<MemRow>> = old.mems.into_iter().map(Some).collect();
+        let mut t = Table::default();
+        for pos in positions {
+            let Some(b) = grid.building(pos) else { continue };
+            if is_message(b.block) {
+                t.msgs.push(MsgRow { pos, text: host::message_text(b) });
+            }
+            let Some(d) = b.logic.as_deref() else {
+                if needs_logic(b.block) && b.raw.is_none() {
+                    t.pending.push(pos);
+                }
+                continue;
+            };
+            match &d.kind {
+                LogicKind::Processor(p) => {
+                    let kept =
+                        proc_pos.binary_search(&pos).ok().and_then(|i| old_procs[i].take_if(|s| s.serial == d.serial));
+                    let mut slot = kept.unwrap_or_else(|| Slot {
+                        pos,
+                        serial: d.serial,
+                        team: b.team,
+                        constructing: false,
+                        proc: (**p).clone(),
+                        targets: Vec::new(),
+                        targets_layout: 0,
+                    });
+                    slot.team = b.team;
+                    slot.constructing = b.construction.is_some();
+                    t.procs.push(slot);
+                }
+                LogicKind::Memory(m) => {
+                    let kept =
+                        mem_pos.binary_search(&pos).ok().and_then(|i| old_mems[i].take_if(|r| r.serial == d.serial));
+                    t.mems.push(kept.unwrap_or_else(|| MemRow { pos, serial: d.serial, data: m.clone() }));
+                }
+                LogicKind::Message(_) | LogicKind::Switch(_) => {}
+            }
+        }
+        for slot in &mut t.procs {
+            table::resolve(&t.mems, &t.msgs, grid, slot);
+        }
+        t.layout = Some(grid.layout_version());
+        self.table = t;
     }
 
     /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
@@ -838,18 +923,38 @@ impl Logic {
         }
     }
 
+    /// One processor's tick: existence and link checks (full only when the layout changed, construction states
+    /// only when something outside the runner changed the grid), rebinding, then the engine.
     #[allow(clippy::too_many_arguments)]
     fn step(
         &mut self,
         grid: &mut Grid,
-        pos: i32,
-        team: u8,
-        p: &mut Processor,
+        table: &mut Table,
+        i: usize,
         clock: &Clock,
         delta: f32,
+        recheck: bool,
         effects: &mut Effects,
         units: Option<&mut units::Units<'_>>,
     ) {
+        let Table { procs, mems, msgs, .. } = table;
+        let (before, rest) = procs.split_at_mut(i);
+        let Some((slot, after)) = rest.split_first_mut() else { return };
+        if recheck {
+            match grid.building(slot.pos) {
+                Some(b) if b.logic.as_deref().is_some_and(|d| d.serial == slot.serial) => {
+                    slot.constructing = b.construction.is_some();
+                    slot.team = b.team;
+                }
+                // removed (or replaced) since the table was built: skipped until the next reconcile
+                _ => slot.constructing = true,
+            }
+        }
+        if slot.constructing {
+            return;
+        }
+        let (pos, team) = (slot.pos, slot.team);
+        let p = &mut slot.proc;
         let Some(kind) = processor_kind(p.block) else { return };
         if !p.checked_duplicates {
             p.checked_duplicates = true;
@@ -861,7 +966,10 @@ impl Logic {
         }
         let layout = grid.layout_version();
         let unchanged = p.links_layout == Some(layout)
-            && p.link_watch.iter().all(|&(o, fin)| grid.building(o).is_some_and(|b| b.construction.is_none()) == fin);
+            && (!recheck
+                || p.link_watch
+                    .iter()
+                    .all(|&(o, fin)| grid.building(o).is_some_and(|b| b.construction.is_none()) == fin));
         let changed = !unchanged && {
             let changed = update_links(grid, pos, team, kind, &mut p.links);
             p.links_layout = Some(layout);
@@ -876,7 +984,9 @@ impl Logic {
         if changed || p.program.is_none() {
             let keep = p.program.is_some();
             self.bind(grid, pos, team, p, clock, keep, effects);
+            table::resolve(mems, msgs, grid, slot);
         }
+        let p = &mut slot.proc;
         if !kind.privileged {
             p.state.ipt = kind.ipt;
         }
@@ -892,6 +1002,12 @@ impl Logic {
             block: p.block,
             privileged: kind.privileged,
             links: &p.bound,
+            targets: &slot.targets,
+            targets_layout: slot.targets_layout,
+            mems,
+            msgs,
+            before,
+            after,
             clock,
             rng: &mut self.rng,
             flags: &mut self.flags,
@@ -970,6 +1086,12 @@ impl Logic {
             block: p.block,
             privileged: kind.privileged,
             links: &p.bound,
+            targets: &[],
+            targets_layout: 0,
+            mems: &mut [],
+            msgs: &mut [],
+            before: &mut [],
+            after: &mut [],
             clock,
             rng: &mut self.rng,
             flags: &mut self.flags,
@@ -1023,7 +1145,8 @@ impl Logic {
 
     /// A client's `tileConfig` on a processor: new compressed code (`byte[]`, links relative) or a link toggle
     /// (`Integer` position). Returns whether it was applied (the caller then broadcasts it). World processors
-    /// are not editable by players (`accessible()` is false outside the editor).
+    /// are not editable by players (`accessible()` is false outside the editor). Applies to the runner's slot
+    /// when the processor is adopted, else to the grid's state.
     pub fn configure(&mut self, grid: &mut Grid, pos: i32, value: &Value) -> Result<(), &'static str> {
         let Some(b) = grid.building(pos) else { return Err("no building") };
         let Some(kind) = processor_kind(b.block) else { return Err("not a processor") };
@@ -1032,7 +1155,7 @@ impl Logic {
         }
         let team = b.team;
         let (px, py) = grid::unpack(pos);
-        let new_links = match value {
+        let change = match value {
             Value::Other(Object::Bytes(data)) => {
                 let cfg = record::decompress(data).map_err(|e| {
                     tracing::debug!(x = px, y = py, error = %e, "processor configuration rejected");
@@ -1050,7 +1173,7 @@ impl Logic {
                     }
                     links.push(Link { name, x, y, active: true, valid: false, last: None });
                 }
-                Some((cfg.code, links))
+                Change::Code(cfg.code, links)
             }
             Value::Int(target) => {
                 let Some((origin, other)) = grid.building_at(grid::unpack(*target).0, grid::unpack(*target).1) else {
@@ -1060,12 +1183,40 @@ impl Logic {
                     return Err("not a valid link");
                 }
                 let (ox, oy) = grid::unpack(origin);
-                let base = link_base_name(block_name(other.block)).to_string();
-                let Some(LogicKind::Processor(p)) =
-                    grid.building_mut(pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
-                else {
-                    return Err("processor not loaded");
-                };
+                Change::Toggle(ox, oy, link_base_name(block_name(other.block)).to_string())
+            }
+            _ => return Err("unsupported processor configuration"),
+        };
+        if let Some(i) = table::slot_index(&self.table.procs, grid, pos) {
+            let mut procs = std::mem::take(&mut self.table.procs);
+            let slot = &mut procs[i];
+            self.apply_change(grid, pos, team, kind, &mut slot.proc, change);
+            table::resolve(&self.table.mems, &self.table.msgs, grid, slot);
+            self.table.procs = procs;
+        } else {
+            let Some(b) = grid.building_mut(pos) else { return Err("no building") };
+            let Some(mut data) = b.logic.take() else { return Err("processor not loaded") };
+            if let LogicKind::Processor(p) = &mut data.kind {
+                self.apply_change(grid, pos, team, kind, p, change);
+            }
+            if let Some(b) = grid.building_mut(pos) {
+                b.logic = Some(data);
+            }
+        }
+        self.state_version += 1;
+        Ok(())
+    }
+
+    /// Applies a validated configuration to `p` and rebinds it.
+    fn apply_change(&mut self, grid: &mut Grid, pos: i32, team: u8, kind: ProcessorKind, p: &mut Processor, c: Change) {
+        let keep = match c {
+            Change::Code(code, links) => {
+                p.code = code;
+                p.links = links;
+                p.saved.clear();
+                false
+            }
+            Change::Toggle(ox, oy, base) => {
                 let mut unlinked = false;
                 if let Some(i) = p.links.iter().position(|l| l.x == ox && l.y == oy) {
                     let l = &mut p.links[i];
@@ -1082,33 +1233,17 @@ impl Logic {
                     p.links.push(Link { name, x: ox, y: oy, active: true, valid: true, last: None });
                 }
                 if unlinked {
-                    control::on_unlink(grid, pos, origin);
+                    control::on_unlink(grid, pos, grid::pack(ox, oy));
                 }
-                None
+                true
             }
-            _ => return Err("unsupported processor configuration"),
         };
-        let Some(b) = grid.building_mut(pos) else { return Err("no building") };
-        let Some(mut data) = b.logic.take() else { return Err("processor not loaded") };
-        let keep;
-        if let LogicKind::Processor(p) = &mut data.kind {
-            keep = new_links.is_none();
-            if let Some((code, links)) = new_links {
-                p.code = code;
-                p.links = links;
-                p.saved.clear();
-            }
-            update_links(grid, pos, team, kind, &mut p.links);
-            p.links_layout = None;
-            let clock = Clock::default();
-            let mut effects = Effects::default();
-            // Rebinding reads only link constants from the host; nothing it does has effects.
-            self.bind(grid, pos, team, p, &clock, keep && p.program.is_some(), &mut effects);
-        }
-        if let Some(b) = grid.building_mut(pos) {
-            b.logic = Some(data);
-        }
-        Ok(())
+        update_links(grid, pos, team, kind, &mut p.links);
+        p.links_layout = None;
+        let clock = Clock::default();
+        let mut effects = Effects::default();
+        // Rebinding reads only link constants from the host; nothing it does has effects.
+        self.bind(grid, pos, team, p, &clock, keep && p.program.is_some(), &mut effects);
     }
 
     /// [`Logic::configure`] for a player's `tileConfig`, limited as the Java server's anti-spam action filter
@@ -1139,6 +1274,67 @@ impl Logic {
         self.configure(grid, pos, value)
     }
 
+    /// The processor at `pos`: the runner's state when it holds it, else the grid's.
+    pub fn processor<'a>(&'a self, grid: &'a Grid, pos: i32) -> Option<&'a Processor> {
+        let d = grid.building(pos)?.logic.as_deref()?;
+        let LogicKind::Processor(p) = &d.kind else { return None };
+        match table::slot_index(&self.table.procs, grid, pos) {
+            Some(i) => Some(&self.table.procs[i].proc),
+            None => Some(p),
+        }
+    }
+
+    /// The cells of the memory block at `pos`: the runner's when it holds them, else the grid's.
+    pub fn memory<'a>(&'a self, grid: &'a Grid, pos: i32) -> Option<&'a [f64]> {
+        let d = grid.building(pos)?.logic.as_deref()?;
+        let LogicKind::Memory(m) = &d.kind else { return None };
+        match table::mem_index(&self.table.mems, pos, d.serial) {
+            Some(i) => Some(&self.table.mems[i].data),
+            None => Some(m),
+        }
+    }
+
+    /// Writes the state the runner holds (processors, memory) back into `grid`'s logic data, for readers that
+    /// look at the grid (records for saves, world streams, block snapshots). `grid` may be a clone of the grid
+    /// the runner ticks (a save job's copy): rows are matched by position and serial.
+    pub fn write_back(&self, grid: &mut Grid) {
+        for slot in &self.table.procs {
+            write_processor(grid, slot);
+        }
+        for row in &self.table.mems {
+            write_memory(grid, row);
+        }
+    }
+
+    /// [`Logic::write_back`] for the building at `pos` only.
+    pub fn write_back_at(&self, grid: &mut Grid, pos: i32) {
+        if let Ok(i) = self.table.procs.binary_search_by_key(&pos, |s| s.pos) {
+            write_processor(grid, &self.table.procs[i]);
+        }
+        if let Ok(i) = self.table.mems.binary_search_by_key(&pos, |r| r.pos) {
+            write_memory(grid, &self.table.mems[i]);
+        }
+    }
+
+    /// Whether the runner holds any state that [`Logic::write_back`] would write.
+    pub fn holds_state(&self) -> bool {
+        !self.table.procs.is_empty() || !self.table.mems.is_empty()
+    }
+
+    /// Changes whenever state the runner holds may have changed (see [`Logic::write_back`]): caches of records
+    /// are keyed by it together with `Grid::version`.
+    pub fn state_version(&self) -> u64 {
+        self.state_version
+    }
+
+    /// Tells the runner that something outside it changed the configuration of the building at `pos` (a
+    /// client's `tileConfig` on a message block): its mirrored message text is re-read.
+    pub fn config_changed(&mut self, grid: &Grid, pos: i32) {
+        if let Some(i) = table::msg_index(&self.table.msgs, pos) {
+            self.table.msgs[i].text = grid.building(pos).and_then(host::message_text);
+        }
+    }
+
     /// Programs waiting for a deferred JIT compilation.
     pub fn pending_compilations(&self) -> usize {
         self.pending_jit.len()
@@ -1150,6 +1346,14 @@ impl Logic {
     }
 }
 
+/// A validated client configuration of a processor.
+enum Change {
+    /// New code and links (absolute positions).
+    Code(String, Vec<Link>),
+    /// Toggle the link to the building with this origin, named from this base.
+    Toggle(i32, i32, String),
+}
+
 /// JIT-compiles `program` (None: the interpreter runs it; logged).
 fn compile(program: &Program) -> Option<Arc<JitProgram>> {
     match JitProgram::compile(program) {
@@ -1158,6 +1362,30 @@ fn compile(program: &Program) -> Option<Arc<JitProgram>> {
             tracing::warn!(error = %e, "processor program not compiled; the interpreter runs it");
             None
         }
+    }
+}
+
+/// Copies an adopted processor into the grid's logic data at its position (if it is still the same state).
+fn write_processor(grid: &mut Grid, slot: &Slot) {
+    if table::serial_at(grid, slot.pos) != Some(slot.serial) {
+        return;
+    }
+    if let Some(LogicKind::Processor(p)) =
+        grid.building_mut(slot.pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
+    {
+        (**p).clone_from(&slot.proc);
+    }
+}
+
+/// Copies an adopted memory block into the grid's logic data at its position (if it is still the same state).
+fn write_memory(grid: &mut Grid, row: &MemRow) {
+    if table::serial_at(grid, row.pos) != Some(row.serial) {
+        return;
+    }
+    if let Some(LogicKind::Memory(m)) =
+        grid.building_mut(row.pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
+    {
+        m.clone_from(&row.data);
     }
 }
 

@@ -60,6 +60,20 @@ pub trait Host {
     fn write(&mut self, target: &Value, index: i64, value: f64) {
         let _ = (target, index, value);
     }
+    /// `read dst target "name"` on another processor (`target` is not this one, the address is a string):
+    /// `Some(value)` of its variable `name` when `target` is a processor this one may read, `None` otherwise
+    /// (the engine then tries [`Host::read`], which leaves the destination unchanged for a processor).
+    fn read_var(&mut self, target: &Value, name: &str) -> Option<Value> {
+        let _ = (target, name);
+        None
+    }
+    /// `write value target "name"` on another processor: sets its variable `name` when `target` is a processor
+    /// this one may write and `name` is a variable (never a constant). Returns whether `target` was such a
+    /// processor (the engine then does not also try [`Host::write`]).
+    fn write_var(&mut self, target: &Value, name: &str, value: &Value) -> bool {
+        let _ = (target, name, value);
+        false
+    }
     /// `printflush`: deliver `text` (already at most 400 chars) to `target` if it is a message block.
     /// Returns whether it was delivered. The engine clears its buffer either way.
     fn printflush(&mut self, target: &Value, text: &str) -> bool {

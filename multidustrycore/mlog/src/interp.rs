@@ -453,6 +453,11 @@ fn read_target(
             program.slot_of(name).map_or(Value::Null, |s| state.vars.get(s as usize).cloned().unwrap_or(Value::Null)),
         );
     }
+    if let Value::Str(name) = idx
+        && let Some(v) = host.read_var(target, name)
+    {
+        return Some(v);
+    }
     host.read(target, idx.num() as i64).map(Value::num_or_null)
 }
 
@@ -473,6 +478,11 @@ fn write_target(
         {
             *slot = v;
         }
+        return;
+    }
+    if let Value::Str(name) = idx
+        && host.write_var(target, name, &v)
+    {
         return;
     }
     host.write(target, idx.num() as i64, v.num());
