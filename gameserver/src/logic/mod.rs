@@ -42,8 +42,8 @@
 //! cryofluid. Markers: the Java server's `makemarker`/`setmarker` change only its `state.markers` (no call is
 //! sent: clients run world processors themselves; the `createMarker`/`updateMarker*` calls exist for scripts),
 //! which saves and world streams carry as the UBJSON markers region; this server keeps none and writes `{}`.
-//! `printchar` of a content object appends nothing (the Java server appends its icon character from the game's
-//! icon table, which is not at hand).
+//! `printchar` of a content object appends nothing (the game appends its icon character from its icon table,
+//! a game asset not at hand; whether the headless server loads that table is unverified, see the interpreter).
 
 pub mod control;
 mod host;

@@ -257,10 +257,12 @@ impl Engine for Interpreter {
                         append(state, program.build, s.encode_utf8(&mut buf));
                     }
                     // Objects: null and non-content objects are ignored. A content object appends its icon
-                    // character (`UnlockableContent.emojiChar()` = `Fonts.getUnicode(name)`), which a headless Java
-                    // server knows too (its launcher calls `Fonts.loadContentIconsHeadless()`, reading the game's
-                    // `icons/icons.properties`: private-use code points such as U+F838 for copper). That table is
-                    // a game asset not at hand, so content appends nothing here (partial; see the issue notes).
+                    // character (`UnlockableContent.emojiChar()` = `Fonts.getUnicode(name)`, 0 when the icon table
+                    // is not loaded). Whether a headless Java server has that table is not settled here:
+                    // `Fonts.loadContentIconsHeadless()` reads it (the game's `icons/icons.properties`:
+                    // private-use code points such as U+F838 for copper) and headless harnesses that mirror the
+                    // server launcher call it, but the launcher source at hand does not. The table is a game
+                    // asset not at hand, so content appends nothing here (partial).
                 }
                 Instr::Format { value } => {
                     scratch.clear();
