@@ -420,3 +420,43 @@ fn bound_processors_write_timers_at_the_java_wait_indices() {
     let again = logic::parse_record(id::MICRO_PROCESSOR, &bytes).expect("loads");
     assert_eq!(logic::record(&again), bytes, "stable");
 }
+
+#[test]
+fn a_processor_disabled_by_another_runs_again_when_unlinked_or_when_the_disabler_goes() {
+    // The runner keeps processors in its own table; `enabled` changed through the grid (unlink, removal of the
+    // disabler) must reach the table.
+    for release in ["unlink", "remove"] {
+        let mut g = Grid::new(30, 30, 33);
+        let code = "control enabled processor1 0\nstop\n";
+        put(
+            &mut g,
+            1,
+            1,
+            id::LOGIC_PROCESSOR,
+            1,
+            logic::processor_data(id::LOGIC_PROCESSOR, 1, code, &[("processor1", 4, 4)]),
+        );
+        put(&mut g, 4, 4, id::MICRO_PROCESSOR, 1, logic::processor_data(id::MICRO_PROCESSOR, 1, "op add n n 1\n", &[]));
+        let mut s = sim(g);
+        let mut now = Duration::from_secs(1);
+        run(&mut s, &mut now, 30);
+        assert!(!processor(&s, 4, 4).enabled, "{release}: disabled by the linked processor");
+        let n = processor(&s, 4, 4).var("n").cloned();
+        run(&mut s, &mut now, 30);
+        assert_eq!(processor(&s, 4, 4).var("n").cloned(), n, "{release}: a disabled processor does not run");
+        match release {
+            "unlink" => {
+                s.logic.configure(&mut s.grid, grid::pack(1, 1), &Value::Int(grid::pack(4, 4))).expect("unlinks")
+            }
+            _ => assert!(s.grid.remove(grid::pack(1, 1)).is_some()),
+        }
+        run(&mut s, &mut now, 30);
+        assert!(processor(&s, 4, 4).enabled, "{release}: enabled again");
+        let num = |v: Option<M>| match v {
+            Some(M::Num(x)) => x,
+            _ => 0.0, // null: never ran
+        };
+        let (before, after) = (num(n), num(processor(&s, 4, 4).var("n").cloned()));
+        assert!(after > before + 10.0, "{release}: runs again ({before} -> {after})");
+    }
+}

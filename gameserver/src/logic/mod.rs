@@ -839,6 +839,8 @@ impl Logic {
                     });
                     slot.team = b.team;
                     slot.constructing = b.construction.is_some();
+                    // `enabled` is kept in both copies; the grid's has what building removal released.
+                    slot.proc.enabled = p.enabled;
                     t.procs.push(slot);
                 }
                 LogicKind::Memory(m) => {
@@ -1023,6 +1025,24 @@ impl Logic {
         self.executed += p.state.executed.saturating_sub(before);
         if let Some(on) = host.effects.disable_self.take() {
             p.enabled = on;
+            // `enabled` is a building property `control` and building removal change in the grid's copy too.
+            if let Some(LogicData { kind: LogicKind::Processor(g), .. }) =
+                grid.building_mut(pos).and_then(|b| b.logic.as_deref_mut())
+            {
+                g.enabled = on;
+            }
+        }
+    }
+
+    /// Copies a processor's `enabled` from the grid's copy into its table slot (after `control::on_unlink` or
+    /// `control::release_disabled_by` changed the grid's copy).
+    fn mirror_enabled(&mut self, grid: &Grid, pos: i32) {
+        let Some(LogicData { kind: LogicKind::Processor(g), .. }) = grid.building(pos).and_then(|b| b.logic.as_deref())
+        else {
+            return;
+        };
+        if let Some(i) = table::slot_index(&self.table.procs, grid, pos) {
+            self.table.procs[i].proc.enabled = g.enabled;
         }
     }
 
@@ -1187,12 +1207,19 @@ impl Logic {
             }
             _ => return Err("unsupported processor configuration"),
         };
+        let toggled = match &change {
+            Change::Toggle(ox, oy, _) => Some(grid::pack(*ox, *oy)),
+            Change::Code(..) => None,
+        };
         if let Some(i) = table::slot_index(&self.table.procs, grid, pos) {
             let mut procs = std::mem::take(&mut self.table.procs);
             let slot = &mut procs[i];
             self.apply_change(grid, pos, team, kind, &mut slot.proc, change);
             table::resolve(&self.table.mems, &self.table.msgs, grid, slot);
             self.table.procs = procs;
+            if let Some(other) = toggled {
+                self.mirror_enabled(grid, other);
+            }
         } else {
             let Some(b) = grid.building_mut(pos) else { return Err("no building") };
             let Some(mut data) = b.logic.take() else { return Err("processor not loaded") };
