@@ -404,3 +404,28 @@ fn unit_sensors_follow_unit_comp_and_a_removed_processor_releases_its_unit() {
     run(&mut s, &mut now, 1);
     assert!(s.unit(80).expect("nova").logic.is_none(), "released when its processor is gone");
 }
+
+#[test]
+fn ucontrol_build_makes_builder_units_construct_through_the_sim() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    if let Some(core) = g.building_mut(grid::pack(30, 30)) {
+        core.items.insert(0, 100); // copper
+    }
+    let wall = blocks::rule_named("copper-wall").expect("copper-wall").id;
+    let code = "ubind @nova\nucontrol build 20 20 @copper-wall 1 0\nsensor a @unit @armor\n\
+                ubind @dagger\nucontrol build 22 20 @copper-wall 0 0\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 90, 5, 1, 20.0, 17.0); // nova: builds at 0.8
+    unit(&mut s, 91, 0, 1, 22.0, 17.0); // dagger: cannot build
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 600);
+    let built = s.grid.building(grid::pack(20, 20)).expect("the wall");
+    assert_eq!((built.block, built.team, built.construction.is_none()), (wall, 1, true));
+    assert_eq!(s.core_items(1).get(&0), Some(&94), "paid 6 copper from the core");
+    assert!(s.grid.building(grid::pack(22, 20)).is_none(), "daggers do not build");
+    assert!(s.unit(91).expect("dagger").plans.is_empty());
+    assert!(s.unit(90).expect("nova").plans.is_empty(), "nothing left to build");
+    assert_eq!(var(&s, 5, 5, "a"), MValue::Num(1.0), "nova armor");
+}

@@ -25,8 +25,11 @@
 //! (`LogicAI.checkTargetTimer`), and outputs keep their previous values where Java leaves them alone.
 //!
 //! Documented no-ops and partial parts (the simulation has no such model yet):
-//! * `ucontrol mine` and `ucontrol build`: none of the simulated AI unit types can mine or build
-//!   (`canMine`/`canBuild` are false for dagger…zenith), so Java does nothing here either.
+//! * `ucontrol build` queues one plan on nova/pulsar (the builders among the simulated AI types; the others
+//!   cannot build, as in Java) and the sim's construction path builds it from the team's core items; the
+//!   plan's config (`p5`) is not applied and `rules.logicUnitBuild` is taken as its default (on).
+//! * `ucontrol mine` is a no-op: units carry no items here (in Java pulsar could mine; the other simulated
+//!   types cannot).
 //! * `ucontrol itemDrop/itemTake` (units carry no items), `payDrop/payTake/payEnter` (no payload units or
 //!   payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
 //! * `target`/`targetp` set the aim and the `shooting` flag clients see; no bullets or damage exist.
@@ -39,7 +42,7 @@
 //! * `moveTo` sets the velocity directly (no acceleration, drag or `rotateSpeed`); ground units stop at
 //!   buildings and static walls instead of sliding along them.
 //! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon, every
-//!   unit uses [`UNIT_RANGE`]. Armor is 0 and no unit is a boss. `spawn` creates only the types in
+//!   unit uses [`UNIT_RANGE`]. No unit is a boss. `spawn` creates only the types in
 //!   `waves::UNIT_TYPES` (others have no sync/save layout here); the unit cap counts core capacity only.
 //! * `ulocate` block flags are derived from block names and build-menu categories ([`has_flag`]).
 //!
@@ -302,6 +305,26 @@ fn speed(type_id: i16) -> f32 {
     waves::unit_type(type_id).map_or_else(|| blocks::unit_stats(type_id).speed, |f| f.speed)
 }
 
+/// `UnitType.buildSpeed` of the AI unit types (nova 0.8, pulsar 0.9; the others cannot build).
+fn build_speed(u: &UnitState) -> f32 {
+    match u.type_id {
+        5 | 6 => blocks::unit_stats(u.type_id).build_speed,
+        _ => 0.0,
+    }
+}
+
+/// `UnitType.armor` of the simulated AI unit types (`UnitTypes.java`).
+fn armor(type_id: i16) -> f32 {
+    match type_id {
+        1 | 6 => 4.0,   // mace, pulsar
+        2 => 9.0,       // fortress
+        5 => 1.0,       // nova
+        11 | 16 => 3.0, // atrax, horizon
+        12 | 17 => 5.0, // spiroct, zenith
+        _ => 0.0,
+    }
+}
+
 fn max_health(u: &UnitState) -> f32 {
     waves::unit_type(u.type_id).map_or_else(|| blocks::unit_stats(u.type_id).health, |f| f.health)
 }
@@ -500,6 +523,39 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
         }
         return;
     }
+    if mode == "build" {
+        // Look at the grid first (the unit borrow covers the host).
+        let rotation = (arg(3).num() as i64).rem_euclid(4) as u8;
+        let plan = match arg(2) {
+            MValue::Content(ContentKind::Block, b) => blocks::rule_for(b).map(|r| {
+                // `World.toTile(x1 - block.offset / tilesize)`
+                let off = if r.size % 2 == 0 { 0.5 } else { 0.0 };
+                (r.id, ((x1 - off) / 8.0).round() as i32, ((y1 - off) / 8.0).round() as i32)
+            }),
+            _ => None,
+        };
+        let wanted = plan.filter(|&(block, x, y)| {
+            let built = host
+                .grid
+                .building_at(x, y)
+                .is_some_and(|(_, b)| b.block == block && b.rotation == rotation && b.construction.is_none());
+            host.grid.tile(x, y).is_some() && !built
+        });
+        let Some(u) = controlled(host) else { return };
+        if let Some(l) = u.logic.as_deref_mut() {
+            l.control_timer = LOGIC_CONTROL_TIMEOUT;
+        }
+        if plan.is_none() || build_speed(u) <= 0.0 {
+            return;
+        }
+        u.plans.clear();
+        if let Some((block, x, y)) = wanted {
+            u.update_building = true;
+            let config = crate::value::Value::Null;
+            u.plans.push_back(crate::sim::Plan { x, y, breaking: false, block, rotation, config });
+        }
+        return;
+    }
     let Some(u) = controlled(host) else { return };
     let (ux, uy) = (u.x, u.y);
     let Some(l) = u.logic.as_deref_mut() else { return };
@@ -546,7 +602,7 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
             let f = arg(0).num();
             u.flag = if f.is_finite() { f } else { 0.0 };
         }
-        // mine, build, itemDrop, itemTake, payDrop, payTake, payEnter: see the module docs.
+        // build is handled above; mine, itemDrop, itemTake, payDrop, payTake, payEnter: see the module docs.
         _ => {}
     }
 }
@@ -594,7 +650,7 @@ fn find(
         let value = match sort {
             "health" => u.health,
             "shield" => u.shield,
-            "armor" => 0.0,
+            "armor" => armor(u.type_id),
             "maxHealth" => u.max_health,
             _ => -dst2((u.x, u.y), (x, y)),
         } * dir;
@@ -891,7 +947,7 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
         "health" => num(f64::from(u.health)),
         "maxHealth" => num(f64::from(max_health(u))),
         "shield" => num(f64::from(u.shield)),
-        "armor" => num(0.0),
+        "armor" => num(f64::from(armor(u.type_id))),
         "velocityX" => num(f64::from(u.vel.0) * 60.0 / 8.0),
         "velocityY" => num(f64::from(u.vel.1) * 60.0 / 8.0),
         "dead" => num(0.0),
