@@ -429,3 +429,44 @@ fn ucontrol_build_makes_builder_units_construct_through_the_sim() {
     assert!(s.unit(90).expect("nova").plans.is_empty(), "nothing left to build");
     assert_eq!(var(&s, 5, 5, "a"), MValue::Num(1.0), "nova armor");
 }
+
+#[test]
+fn units_take_items_from_the_core_and_drop_them_into_storage_at_the_transfer_rate() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    if let Some(core) = g.building_mut(grid::pack(30, 30)) {
+        core.items.insert(0, 100); // copper
+    }
+    let container = blocks::rule_named("container").expect("container").id;
+    put(&mut g, 26, 26, container, 1, None);
+    let take = "ubind @dagger\nulocate building core false @copper cx cy cf core\nucontrol itemTake core @copper 25\n\
+                sensor n @unit @totalItems\nsensor fi @unit @firstItem\nsensor c @unit @copper\n\
+                sensor cap @unit @itemCapacity\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, take, &[]));
+    let drop = "ubind @mace\nulocate building storage false @copper sx sy sf box\nucontrol itemDrop box 15\n";
+    put(&mut g, 5, 10, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, drop, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 95, 0, 1, 27.0, 30.0); // dagger: capacity 30, 3 tiles from the core
+    let facts = multidustry_gameserver::waves::unit_type(1).expect("mace");
+    let mut mace = UnitState::for_tests(96, -1);
+    (mace.type_id, mace.class_id, mace.flying, mace.team, mace.health) = (1, facts.class_id, false, 1, facts.health);
+    (mace.x, mace.y, mace.stack) = (26.0 * 8.0, 24.0 * 8.0, (1, 20)); // 20 lead
+    assert!(s.restore_unit(mace));
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 20);
+    assert_eq!(s.unit(95).expect("dagger").stack, (0, 25));
+    assert_eq!(s.core_items(1).get(&0), Some(&75));
+    let v = |s: &Sim, n: &str| var(s, 5, 5, n);
+    assert_eq!(
+        (v(&s, "n"), v(&s, "fi"), v(&s, "c")),
+        (MValue::Num(25.0), MValue::Content(ContentKind::Item, 0), MValue::Num(25.0))
+    );
+    assert_eq!(v(&s, "cap"), MValue::Num(30.0));
+    let stored = |s: &Sim| s.grid.building(grid::pack(26, 26)).and_then(|b| b.items.get(&1).copied());
+    assert_eq!((s.unit(96).expect("mace").stack.1, stored(&s)), (5, Some(15)));
+    // One transfer per 90 ticks: the dagger fills up to its capacity, the mace empties.
+    run(&mut s, &mut now, 100);
+    assert_eq!(s.unit(95).expect("dagger").stack, (0, 30));
+    assert_eq!(s.core_items(1).get(&0), Some(&70));
+    assert_eq!((s.unit(96).expect("mace").stack.1, stored(&s)), (0, Some(20)));
+}

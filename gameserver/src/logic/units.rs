@@ -28,10 +28,12 @@
 //! * `ucontrol build` queues one plan on nova/pulsar (the builders among the simulated AI types; the others
 //!   cannot build, as in Java) and the sim's construction path builds it from the team's core items; the
 //!   plan's config (`p5`) is not applied and `rules.logicUnitBuild` is taken as its default (on).
-//! * `ucontrol mine` is a no-op: units carry no items here (in Java pulsar could mine; the other simulated
+//! * `ucontrol mine` is a no-op: there is no mining model (in Java pulsar could mine; the other simulated
 //!   types cannot).
-//! * `ucontrol itemDrop/itemTake` (units carry no items), `payDrop/payTake/payEnter` (no payload units or
-//!   payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
+//! * `ucontrol itemTake/itemDrop` move items between the unit's stack and cores (the team's shared core
+//!   storage) or containers/vaults; other buildings neither give nor accept items here, and no transfer
+//!   effect packets are sent (clients see the results in snapshots). `payDrop/payTake/payEnter` are no-ops
+//!   (no payload units or payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
 //! * `target`/`targetp` set the aim and the `shooting` flag clients see; no bullets or damage exist.
 //! * `pathfind x y`: ground units follow a breadth-first flow field toward the target tile (at most
 //!   [`PATH_FIELDS`] fields kept, dropped when the layout changes; Java's `ControlPathfinder` also weighs
@@ -237,6 +239,8 @@ pub struct LogicUnits {
     tick: f64,
     /// Flow fields toward `ucontrol pathfind` target tiles, oldest first (all of one grid layout).
     paths: Vec<((i32, i32), FlowField)>,
+    /// Per (processor, unit): tick of the last item transfer (`LExecutor.unitTimeouts`).
+    timeouts: HashMap<(i32, i32), f64>,
 }
 
 /// The world's units lent to processors for one tick.
@@ -268,6 +272,7 @@ impl Units<'_> {
             s.binds.retain(|p, _| alive(p));
             // entries of replaced programs (client edits) age out too
             s.radar.retain(|(p, _), c| alive(p) && tick - c.at < 600.0);
+            s.timeouts.retain(|_, t| tick - *t < TRANSFER_DELAY);
         }
         s.tick = tick;
     }
@@ -477,10 +482,15 @@ fn ubind(host: &mut WorldHost<'_>, target: &MValue) -> MValue {
 /// `UnitControlI.checkLogicAI`: the bound unit if this processor may command it, now under a logic controller
 /// held by this processor.
 fn controlled<'u>(host: &'u mut WorldHost<'_>) -> Option<&'u mut UnitState> {
-    let id = unit_id(&host.unit)?;
     let (team, privileged, pos) = (host.team, host.privileged, host.pos);
     let units = host.units.as_deref_mut()?;
-    let u = units.ecs.unit_mut(id)?;
+    controlled_in(units.ecs, &host.unit, (team, privileged, pos))
+}
+
+/// [`controlled`] over the entity store alone (`exec`: processor team, privileged, position).
+fn controlled_in<'u>(ecs: &'u mut Ecs, unit: &MValue, exec: (u8, bool, i32)) -> Option<&'u mut UnitState> {
+    let (team, privileged, pos) = exec;
+    let u = ecs.unit_mut(unit_id(unit)?)?;
     if !(u.team == team || privileged) || u.controller >= 0 {
         return None;
     }
@@ -521,6 +531,10 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
                 *o = v;
             }
         }
+        return;
+    }
+    if matches!(mode, "itemTake" | "itemDrop") {
+        transfer(host, mode == "itemTake", args);
         return;
     }
     if mode == "build" {
@@ -602,8 +616,109 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
             let f = arg(0).num();
             u.flag = if f.is_finite() { f } else { 0.0 };
         }
-        // build is handled above; mine, itemDrop, itemTake, payDrop, payTake, payEnter: see the module docs.
+        // build, itemDrop and itemTake are handled above; mine, payDrop, payTake, payEnter: see the module docs.
         _ => {}
+    }
+}
+
+/// `Vars.logicItemTransferRange`.
+const ITEM_TRANSFER_RANGE: f32 = 45.0;
+/// `LogicAI.transferDelay`: ticks between two item transfers of one processor and unit.
+pub const TRANSFER_DELAY: f64 = 60.0 * 1.5;
+
+/// `UnitType.itemCapacity` of the simulated AI unit types: flare 10 and horizon 0 as set, the others
+/// `max(round(hitSize × 4, 10), 10)`.
+pub fn item_capacity(type_id: i16) -> i32 {
+    let hit_size: i32 = match type_id {
+        15 => return 10,
+        16 => return 0,
+        1 => 10,      // mace
+        2 | 11 => 13, // fortress, atrax
+        6 => 11,      // pulsar
+        12 => 15,     // spiroct
+        17 => 20,     // zenith
+        _ => 8,       // dagger, nova, crawler
+    };
+    ((hit_size * 4) / 10 * 10).max(10)
+}
+
+/// The item module a building's transfers use: a core's items are its team's shared core storage (held by
+/// `Grid::core_of`), other buildings hold their own. With the item capacity for `item` (`getMaximumAccepted`):
+/// cores and storage blocks accept items, other buildings take none here.
+fn item_target(grid: &Grid, pos: i32) -> Option<(i32, i32)> {
+    let b = grid.building(pos)?;
+    if blocks::core_unit(b.block).is_some() {
+        let (core, c) = grid.core_of(b.team)?;
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let cap = table.block(c.block).and_then(|f| f.core_item_capacity()).unwrap_or(0);
+        return Some((core, i32::try_from(cap).unwrap_or(i32::MAX)));
+    }
+    let cap = match block_name(b.block) {
+        "container" => 300,
+        "vault" => 1000,
+        _ => 0,
+    };
+    Some((pos, cap))
+}
+
+/// `ucontrol itemTake building item amount` / `itemDrop building amount` (`UnitControlI`): at most one
+/// transfer per [`TRANSFER_DELAY`] per processor and unit, within [`ITEM_TRANSFER_RANGE`] plus half the
+/// building, with buildings of the unit's team. Clients learn the result from snapshots (the unit's stack,
+/// core items); the transfer effect packets are not sent.
+fn transfer(host: &mut WorldHost<'_>, take: bool, args: &[MValue]) {
+    let exec = (host.team, host.privileged, host.pos);
+    let tick = host.clock.tick;
+    let grid = &mut *host.grid;
+    let Some(units) = host.units.as_deref_mut() else { return };
+    let Some(u) = controlled_in(units.ecs, &host.unit, exec) else { return };
+    if let Some(l) = u.logic.as_deref_mut() {
+        l.control_timer = LOGIC_CONTROL_TIMEOUT;
+    }
+    let timeouts = &mut units.state.timeouts;
+    let key = (exec.2, u.id);
+    if timeouts.get(&key).is_some_and(|t| tick < t + TRANSFER_DELAY) {
+        return;
+    }
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    if !take && arg(0) == MValue::Content(ContentKind::Block, 0) {
+        // dropping into @air clears the stack
+        u.stack.1 = 0;
+        timeouts.insert(key, tick);
+        return;
+    }
+    let Some(pos) = handle_pos(&arg(0)) else { return };
+    let Some(b) = grid.building(pos) else { return };
+    let reach = ITEM_TRANSFER_RANGE + f32::from(block_size(b.block)) * 8.0 / 2.0;
+    if b.team != u.team || b.construction.is_some() || dst2(centre(pos, b.block), (u.x, u.y)) >= reach * reach {
+        return;
+    }
+    let Some((holder, cap)) = item_target(grid, pos) else { return };
+    let Some(items) = grid.building_mut(holder).map(|h| &mut h.items) else { return };
+    let capacity = item_capacity(u.type_id);
+    if take {
+        let MValue::Content(ContentKind::Item, item) = arg(1) else { return };
+        let amount = arg(2).num();
+        let amount = if amount.is_finite() { amount as i32 } else { 0 };
+        // `maxAccepted`: only the carried item, up to the capacity
+        let accepts = if u.stack.0 != item && u.stack.1 > 0 { 0 } else { capacity - u.stack.1 };
+        let have = items.get(&item).copied().unwrap_or(0);
+        let taken = have.min(amount.min(accepts));
+        if taken > 0 {
+            items.insert(item, have - taken);
+            u.stack = (item, u.stack.1 + taken);
+            timeouts.insert(key, tick);
+        }
+    } else {
+        let wanted = arg(1).num();
+        let dropped = u.stack.1.min(if wanted.is_finite() { wanted as i32 } else { 0 });
+        let item = u.stack.0;
+        let have = items.get(&item).copied().unwrap_or(0);
+        let accepted = dropped.min(cap - have);
+        if accepted > 0 {
+            items.insert(item, have + accepted);
+            u.stack.1 -= accepted;
+            timeouts.insert(key, tick);
+        }
     }
 }
 
@@ -921,11 +1036,15 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
 pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -> MValue {
     let name = match prop {
         MValue::Sensor(k) => SENSORS.get(*k as usize).copied().unwrap_or(""),
-        // `sense(Content)`: no unit carries items (an empty stack is copper × 0, `ItemStack`'s default) or
-        // payloads (0 of any unit type or block); other items are NaN → null.
-        MValue::Content(kind, item) if unit_id(target).is_some() => {
+        // `sense(Content)`: the carried item's amount (an empty stack is copper × 0, `ItemStack`'s default),
+        // no payloads (0 of any unit type or block); other items are NaN → null.
+        MValue::Content(kind, item) => {
+            let Some(u) = unit_id(target).and_then(|id| host.units.as_deref()?.ecs.unit(id)) else {
+                return MValue::Null;
+            };
+            let carried = if u.stack.1 > 0 { u.stack.0 } else { 0 };
             return match kind {
-                ContentKind::Item if *item == 0 => MValue::Num(0.0),
+                ContentKind::Item if *item == carried => MValue::Num(f64::from(u.stack.1)),
                 ContentKind::Unit | ContentKind::Block => MValue::Num(0.0),
                 _ => MValue::Null,
             };
@@ -961,7 +1080,9 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
         "mineX" | "mineY" => num(-1.0),
         "flag" => num(u.flag),
         "speed" => num(f64::from(speed(u.type_id)) * 60.0 / 8.0),
-        "totalItems" | "payloadCount" | "totalPayload" => num(0.0),
+        "totalItems" => num(f64::from(u.stack.1)),
+        "itemCapacity" => num(f64::from(item_capacity(u.type_id))),
+        "payloadCount" | "totalPayload" => num(0.0),
         "controlled" => num(if u.logic.is_some() {
             CTRL_PROCESSOR
         } else if u.controller >= 0 {
@@ -980,6 +1101,7 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
             Some(l) => handle(l.controller),
             None => unit_value(u.id),
         },
+        "firstItem" if u.stack.1 > 0 => MValue::Content(ContentKind::Item, u.stack.0),
         "firstItem" | "payloadType" => MValue::Null,
         _ => MValue::Null,
     }
