@@ -470,3 +470,17 @@ fn units_take_items_from_the_core_and_drop_them_into_storage_at_the_transfer_rat
     assert_eq!(s.core_items(1).get(&0), Some(&70));
     assert_eq!((s.unit(96).expect("mace").stack.1, stored(&s)), (0, Some(20)));
 }
+
+#[test]
+fn world_processors_set_unit_properties() {
+    let mut g = Grid::new(60, 60, 33);
+    let code = "jump 8 notEqual u null\nspawn @dagger 10 10 0 @crux u\nsetprop @x u 20\nsetprop @y u 12.5\n\
+                setprop @health u 1000\nsetprop @flag u 7\nsetprop @team u @sharded\nsetprop @rotation u 45\nstop\n";
+    put(&mut g, 5, 5, id::WORLD_PROCESSOR, 0, proc(id::WORLD_PROCESSOR, 0, code, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 10);
+    let MValue::Unit(id) = var(&s, 5, 5, "u") else { panic!("no unit") };
+    let u = s.unit(id as i32).expect("spawned");
+    assert_eq!((u.x, u.y, u.health, u.flag, u.team, u.rotation), (160.0, 100.0, 130.0, 7.0, 1, 45.0));
+}

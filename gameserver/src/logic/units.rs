@@ -1,13 +1,16 @@
 //! Units as processors see them: `ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`, `sensor` on units, the world
-//! processor's `spawn`, and the logic controller (`LogicAI`) that moves units processors command.
+//! processor's `spawn`, `fetch unit…` and `setprop` on units, and the logic controller (`LogicAI`) that moves
+//! units processors command.
 //!
 //! Owns: [`LogicAi`] (the controller a unit carries in `UnitState::logic` while a processor commands it),
 //! [`LogicUnits`] (per-world processor-side state: `ubind` cycle positions per processor and unit type, `radar`
 //! result caches, the per-tick unit snapshot the lookups scan), [`Units`] (what the runner lends a processor's
 //! host for one tick), the instruction semantics of `LExecutor`'s `UnitBindI`, `UnitControlI`, `RadarI`,
-//! `UnitLocateI`, `SpawnUnitI` and `UnitComp.sense`, and [`update`], the movement step of logic-controlled units
-//! (`LogicAI.updateMovement`). Does not own: the ECS storage (`ecs`), the wave AI (`sim`), unit type facts
-//! (`waves::UNIT_TYPES`), sync and save layouts (`sync`, `unitsave`, which read `flag` and `logic`).
+//! `UnitLocateI`, `SpawnUnitI`, `FetchI` (units, players) and `UnitComp.sense`/`setProp`, and [`update`], the
+//! movement step of logic-controlled units (`LogicAI.updateMovement`). Does not own: the ECS storage (`ecs`),
+//! the wave AI (`sim`), construction (`sim`'s builder path, which builds the plans `ucontrol build` queues),
+//! unit type facts (`waves::UNIT_TYPES`), sync and save layouts (`sync`, `unitsave`, which read `flag`,
+//! `stack` and `logic`).
 //!
 //! ```text
 //!  processor ──ubind──▶ @unit ──ucontrol move──▶ UnitState.logic = LogicAi{Move, x, y, timer 600}
@@ -33,7 +36,8 @@
 //! * `ucontrol itemTake/itemDrop` move items between the unit's stack and cores (the team's shared core
 //!   storage) or containers/vaults; other buildings neither give nor accept items here, and no transfer
 //!   effect packets are sent (clients see the results in snapshots). `payDrop/payTake/payEnter` are no-ops
-//!   (no payload units or payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
+//!   (no payload units or payload blocks). `boost` only sets the flag `@boosting` reports for nova/pulsar
+//!   (no elevation change).
 //! * `target`/`targetp` set the aim and the `shooting` flag clients see; no bullets or damage exist.
 //! * `pathfind x y`: ground units follow a breadth-first flow field toward the target tile (at most
 //!   [`PATH_FIELDS`] fields kept, dropped when the layout changes; Java's `ControlPathfinder` also weighs
@@ -43,9 +47,11 @@
 //!   (Java sends them to the closest spawner).
 //! * `moveTo` sets the velocity directly (no acceleration, drag or `rotateSpeed`); ground units stop at
 //!   buildings and static walls instead of sliding along them.
-//! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon, every
-//!   unit uses [`UNIT_RANGE`]. No unit is a boss. `spawn` creates only the types in
-//!   `waves::UNIT_TYPES` (others have no sync/save layout here); the unit cap counts core capacity only.
+//! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon,
+//!   every unit uses [`UNIT_RANGE`] (radar, `@range`, `getBlock` and `ulocate` reach, `autoPathfind` stop).
+//!   No unit is a boss. `spawn` creates only the types in `waves::UNIT_TYPES` (others have no sync/save
+//!   layout here); the unit cap counts core capacity only. `fetch player` gives null (no player objects).
+//! * `setprop` on units: see [`setprop`]; a unit set to 0 health is not killed (no unit death yet).
 //! * `ulocate` block flags are derived from block names and build-menu categories ([`has_flag`]).
 //!
 //! Cost: a processor that uses no unit instruction pays nothing (no state, no allocation). The first unit
@@ -977,6 +983,39 @@ pub(super) fn spawn(host: &mut WorldHost<'_>, args: &[MValue], outs: &mut [MValu
         if let Some(o) = outs.get_mut(5) {
             *o = unit_value(id);
         }
+    }
+}
+
+/// `setprop prop unit value` on a unit (world processors; `UnitComp.setProp`): `@x`, `@y` (tiles),
+/// `@rotation`, `@velocityX`/`@velocityY` (tiles per second), `@health` (clamped to 0..maxHealth; a unit at 0
+/// is not killed here: there is no unit death yet), `@shield`, `@flag`, `@team` (a number or a team). Other
+/// properties (`@speed`, `@armor` status overrides, payloads, items) are not modelled and do nothing.
+pub(super) fn setprop(host: &mut WorldHost<'_>, args: &[MValue]) {
+    let (Some(MValue::Sensor(key)), Some(target), Some(value)) = (args.first(), args.get(1), args.get(2)) else {
+        return;
+    };
+    let Some(u) = unit_id(target).and_then(|id| host.units.as_deref_mut()?.ecs.unit_mut(id)) else { return };
+    let name = SENSORS.get(*key as usize).copied().unwrap_or("");
+    if let ("team", MValue::Team(t)) = (name, value) {
+        u.team = *t;
+        return;
+    }
+    let v = value.num();
+    if !v.is_finite() {
+        return;
+    }
+    let f = v as f32;
+    match name {
+        "x" => u.x = f * 8.0,
+        "y" => u.y = f * 8.0,
+        "rotation" => u.rotation = f,
+        "velocityX" => u.vel.0 = (v * 8.0 / 60.0) as f32,
+        "velocityY" => u.vel.1 = (v * 8.0 / 60.0) as f32,
+        "health" => u.health = f.clamp(0.0, max_health(u)),
+        "shield" => u.shield = f.max(0.0),
+        "flag" => u.flag = v,
+        "team" => u.team = u8::try_from(v as i64).unwrap_or(u.team),
+        _ => {}
     }
 }
 
