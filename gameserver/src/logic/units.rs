@@ -51,7 +51,7 @@
 //!   every unit uses [`UNIT_RANGE`] (radar, `@range`, `getBlock` and `ulocate` reach, `autoPathfind` stop).
 //!   No unit is a boss. `spawn` creates only the types in `waves::UNIT_TYPES` (others have no sync/save
 //!   layout here); the unit cap counts core capacity only. `fetch player` gives null (no player objects).
-//! * `setprop` on units: see [`setprop`]; a unit set to 0 health is not killed (no unit death yet).
+//! * `setprop` on units: see `setprop` below; a unit set to 0 health is not killed (no unit death yet).
 //! * `ulocate` block flags are derived from block names and build-menu categories ([`has_flag`]).
 //!
 //! Cost: a processor that uses no unit instruction pays nothing (no state, no allocation). The first unit
@@ -1157,7 +1157,7 @@ pub(super) fn object_name(host: &WorldHost<'_>, obj: &MValue) -> Option<String> 
 // movement
 
 /// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map).
-const PATH_FIELDS: usize = 16;
+pub const PATH_FIELDS: usize = 16;
 
 /// `LogicAI.updateMovement` for every logic-controlled unit: timers, release, and movement at the unit type's
 /// speed. `flow` is the wave flow field (recomputed here when stale and a wave-team unit auto-pathfinds);
