@@ -57,8 +57,10 @@
 //! Cost: a processor that uses no unit instruction pays nothing (no state, no allocation). The first unit
 //! lookup of a tick snapshots the units into a flat vector (O(units)), shared by every processor that tick;
 //! `ubind @type` is then a binary search, `radar` a linear scan of the snapshot (O(units) per recompute,
-//! bounded by the caches above); `ulocate building/damaged` scan the grid's buildings and `ulocate ore` its
-//! tiles, once per [`TARGET_INTERVAL`] per unit and instruction.
+//! bounded by the caches above); `ulocate building/damaged` scan the grid's buildings and `ulocate ore` an
+//! index of the item's ore tiles (one grid scan per [`ORE_INDEX_TICKS`]), once per [`TARGET_INTERVAL`] per
+//! unit and instruction; `pathfind` computes at most [`PATH_FIELDS_PER_TICK`] new flow fields per tick and
+//! keeps [`PATH_FIELDS`].
 //!
 //! Invariants: no function panics on any value (stale unit ids, wrong kinds, non-finite numbers); a unit with
 //! `logic` set is an AI unit (`controller < 0`).
@@ -247,6 +249,8 @@ pub struct LogicUnits {
     paths: Vec<((i32, i32), FlowField)>,
     /// Per (processor, unit): tick of the last item transfer (`LExecutor.unitTimeouts`).
     timeouts: HashMap<(i32, i32), f64>,
+    /// Per item: when its ore tiles were indexed, and the tiles.
+    ores: HashMap<u16, (f64, Vec<(i32, i32)>)>,
 }
 
 /// The world's units lent to processors for one tick.
@@ -884,7 +888,11 @@ fn ulocate(host: &mut WorldHost<'_>, locate: &str, flag: &str, args: &[MValue], 
             b.team == team && b.health < max
         }),
         "ore" => match args.get(1) {
-            Some(MValue::Content(ContentKind::Item, item)) => closest_ore(grid, *item, (ux, uy)).map(|t| (t, None)),
+            Some(MValue::Content(ContentKind::Item, item)) => host
+                .units
+                .as_deref_mut()
+                .and_then(|units| closest_ore(grid, units.state, *item, (ux, uy)))
+                .map(|t| (t, None)),
             _ => None,
         },
         "spawn" => host.units.as_deref().and_then(|units| {
@@ -920,34 +928,43 @@ fn ulocate(host: &mut WorldHost<'_>, locate: &str, flag: &str, args: &[MValue], 
     }
 }
 
-/// `indexer.findClosestOre`: the nearest tile without a building whose overlay is the ore of `item`.
-fn closest_ore(grid: &Grid, item: u16, (ux, uy): (f32, f32)) -> Option<(f32, f32)> {
-    let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
-    let item_name = table.name(ContentType::ITEM, item)?;
-    let ores: Vec<u16> = table
-        .names(ContentType::BLOCK)
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.strip_prefix("ore-").is_some_and(|rest| rest == item_name))
-        .filter_map(|(i, _)| u16::try_from(i).ok())
-        .collect();
-    if ores.is_empty() {
-        return None;
-    }
-    let mut best: Option<(f32, (f32, f32))> = None;
-    for y in 0..grid.height() {
-        for x in 0..grid.width() {
-            let Some(t) = grid.tile(x, y) else { continue };
-            if t.building.is_none() && t.block == 0 && ores.contains(&t.overlay) {
-                let p = (x as f32 * 8.0, y as f32 * 8.0);
-                let d = dst2(p, (ux, uy));
-                if best.is_none_or(|(b, _)| d < b) {
-                    best = Some((d, p));
+/// How long (ticks) an ore index (`ulocate ore`) is used before the grid is scanned again: overlays change
+/// only through world-processor `setblock ore`, which shows up after at most this long.
+pub const ORE_INDEX_TICKS: f64 = 600.0;
+
+/// `indexer.findClosestOre`: the nearest tile without a building whose overlay is the ore of `item`. The ore
+/// tiles of an item are indexed by one scan of the grid, reused for [`ORE_INDEX_TICKS`].
+fn closest_ore(grid: &Grid, state: &mut LogicUnits, item: u16, (ux, uy): (f32, f32)) -> Option<(f32, f32)> {
+    let tick = state.tick;
+    let stale = state.ores.get(&item).is_none_or(|(at, _)| tick - at >= ORE_INDEX_TICKS || tick < *at);
+    if stale {
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let item_name = table.name(ContentType::ITEM, item)?;
+        let ores: Vec<u16> = table
+            .names(ContentType::BLOCK)
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.strip_prefix("ore-").is_some_and(|rest| rest == item_name))
+            .filter_map(|(i, _)| u16::try_from(i).ok())
+            .collect();
+        let mut tiles = Vec::new();
+        if !ores.is_empty() {
+            for y in 0..grid.height() {
+                for x in 0..grid.width() {
+                    if grid.tile(x, y).is_some_and(|t| ores.contains(&t.overlay)) {
+                        tiles.push((x, y));
+                    }
                 }
             }
         }
+        state.ores.insert(item, (tick, tiles));
     }
-    best.map(|(_, p)| p)
+    let (_, tiles) = state.ores.get(&item)?;
+    tiles
+        .iter()
+        .filter(|&&(x, y)| grid.tile(x, y).is_some_and(|t| t.building.is_none() && t.block == 0))
+        .map(|&(x, y)| (x as f32 * 8.0, y as f32 * 8.0))
+        .min_by(|a, b| dst2(*a, (ux, uy)).total_cmp(&dst2(*b, (ux, uy))))
 }
 
 /// `SpawnUnitI`: `spawn type x y rotation team result` (world processors).
@@ -1057,7 +1074,7 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
                 Some(t) => {
                     let lo = s.by_type.partition_point(|e| (e.0, e.1) < (team, t));
                     let hi = s.by_type.partition_point(|e| (e.0, e.1) <= (team, t));
-                    let nth = usize::try_from(index).ok().filter(|i| lo + i < hi).map(|i| s.by_type[lo + i].2);
+                    let nth = usize::try_from(index).ok().filter(|i| *i < hi - lo).map(|i| s.by_type[lo + i].2);
                     (hi - lo, nth.and_then(|v| s.view.get(v)).map(|u| u.id))
                 }
                 None => {
@@ -1156,8 +1173,12 @@ pub(super) fn object_name(host: &WorldHost<'_>, obj: &MValue) -> Option<String> 
 // ------------------------------------------------------------------------------------------------------------
 // movement
 
-/// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map).
+/// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map and
+/// 4 bytes per tile).
 pub const PATH_FIELDS: usize = 16;
+/// Most new `pathfind` fields computed per tick (a program sending new targets every tick cannot make the
+/// tick do a map-wide search per unit); a unit whose field waits moves straight meanwhile.
+pub const PATH_FIELDS_PER_TICK: usize = 2;
 
 /// `LogicAI.updateMovement` for every logic-controlled unit: timers, release, and movement at the unit type's
 /// speed. `flow` is the wave flow field (recomputed here when stale and a wave-team unit auto-pathfinds);
@@ -1178,6 +1199,7 @@ pub fn update(
         state.paths.clear();
     }
     let mut cores: Option<Vec<(f32, f32, u8)>> = None;
+    let mut new_fields = 0;
     for id in ids {
         let Some(u) = ecs.unit(id) else { continue };
         let Some(l) = u.logic.as_deref() else { continue };
@@ -1208,7 +1230,12 @@ pub fn update(
                     .collect(),
             );
         }
-        if control == Control::Pathfind && !flying && !state.paths.iter().any(|(t, _)| *t == target_tile) {
+        if control == Control::Pathfind
+            && !flying
+            && new_fields < PATH_FIELDS_PER_TICK
+            && !state.paths.iter().any(|(t, _)| *t == target_tile)
+        {
+            new_fields += 1;
             if state.paths.len() >= PATH_FIELDS {
                 state.paths.remove(0);
             }
