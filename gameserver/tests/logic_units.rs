@@ -484,3 +484,70 @@ fn world_processors_set_unit_properties() {
     let u = s.unit(id as i32).expect("spawned");
     assert_eq!((u.x, u.y, u.health, u.flag, u.team, u.rotation), (160.0, 100.0, 130.0, 7.0, 1, 45.0));
 }
+
+/// Unit instructions with every kind of wrong operand: nothing panics, units stay finite, nothing is bound
+/// that should not be.
+#[test]
+fn odd_operands_do_nothing_harmful() {
+    let mut g = Grid::new(40, 40, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    let lines = [
+        "ubind null",
+        "ubind 5",
+        "ubind \"dagger\"",
+        "ubind @copper",
+        "ubind @this",
+        "ubind @sharded",
+        "set big 1e308",
+        "op div nan 0 0",
+        "ubind @dagger",
+        "ucontrol move big big",
+        "ucontrol move nan nan",
+        "ucontrol approach 1 1 -5",
+        "ucontrol within big 1 -1 w",
+        "ucontrol getBlock big -big b t f",
+        "ucontrol flag nan",
+        "ucontrol build big big @copper-wall big \"x\"",
+        "ucontrol build 5 5 @dagger 0 0",
+        "ucontrol itemTake @this @copper 1e300",
+        "ucontrol itemDrop null -5",
+        "ucontrol targetp \"str\" 1",
+        "ucontrol pathfind -1e9 1e9",
+        "ucontrol autoPathfind",
+        "ucontrol nonsense 1 2",
+        "uradar enemy any any nonsense 0 nan r",
+        "radar enemy any any distance @this 1 r2",
+        "radar enemy any any distance null 1 r3",
+        "ulocate building nonsense true @copper x y f b",
+        "ulocate ore core true null x y f b",
+        "ulocate nonsense core true @copper x y f b",
+        "sensor s1 @unit null",
+        "sensor s2 @unit \"x\"",
+        "sensor s3 12 @x",
+        "fetch unit fu @sharded big @dagger",
+        "fetch unit fu2 @sharded -1",
+        "fetch unitCount fc null",
+        "spawn @dagger nan big nan @crux sp",
+        "spawn @flare 1 1 0 null sp2",
+        "spawn null 1 1 0 @crux sp3",
+        "setprop @x sp nan",
+        "setprop @team sp 999",
+        "setprop @health sp -1e300",
+        "ucontrol unbind",
+    ];
+    let code = lines.join("\n") + "\n";
+    put(&mut g, 2, 2, id::WORLD_PROCESSOR, 1, proc(id::WORLD_PROCESSOR, 1, &code, &[]));
+    put(&mut g, 6, 2, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, &code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 5, 0, 1, 10.0, 10.0);
+    unit(&mut s, 6, 15, 2, 12.0, 10.0);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 200);
+    for u in s.units() {
+        assert!(u.x.is_finite() && u.y.is_finite() && u.health.is_finite(), "unit {} {:?}", u.id, (u.x, u.y));
+        assert!(u.stack.1 >= 0);
+    }
+    assert_eq!(var(&s, 6, 2, "s3"), MValue::Null);
+    assert_eq!(var(&s, 6, 2, "sp"), MValue::Null, "normal processors do not spawn");
+    assert!(s.grid.building(grid::pack(5, 5)).is_none(), "a unit type is not a block to build");
+}
