@@ -440,6 +440,9 @@ pub fn unit_class(unit_type: i16) -> u8 {
 /// Movement speed (world units per tick) and build speed of the core unit types (`UnitTypes`).
 pub fn unit_stats(unit_type: i16) -> UnitStats {
     match unit_type {
+        // nova and pulsar: the builders among the AI unit types (`ucontrol build`)
+        5 => UnitStats { speed: 0.55, build_speed: 0.8, health: 120.0, mounts: 2 },
+        6 => UnitStats { speed: 0.7, build_speed: 0.9, health: 320.0, mounts: 2 },
         36 => UnitStats { speed: 3.3, build_speed: 0.75, health: 170.0, mounts: 2 },
         37 => UnitStats { speed: 3.55, build_speed: 1.0, health: 220.0, mounts: 2 },
         _ => UnitStats { speed: 3.0, build_speed: 0.5, health: 350.0, mounts: 2 },

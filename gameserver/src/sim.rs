@@ -491,6 +491,8 @@ pub struct UnitState {
     pub flying: bool,
     /// Shield points (wave units: `SpawnGroup.getShield`).
     pub shield: f32,
+    /// Carried items (`UnitComp.stack`: item id, amount; amount 0 = empty, Java's default item is copper).
+    pub stack: (u16, i32),
     /// `UnitComp.flag`: a number processors set (`ucontrol flag`) and read (`sensor @flag`); saved and synced.
     pub flag: f64,
     /// The logic controller (`LogicAI`) while a processor commands this unit; `None`: its normal AI.
@@ -518,6 +520,7 @@ impl UnitState {
             class_id: 0,
             flying: true,
             shield: 0.0,
+            stack: (0, 0),
             flag: 0.0,
             logic: None,
         }

@@ -136,7 +136,7 @@ pub fn unit_sync(u: &UnitState, build: u32) -> UnitSync {
         rotation: u.rotation,
         shield: u.shield,
         spawned_by_core: u.spawned_by_core,
-        stack: ItemStack { item: -1, amount: 0 },
+        stack: crate::unitsave::item_stack(u),
         statuses: Vec::new(),
         team: u.team,
         time: 0.0,

@@ -6,10 +6,10 @@
 //! (the world crate's `EntityChunk`s), which units exist (`sim`).
 //!
 //! Player-controlled core units are not saved (they respawn with their players, as `spawnedByCore` units
-//! despawn in Java). The `flag` processors set is kept; a logic controller is written as Java writes it and
-//! dropped on reading (the unit returns to its normal AI, as `afterRead` resets controllers). Fields the
-//! simulation does not keep are written with their defaults (no abilities, no mounts, no plans, no statuses,
-//! no items) and ignored on reading.
+//! despawn in Java). The `flag` processors set and carried items are kept; a logic controller is written as
+//! Java writes it and dropped on reading (the unit returns to its normal AI, as `afterRead` resets
+//! controllers). Fields the simulation does not keep are written with their defaults (no abilities, no
+//! mounts, no plans, no statuses) and ignored on reading.
 //!
 //! Invariants: the decoder consumes exactly the record or refuses it; it never panics.
 
@@ -34,6 +34,15 @@ fn is_mech(class_id: u8) -> bool {
     matches!(class_id, 4 | 17 | 19)
 }
 
+/// A unit's carried items as saves and snapshots write them (empty: item -1, amount 0).
+pub fn item_stack(u: &UnitState) -> ItemStack {
+    if u.stack.1 > 0 {
+        ItemStack { item: u.stack.0 as i16, amount: u.stack.1 }
+    } else {
+        ItemStack { item: -1, amount: 0 }
+    }
+}
+
 /// The save record of an AI unit (None for classes not saved here and for player units).
 pub fn encode(u: &UnitState) -> Option<Vec<u8>> {
     let revision = save_revision(u.class_id)?;
@@ -52,7 +61,7 @@ pub fn encode(u: &UnitState) -> Option<Vec<u8>> {
     w.f32(if u.flying { 1.0 } else { 0.0 }).f64(u.flag).f32(u.health).bool(u.shooting).i32(-1);
     w.mounts(&[]).ok()?;
     w.i32(0); // plans: i32 n, none
-    w.f32(u.rotation).f32(u.shield).bool(u.spawned_by_core).item_stack(ItemStack { item: -1, amount: 0 });
+    w.f32(u.rotation).f32(u.shield).bool(u.spawned_by_core).item_stack(item_stack(u));
     w.statuses(&[]).ok()?.u8(u.team).i16(u.type_id).bool(u.update_building);
     w.f32(u.vel.0).f32(u.vel.1).f32(u.x).f32(u.y);
     Some(w.into_inner())
@@ -87,7 +96,7 @@ pub fn decode(class_id: u8, id: i32, data: &[u8]) -> Result<UnitState, DecodeErr
     let rotation = r.f32()?;
     let shield = r.f32()?;
     let spawned_by_core = r.bool()?;
-    r.item_stack()?;
+    let stack = r.item_stack()?;
     r.statuses()?;
     let team = r.u8()?;
     let type_id = r.i16()?;
@@ -104,6 +113,9 @@ pub fn decode(class_id: u8, id: i32, data: &[u8]) -> Result<UnitState, DecodeErr
     u.health = finite(health);
     u.shooting = shooting;
     u.flag = if flag.is_finite() { flag } else { 0.0 };
+    if let (Ok(item), true) = (u16::try_from(stack.item), stack.amount > 0) {
+        u.stack = (item, stack.amount);
+    }
     u.rotation = finite(rotation);
     u.shield = finite(shield);
     u.spawned_by_core = spawned_by_core;
@@ -122,6 +134,7 @@ mod tests {
         let mut u = UnitState::for_tests(7, -1);
         (u.type_id, u.class_id, u.team, u.flying, u.x, u.y, u.health) = (0, 4, 2, false, 100.0, 50.0, 130.0);
         u.flag = 42.5;
+        u.stack = (3, 12);
         let data = encode(&u).expect("dagger saved");
         // i16 rev, u8 abilities, f32 baseRotation, u8 controller, f32 elevation, f64 flag, f32 health,
         // bool, i32 mineTile, u8 mounts, i32 plans, f32 rotation, f32 shield, bool, i16+i32 stack,
@@ -133,6 +146,7 @@ mod tests {
             (0, 2, 100.0, 50.0, 130.0, -1)
         );
         assert_eq!(back.flag, 42.5, "the flag is saved");
+        assert_eq!(back.stack, (3, 12), "carried items are saved");
         assert!(decode(4, 7, &data[..data.len() - 1]).is_err());
         assert!(decode(3, 7, &data).is_err(), "flyer records have no base rotation");
         assert!(encode(&UnitState::for_tests(1, 5)).is_none(), "core units respawn instead");

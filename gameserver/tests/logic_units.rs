@@ -403,3 +403,150 @@ fn unit_sensors_follow_unit_comp_and_a_removed_processor_releases_its_unit() {
     run(&mut s, &mut now, 1);
     assert!(s.unit(80).expect("nova").logic.is_none(), "released when its processor is gone");
 }
+
+#[test]
+fn ucontrol_build_makes_builder_units_construct_through_the_sim() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    if let Some(core) = g.building_mut(grid::pack(30, 30)) {
+        core.items.insert(0, 100); // copper
+    }
+    let wall = blocks::rule_named("copper-wall").expect("copper-wall").id;
+    let code = "ubind @nova\nucontrol build 20 20 @copper-wall 1 0\nsensor a @unit @armor\n\
+                ubind @dagger\nucontrol build 22 20 @copper-wall 0 0\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 90, 5, 1, 20.0, 17.0); // nova: builds at 0.8
+    unit(&mut s, 91, 0, 1, 22.0, 17.0); // dagger: cannot build
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 600);
+    let built = s.grid.building(grid::pack(20, 20)).expect("the wall");
+    assert_eq!((built.block, built.team, built.construction.is_none()), (wall, 1, true));
+    assert_eq!(s.core_items(1).get(&0), Some(&94), "paid 6 copper from the core");
+    assert!(s.grid.building(grid::pack(22, 20)).is_none(), "daggers do not build");
+    assert!(s.unit(91).expect("dagger").plans.is_empty());
+    assert!(s.unit(90).expect("nova").plans.is_empty(), "nothing left to build");
+    assert_eq!(var(&s, 5, 5, "a"), MValue::Num(1.0), "nova armor");
+}
+
+#[test]
+fn units_take_items_from_the_core_and_drop_them_into_storage_at_the_transfer_rate() {
+    let mut g = Grid::new(60, 60, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    if let Some(core) = g.building_mut(grid::pack(30, 30)) {
+        core.items.insert(0, 100); // copper
+    }
+    let container = blocks::rule_named("container").expect("container").id;
+    put(&mut g, 26, 26, container, 1, None);
+    let take = "ubind @dagger\nulocate building core false @copper cx cy cf core\nucontrol itemTake core @copper 25\n\
+                sensor n @unit @totalItems\nsensor fi @unit @firstItem\nsensor c @unit @copper\n\
+                sensor cap @unit @itemCapacity\n";
+    put(&mut g, 5, 5, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, take, &[]));
+    let drop = "ubind @mace\nulocate building storage false @copper sx sy sf box\nucontrol itemDrop box 15\n";
+    put(&mut g, 5, 10, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, drop, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 95, 0, 1, 27.0, 30.0); // dagger: capacity 30, 3 tiles from the core
+    let facts = multidustry_gameserver::waves::unit_type(1).expect("mace");
+    let mut mace = UnitState::for_tests(96, -1);
+    (mace.type_id, mace.class_id, mace.flying, mace.team, mace.health) = (1, facts.class_id, false, 1, facts.health);
+    (mace.x, mace.y, mace.stack) = (26.0 * 8.0, 24.0 * 8.0, (1, 20)); // 20 lead
+    assert!(s.restore_unit(mace));
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 20);
+    assert_eq!(s.unit(95).expect("dagger").stack, (0, 25));
+    assert_eq!(s.core_items(1).get(&0), Some(&75));
+    let v = |s: &Sim, n: &str| var(s, 5, 5, n);
+    assert_eq!(
+        (v(&s, "n"), v(&s, "fi"), v(&s, "c")),
+        (MValue::Num(25.0), MValue::Content(ContentKind::Item, 0), MValue::Num(25.0))
+    );
+    assert_eq!(v(&s, "cap"), MValue::Num(30.0));
+    let stored = |s: &Sim| s.grid.building(grid::pack(26, 26)).and_then(|b| b.items.get(&1).copied());
+    assert_eq!((s.unit(96).expect("mace").stack.1, stored(&s)), (5, Some(15)));
+    // One transfer per 90 ticks: the dagger fills up to its capacity, the mace empties.
+    run(&mut s, &mut now, 100);
+    assert_eq!(s.unit(95).expect("dagger").stack, (0, 30));
+    assert_eq!(s.core_items(1).get(&0), Some(&70));
+    assert_eq!((s.unit(96).expect("mace").stack.1, stored(&s)), (0, Some(20)));
+}
+
+#[test]
+fn world_processors_set_unit_properties() {
+    let mut g = Grid::new(60, 60, 33);
+    let code = "jump 8 notEqual u null\nspawn @dagger 10 10 0 @crux u\nsetprop @x u 20\nsetprop @y u 12.5\n\
+                setprop @health u 1000\nsetprop @flag u 7\nsetprop @team u @sharded\nsetprop @rotation u 45\nstop\n";
+    put(&mut g, 5, 5, id::WORLD_PROCESSOR, 0, proc(id::WORLD_PROCESSOR, 0, code, &[]));
+    let mut s = sim(g);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 10);
+    let MValue::Unit(id) = var(&s, 5, 5, "u") else { panic!("no unit") };
+    let u = s.unit(id as i32).expect("spawned");
+    assert_eq!((u.x, u.y, u.health, u.flag, u.team, u.rotation), (160.0, 100.0, 130.0, 7.0, 1, 45.0));
+}
+
+/// Unit instructions with every kind of wrong operand: nothing panics, units stay finite, nothing is bound
+/// that should not be.
+#[test]
+fn odd_operands_do_nothing_harmful() {
+    let mut g = Grid::new(40, 40, 33);
+    put(&mut g, 30, 30, CORE_SHARD, 1, None);
+    let lines = [
+        "ubind null",
+        "ubind 5",
+        "ubind \"dagger\"",
+        "ubind @copper",
+        "ubind @this",
+        "ubind @sharded",
+        "set big 1e308",
+        "op div nan 0 0",
+        "ubind @dagger",
+        "ucontrol move big big",
+        "ucontrol move nan nan",
+        "ucontrol approach 1 1 -5",
+        "ucontrol within big 1 -1 w",
+        "ucontrol getBlock big -big b t f",
+        "ucontrol flag nan",
+        "ucontrol build big big @copper-wall big \"x\"",
+        "ucontrol build 5 5 @dagger 0 0",
+        "ucontrol itemTake @this @copper 1e300",
+        "ucontrol itemDrop null -5",
+        "ucontrol targetp \"str\" 1",
+        "ucontrol pathfind -1e9 1e9",
+        "ucontrol autoPathfind",
+        "ucontrol nonsense 1 2",
+        "uradar enemy any any nonsense 0 nan r",
+        "radar enemy any any distance @this 1 r2",
+        "radar enemy any any distance null 1 r3",
+        "ulocate building nonsense true @copper x y f b",
+        "ulocate ore core true null x y f b",
+        "ulocate nonsense core true @copper x y f b",
+        "sensor s1 @unit null",
+        "sensor s2 @unit \"x\"",
+        "sensor s3 12 @x",
+        "fetch unit fu @sharded big @dagger",
+        "fetch unit fu2 @sharded -1",
+        "fetch unitCount fc null",
+        "spawn @dagger nan big nan @crux sp",
+        "spawn @flare 1 1 0 null sp2",
+        "spawn null 1 1 0 @crux sp3",
+        "setprop @x sp nan",
+        "setprop @team sp 999",
+        "setprop @health sp -1e300",
+        "ucontrol unbind",
+    ];
+    let code = lines.join("\n") + "\n";
+    put(&mut g, 2, 2, id::WORLD_PROCESSOR, 1, proc(id::WORLD_PROCESSOR, 1, &code, &[]));
+    put(&mut g, 6, 2, id::LOGIC_PROCESSOR, 1, proc(id::LOGIC_PROCESSOR, 1, &code, &[]));
+    let mut s = sim(g);
+    unit(&mut s, 5, 0, 1, 10.0, 10.0);
+    unit(&mut s, 6, 15, 2, 12.0, 10.0);
+    let mut now = Duration::from_secs(1);
+    run(&mut s, &mut now, 200);
+    for u in s.units() {
+        assert!(u.x.is_finite() && u.y.is_finite() && u.health.is_finite(), "unit {} {:?}", u.id, (u.x, u.y));
+        assert!(u.stack.1 >= 0);
+    }
+    assert_eq!(var(&s, 6, 2, "s3"), MValue::Null);
+    assert_eq!(var(&s, 6, 2, "sp"), MValue::Null, "normal processors do not spawn");
+    assert!(s.grid.building(grid::pack(5, 5)).is_none(), "a unit type is not a block to build");
+}

@@ -603,6 +603,9 @@ impl Host for WorldHost<'_> {
                 super::units::call(self, instr, args, outs);
             }
             HostOp::Spawn if self.privileged => super::units::spawn(self, args, outs),
+            HostOp::SetProp if self.privileged && matches!(args.get(1), Some(MValue::Unit(_))) => {
+                super::units::setprop(self, args);
+            }
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }

@@ -1,13 +1,16 @@
 //! Units as processors see them: `ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`, `sensor` on units, the world
-//! processor's `spawn`, and the logic controller (`LogicAI`) that moves units processors command.
+//! processor's `spawn`, `fetch unit…` and `setprop` on units, and the logic controller (`LogicAI`) that moves
+//! units processors command.
 //!
 //! Owns: [`LogicAi`] (the controller a unit carries in `UnitState::logic` while a processor commands it),
 //! [`LogicUnits`] (per-world processor-side state: `ubind` cycle positions per processor and unit type, `radar`
 //! result caches, the per-tick unit snapshot the lookups scan), [`Units`] (what the runner lends a processor's
 //! host for one tick), the instruction semantics of `LExecutor`'s `UnitBindI`, `UnitControlI`, `RadarI`,
-//! `UnitLocateI`, `SpawnUnitI` and `UnitComp.sense`, and [`update`], the movement step of logic-controlled units
-//! (`LogicAI.updateMovement`). Does not own: the ECS storage (`ecs`), the wave AI (`sim`), unit type facts
-//! (`waves::UNIT_TYPES`), sync and save layouts (`sync`, `unitsave`, which read `flag` and `logic`).
+//! `UnitLocateI`, `SpawnUnitI`, `FetchI` (units, players) and `UnitComp.sense`/`setProp`, and [`update`], the
+//! movement step of logic-controlled units (`LogicAI.updateMovement`). Does not own: the ECS storage (`ecs`),
+//! the wave AI (`sim`), construction (`sim`'s builder path, which builds the plans `ucontrol build` queues),
+//! unit type facts (`waves::UNIT_TYPES`), sync and save layouts (`sync`, `unitsave`, which read `flag`,
+//! `stack` and `logic`).
 //!
 //! ```text
 //!  processor ──ubind──▶ @unit ──ucontrol move──▶ UnitState.logic = LogicAi{Move, x, y, timer 600}
@@ -25,10 +28,16 @@
 //! (`LogicAI.checkTargetTimer`), and outputs keep their previous values where Java leaves them alone.
 //!
 //! Documented no-ops and partial parts (the simulation has no such model yet):
-//! * `ucontrol mine` and `ucontrol build`: none of the simulated AI unit types can mine or build
-//!   (`canMine`/`canBuild` are false for dagger…zenith), so Java does nothing here either.
-//! * `ucontrol itemDrop/itemTake` (units carry no items), `payDrop/payTake/payEnter` (no payload units or
-//!   payload blocks), `boost` only sets the flag `@boosting` reports for nova/pulsar (no elevation change).
+//! * `ucontrol build` queues one plan on nova/pulsar (the builders among the simulated AI types; the others
+//!   cannot build, as in Java) and the sim's construction path builds it from the team's core items; the
+//!   plan's config (`p5`) is not applied and `rules.logicUnitBuild` is taken as its default (on).
+//! * `ucontrol mine` is a no-op: there is no mining model (in Java pulsar could mine; the other simulated
+//!   types cannot).
+//! * `ucontrol itemTake/itemDrop` move items between the unit's stack and cores (the team's shared core
+//!   storage) or containers/vaults; other buildings neither give nor accept items here, and no transfer
+//!   effect packets are sent (clients see the results in snapshots). `payDrop/payTake/payEnter` are no-ops
+//!   (no payload units or payload blocks). `boost` only sets the flag `@boosting` reports for nova/pulsar
+//!   (no elevation change).
 //! * `target`/`targetp` set the aim and the `shooting` flag clients see; no bullets or damage exist.
 //! * `pathfind x y`: ground units follow a breadth-first flow field toward the target tile (at most
 //!   [`PATH_FIELDS`] fields kept, dropped when the layout changes; Java's `ControlPathfinder` also weighs
@@ -38,16 +47,20 @@
 //!   (Java sends them to the closest spawner).
 //! * `moveTo` sets the velocity directly (no acceleration, drag or `rotateSpeed`); ground units stop at
 //!   buildings and static walls instead of sliding along them.
-//! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon, every
-//!   unit uses [`UNIT_RANGE`]. Armor is 0 and no unit is a boss. `spawn` creates only the types in
-//!   `waves::UNIT_TYPES` (others have no sync/save layout here); the unit cap counts core capacity only.
+//! * Ranges: turret ranges from `Blocks.java` ([`turret_range`]); unit ranges are not modelled per weapon,
+//!   every unit uses [`UNIT_RANGE`] (radar, `@range`, `getBlock` and `ulocate` reach, `autoPathfind` stop).
+//!   No unit is a boss. `spawn` creates only the types in `waves::UNIT_TYPES` (others have no sync/save
+//!   layout here); the unit cap counts core capacity only. `fetch player` gives null (no player objects).
+//! * `setprop` on units: see `setprop` below; a unit set to 0 health is not killed (no unit death yet).
 //! * `ulocate` block flags are derived from block names and build-menu categories ([`has_flag`]).
 //!
 //! Cost: a processor that uses no unit instruction pays nothing (no state, no allocation). The first unit
 //! lookup of a tick snapshots the units into a flat vector (O(units)), shared by every processor that tick;
 //! `ubind @type` is then a binary search, `radar` a linear scan of the snapshot (O(units) per recompute,
-//! bounded by the caches above); `ulocate building/damaged` scan the grid's buildings and `ulocate ore` its
-//! tiles, once per [`TARGET_INTERVAL`] per unit and instruction.
+//! bounded by the caches above); `ulocate building/damaged` scan the grid's buildings and `ulocate ore` an
+//! index of the item's ore tiles (one grid scan per [`ORE_INDEX_TICKS`]), once per [`TARGET_INTERVAL`] per
+//! unit and instruction; `pathfind` computes at most [`PATH_FIELDS_PER_TICK`] new flow fields per tick and
+//! keeps [`PATH_FIELDS`].
 //!
 //! Invariants: no function panics on any value (stale unit ids, wrong kinds, non-finite numbers); a unit with
 //! `logic` set is an AI unit (`controller < 0`).
@@ -234,6 +247,10 @@ pub struct LogicUnits {
     tick: f64,
     /// Flow fields toward `ucontrol pathfind` target tiles, oldest first (all of one grid layout).
     paths: Vec<((i32, i32), FlowField)>,
+    /// Per (processor, unit): tick of the last item transfer (`LExecutor.unitTimeouts`).
+    timeouts: HashMap<(i32, i32), f64>,
+    /// Per item: when its ore tiles were indexed, and the tiles.
+    ores: HashMap<u16, (f64, Vec<(i32, i32)>)>,
 }
 
 /// The world's units lent to processors for one tick.
@@ -265,6 +282,7 @@ impl Units<'_> {
             s.binds.retain(|p, _| alive(p));
             // entries of replaced programs (client edits) age out too
             s.radar.retain(|(p, _), c| alive(p) && tick - c.at < 600.0);
+            s.timeouts.retain(|_, t| tick - *t < TRANSFER_DELAY);
         }
         s.tick = tick;
     }
@@ -300,6 +318,26 @@ impl Units<'_> {
 
 fn speed(type_id: i16) -> f32 {
     waves::unit_type(type_id).map_or_else(|| blocks::unit_stats(type_id).speed, |f| f.speed)
+}
+
+/// `UnitType.buildSpeed` of the AI unit types (nova 0.8, pulsar 0.9; the others cannot build).
+fn build_speed(u: &UnitState) -> f32 {
+    match u.type_id {
+        5 | 6 => blocks::unit_stats(u.type_id).build_speed,
+        _ => 0.0,
+    }
+}
+
+/// `UnitType.armor` of the simulated AI unit types (`UnitTypes.java`).
+fn armor(type_id: i16) -> f32 {
+    match type_id {
+        1 | 6 => 4.0,   // mace, pulsar
+        2 => 9.0,       // fortress
+        5 => 1.0,       // nova
+        11 | 16 => 3.0, // atrax, horizon
+        12 | 17 => 5.0, // spiroct, zenith
+        _ => 0.0,
+    }
 }
 
 fn max_health(u: &UnitState) -> f32 {
@@ -454,10 +492,15 @@ fn ubind(host: &mut WorldHost<'_>, target: &MValue) -> MValue {
 /// `UnitControlI.checkLogicAI`: the bound unit if this processor may command it, now under a logic controller
 /// held by this processor.
 fn controlled<'u>(host: &'u mut WorldHost<'_>) -> Option<&'u mut UnitState> {
-    let id = unit_id(&host.unit)?;
     let (team, privileged, pos) = (host.team, host.privileged, host.pos);
     let units = host.units.as_deref_mut()?;
-    let u = units.ecs.unit_mut(id)?;
+    controlled_in(units.ecs, &host.unit, (team, privileged, pos))
+}
+
+/// [`controlled`] over the entity store alone (`exec`: processor team, privileged, position).
+fn controlled_in<'u>(ecs: &'u mut Ecs, unit: &MValue, exec: (u8, bool, i32)) -> Option<&'u mut UnitState> {
+    let (team, privileged, pos) = exec;
+    let u = ecs.unit_mut(unit_id(unit)?)?;
     if !(u.team == team || privileged) || u.controller >= 0 {
         return None;
     }
@@ -497,6 +540,43 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
             if let Some(o) = outs.get_mut(i) {
                 *o = v;
             }
+        }
+        return;
+    }
+    if matches!(mode, "itemTake" | "itemDrop") {
+        transfer(host, mode == "itemTake", args);
+        return;
+    }
+    if mode == "build" {
+        // Look at the grid first (the unit borrow covers the host).
+        let rotation = (arg(3).num() as i64).rem_euclid(4) as u8;
+        let plan = match arg(2) {
+            MValue::Content(ContentKind::Block, b) => blocks::rule_for(b).map(|r| {
+                // `World.toTile(x1 - block.offset / tilesize)`
+                let off = if r.size % 2 == 0 { 0.5 } else { 0.0 };
+                (r.id, ((x1 - off) / 8.0).round() as i32, ((y1 - off) / 8.0).round() as i32)
+            }),
+            _ => None,
+        };
+        let wanted = plan.filter(|&(block, x, y)| {
+            let built = host
+                .grid
+                .building_at(x, y)
+                .is_some_and(|(_, b)| b.block == block && b.rotation == rotation && b.construction.is_none());
+            host.grid.tile(x, y).is_some() && !built
+        });
+        let Some(u) = controlled(host) else { return };
+        if let Some(l) = u.logic.as_deref_mut() {
+            l.control_timer = LOGIC_CONTROL_TIMEOUT;
+        }
+        if plan.is_none() || build_speed(u) <= 0.0 {
+            return;
+        }
+        u.plans.clear();
+        if let Some((block, x, y)) = wanted {
+            u.update_building = true;
+            let config = crate::value::Value::Null;
+            u.plans.push_back(crate::sim::Plan { x, y, breaking: false, block, rotation, config });
         }
         return;
     }
@@ -546,8 +626,109 @@ fn ucontrol(host: &mut WorldHost<'_>, mode: &str, args: &[MValue], outs: &mut [M
             let f = arg(0).num();
             u.flag = if f.is_finite() { f } else { 0.0 };
         }
-        // mine, build, itemDrop, itemTake, payDrop, payTake, payEnter: see the module docs.
+        // build, itemDrop and itemTake are handled above; mine, payDrop, payTake, payEnter: see the module docs.
         _ => {}
+    }
+}
+
+/// `Vars.logicItemTransferRange`.
+const ITEM_TRANSFER_RANGE: f32 = 45.0;
+/// `LogicAI.transferDelay`: ticks between two item transfers of one processor and unit.
+pub const TRANSFER_DELAY: f64 = 60.0 * 1.5;
+
+/// `UnitType.itemCapacity` of the simulated AI unit types: flare 10 and horizon 0 as set, the others
+/// `max(round(hitSize × 4, 10), 10)`.
+pub fn item_capacity(type_id: i16) -> i32 {
+    let hit_size: i32 = match type_id {
+        15 => return 10,
+        16 => return 0,
+        1 => 10,      // mace
+        2 | 11 => 13, // fortress, atrax
+        6 => 11,      // pulsar
+        12 => 15,     // spiroct
+        17 => 20,     // zenith
+        _ => 8,       // dagger, nova, crawler
+    };
+    ((hit_size * 4) / 10 * 10).max(10)
+}
+
+/// The item module a building's transfers use: a core's items are its team's shared core storage (held by
+/// `Grid::core_of`), other buildings hold their own. With the item capacity for `item` (`getMaximumAccepted`):
+/// cores and storage blocks accept items, other buildings take none here.
+fn item_target(grid: &Grid, pos: i32) -> Option<(i32, i32)> {
+    let b = grid.building(pos)?;
+    if blocks::core_unit(b.block).is_some() {
+        let (core, c) = grid.core_of(b.team)?;
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let cap = table.block(c.block).and_then(|f| f.core_item_capacity()).unwrap_or(0);
+        return Some((core, i32::try_from(cap).unwrap_or(i32::MAX)));
+    }
+    let cap = match block_name(b.block) {
+        "container" => 300,
+        "vault" => 1000,
+        _ => 0,
+    };
+    Some((pos, cap))
+}
+
+/// `ucontrol itemTake building item amount` / `itemDrop building amount` (`UnitControlI`): at most one
+/// transfer per [`TRANSFER_DELAY`] per processor and unit, within [`ITEM_TRANSFER_RANGE`] plus half the
+/// building, with buildings of the unit's team. Clients learn the result from snapshots (the unit's stack,
+/// core items); the transfer effect packets are not sent.
+fn transfer(host: &mut WorldHost<'_>, take: bool, args: &[MValue]) {
+    let exec = (host.team, host.privileged, host.pos);
+    let tick = host.clock.tick;
+    let grid = &mut *host.grid;
+    let Some(units) = host.units.as_deref_mut() else { return };
+    let Some(u) = controlled_in(units.ecs, &host.unit, exec) else { return };
+    if let Some(l) = u.logic.as_deref_mut() {
+        l.control_timer = LOGIC_CONTROL_TIMEOUT;
+    }
+    let timeouts = &mut units.state.timeouts;
+    let key = (exec.2, u.id);
+    if timeouts.get(&key).is_some_and(|t| tick < t + TRANSFER_DELAY) {
+        return;
+    }
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    if !take && arg(0) == MValue::Content(ContentKind::Block, 0) {
+        // dropping into @air clears the stack
+        u.stack.1 = 0;
+        timeouts.insert(key, tick);
+        return;
+    }
+    let Some(pos) = handle_pos(&arg(0)) else { return };
+    let Some(b) = grid.building(pos) else { return };
+    let reach = ITEM_TRANSFER_RANGE + f32::from(block_size(b.block)) * 8.0 / 2.0;
+    if b.team != u.team || b.construction.is_some() || dst2(centre(pos, b.block), (u.x, u.y)) >= reach * reach {
+        return;
+    }
+    let Some((holder, cap)) = item_target(grid, pos) else { return };
+    let Some(items) = grid.building_mut(holder).map(|h| &mut h.items) else { return };
+    let capacity = item_capacity(u.type_id);
+    if take {
+        let MValue::Content(ContentKind::Item, item) = arg(1) else { return };
+        let amount = arg(2).num();
+        let amount = if amount.is_finite() { amount as i32 } else { 0 };
+        // `maxAccepted`: only the carried item, up to the capacity
+        let accepts = if u.stack.0 != item && u.stack.1 > 0 { 0 } else { capacity - u.stack.1 };
+        let have = items.get(&item).copied().unwrap_or(0);
+        let taken = have.min(amount.min(accepts));
+        if taken > 0 {
+            items.insert(item, have - taken);
+            u.stack = (item, u.stack.1 + taken);
+            timeouts.insert(key, tick);
+        }
+    } else {
+        let wanted = arg(1).num();
+        let dropped = u.stack.1.min(if wanted.is_finite() { wanted as i32 } else { 0 });
+        let item = u.stack.0;
+        let have = items.get(&item).copied().unwrap_or(0);
+        let accepted = dropped.min(cap - have);
+        if accepted > 0 {
+            items.insert(item, have + accepted);
+            u.stack.1 -= accepted;
+            timeouts.insert(key, tick);
+        }
     }
 }
 
@@ -594,7 +775,7 @@ fn find(
         let value = match sort {
             "health" => u.health,
             "shield" => u.shield,
-            "armor" => 0.0,
+            "armor" => armor(u.type_id),
             "maxHealth" => u.max_health,
             _ => -dst2((u.x, u.y), (x, y)),
         } * dir;
@@ -707,7 +888,11 @@ fn ulocate(host: &mut WorldHost<'_>, locate: &str, flag: &str, args: &[MValue], 
             b.team == team && b.health < max
         }),
         "ore" => match args.get(1) {
-            Some(MValue::Content(ContentKind::Item, item)) => closest_ore(grid, *item, (ux, uy)).map(|t| (t, None)),
+            Some(MValue::Content(ContentKind::Item, item)) => host
+                .units
+                .as_deref_mut()
+                .and_then(|units| closest_ore(grid, units.state, *item, (ux, uy)))
+                .map(|t| (t, None)),
             _ => None,
         },
         "spawn" => host.units.as_deref().and_then(|units| {
@@ -743,34 +928,43 @@ fn ulocate(host: &mut WorldHost<'_>, locate: &str, flag: &str, args: &[MValue], 
     }
 }
 
-/// `indexer.findClosestOre`: the nearest tile without a building whose overlay is the ore of `item`.
-fn closest_ore(grid: &Grid, item: u16, (ux, uy): (f32, f32)) -> Option<(f32, f32)> {
-    let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
-    let item_name = table.name(ContentType::ITEM, item)?;
-    let ores: Vec<u16> = table
-        .names(ContentType::BLOCK)
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.strip_prefix("ore-").is_some_and(|rest| rest == item_name))
-        .filter_map(|(i, _)| u16::try_from(i).ok())
-        .collect();
-    if ores.is_empty() {
-        return None;
-    }
-    let mut best: Option<(f32, (f32, f32))> = None;
-    for y in 0..grid.height() {
-        for x in 0..grid.width() {
-            let Some(t) = grid.tile(x, y) else { continue };
-            if t.building.is_none() && t.block == 0 && ores.contains(&t.overlay) {
-                let p = (x as f32 * 8.0, y as f32 * 8.0);
-                let d = dst2(p, (ux, uy));
-                if best.is_none_or(|(b, _)| d < b) {
-                    best = Some((d, p));
+/// How long (ticks) an ore index (`ulocate ore`) is used before the grid is scanned again: overlays change
+/// only through world-processor `setblock ore`, which shows up after at most this long.
+pub const ORE_INDEX_TICKS: f64 = 600.0;
+
+/// `indexer.findClosestOre`: the nearest tile without a building whose overlay is the ore of `item`. The ore
+/// tiles of an item are indexed by one scan of the grid, reused for [`ORE_INDEX_TICKS`].
+fn closest_ore(grid: &Grid, state: &mut LogicUnits, item: u16, (ux, uy): (f32, f32)) -> Option<(f32, f32)> {
+    let tick = state.tick;
+    let stale = state.ores.get(&item).is_none_or(|(at, _)| tick - at >= ORE_INDEX_TICKS || tick < *at);
+    if stale {
+        let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+        let item_name = table.name(ContentType::ITEM, item)?;
+        let ores: Vec<u16> = table
+            .names(ContentType::BLOCK)
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.strip_prefix("ore-").is_some_and(|rest| rest == item_name))
+            .filter_map(|(i, _)| u16::try_from(i).ok())
+            .collect();
+        let mut tiles = Vec::new();
+        if !ores.is_empty() {
+            for y in 0..grid.height() {
+                for x in 0..grid.width() {
+                    if grid.tile(x, y).is_some_and(|t| ores.contains(&t.overlay)) {
+                        tiles.push((x, y));
+                    }
                 }
             }
         }
+        state.ores.insert(item, (tick, tiles));
     }
-    best.map(|(_, p)| p)
+    let (_, tiles) = state.ores.get(&item)?;
+    tiles
+        .iter()
+        .filter(|&&(x, y)| grid.tile(x, y).is_some_and(|t| t.building.is_none() && t.block == 0))
+        .map(|&(x, y)| (x as f32 * 8.0, y as f32 * 8.0))
+        .min_by(|a, b| dst2(*a, (ux, uy)).total_cmp(&dst2(*b, (ux, uy))))
 }
 
 /// `SpawnUnitI`: `spawn type x y rotation team result` (world processors).
@@ -806,6 +1000,39 @@ pub(super) fn spawn(host: &mut WorldHost<'_>, args: &[MValue], outs: &mut [MValu
         if let Some(o) = outs.get_mut(5) {
             *o = unit_value(id);
         }
+    }
+}
+
+/// `setprop prop unit value` on a unit (world processors; `UnitComp.setProp`): `@x`, `@y` (tiles),
+/// `@rotation`, `@velocityX`/`@velocityY` (tiles per second), `@health` (clamped to 0..maxHealth; a unit at 0
+/// is not killed here: there is no unit death yet), `@shield`, `@flag`, `@team` (a number or a team). Other
+/// properties (`@speed`, `@armor` status overrides, payloads, items) are not modelled and do nothing.
+pub(super) fn setprop(host: &mut WorldHost<'_>, args: &[MValue]) {
+    let (Some(MValue::Sensor(key)), Some(target), Some(value)) = (args.first(), args.get(1), args.get(2)) else {
+        return;
+    };
+    let Some(u) = unit_id(target).and_then(|id| host.units.as_deref_mut()?.ecs.unit_mut(id)) else { return };
+    let name = SENSORS.get(*key as usize).copied().unwrap_or("");
+    if let ("team", MValue::Team(t)) = (name, value) {
+        u.team = *t;
+        return;
+    }
+    let v = value.num();
+    if !v.is_finite() {
+        return;
+    }
+    let f = v as f32;
+    match name {
+        "x" => u.x = f * 8.0,
+        "y" => u.y = f * 8.0,
+        "rotation" => u.rotation = f,
+        "velocityX" => u.vel.0 = (v * 8.0 / 60.0) as f32,
+        "velocityY" => u.vel.1 = (v * 8.0 / 60.0) as f32,
+        "health" => u.health = f.clamp(0.0, max_health(u)),
+        "shield" => u.shield = f.max(0.0),
+        "flag" => u.flag = v,
+        "team" => u.team = u8::try_from(v as i64).unwrap_or(u.team),
+        _ => {}
     }
 }
 
@@ -847,7 +1074,7 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
                 Some(t) => {
                     let lo = s.by_type.partition_point(|e| (e.0, e.1) < (team, t));
                     let hi = s.by_type.partition_point(|e| (e.0, e.1) <= (team, t));
-                    let nth = usize::try_from(index).ok().filter(|i| lo + i < hi).map(|i| s.by_type[lo + i].2);
+                    let nth = usize::try_from(index).ok().filter(|i| *i < hi - lo).map(|i| s.by_type[lo + i].2);
                     (hi - lo, nth.and_then(|v| s.view.get(v)).map(|u| u.id))
                 }
                 None => {
@@ -865,11 +1092,15 @@ pub(super) fn fetch(host: &mut WorldHost<'_>, mode: &str, team: u8, index: i64, 
 pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -> MValue {
     let name = match prop {
         MValue::Sensor(k) => SENSORS.get(*k as usize).copied().unwrap_or(""),
-        // `sense(Content)`: no unit carries items (an empty stack is copper × 0, `ItemStack`'s default) or
-        // payloads (0 of any unit type or block); other items are NaN → null.
-        MValue::Content(kind, item) if unit_id(target).is_some() => {
+        // `sense(Content)`: the carried item's amount (an empty stack is copper × 0, `ItemStack`'s default),
+        // no payloads (0 of any unit type or block); other items are NaN → null.
+        MValue::Content(kind, item) => {
+            let Some(u) = unit_id(target).and_then(|id| host.units.as_deref()?.ecs.unit(id)) else {
+                return MValue::Null;
+            };
+            let carried = if u.stack.1 > 0 { u.stack.0 } else { 0 };
             return match kind {
-                ContentKind::Item if *item == 0 => MValue::Num(0.0),
+                ContentKind::Item if *item == carried => MValue::Num(f64::from(u.stack.1)),
                 ContentKind::Unit | ContentKind::Block => MValue::Num(0.0),
                 _ => MValue::Null,
             };
@@ -891,7 +1122,7 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
         "health" => num(f64::from(u.health)),
         "maxHealth" => num(f64::from(max_health(u))),
         "shield" => num(f64::from(u.shield)),
-        "armor" => num(0.0),
+        "armor" => num(f64::from(armor(u.type_id))),
         "velocityX" => num(f64::from(u.vel.0) * 60.0 / 8.0),
         "velocityY" => num(f64::from(u.vel.1) * 60.0 / 8.0),
         "dead" => num(0.0),
@@ -905,7 +1136,9 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
         "mineX" | "mineY" => num(-1.0),
         "flag" => num(u.flag),
         "speed" => num(f64::from(speed(u.type_id)) * 60.0 / 8.0),
-        "totalItems" | "payloadCount" | "totalPayload" => num(0.0),
+        "totalItems" => num(f64::from(u.stack.1)),
+        "itemCapacity" => num(f64::from(item_capacity(u.type_id))),
+        "payloadCount" | "totalPayload" => num(0.0),
         "controlled" => num(if u.logic.is_some() {
             CTRL_PROCESSOR
         } else if u.controller >= 0 {
@@ -924,6 +1157,7 @@ pub(super) fn sensor(host: &mut WorldHost<'_>, target: &MValue, prop: &MValue) -
             Some(l) => handle(l.controller),
             None => unit_value(u.id),
         },
+        "firstItem" if u.stack.1 > 0 => MValue::Content(ContentKind::Item, u.stack.0),
         "firstItem" | "payloadType" => MValue::Null,
         _ => MValue::Null,
     }
@@ -939,8 +1173,12 @@ pub(super) fn object_name(host: &WorldHost<'_>, obj: &MValue) -> Option<String> 
 // ------------------------------------------------------------------------------------------------------------
 // movement
 
-/// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map).
-const PATH_FIELDS: usize = 16;
+/// Most `ucontrol pathfind` target fields kept per world (each is one breadth-first pass over the map and
+/// 4 bytes per tile).
+pub const PATH_FIELDS: usize = 16;
+/// Most new `pathfind` fields computed per tick (a program sending new targets every tick cannot make the
+/// tick do a map-wide search per unit); a unit whose field waits moves straight meanwhile.
+pub const PATH_FIELDS_PER_TICK: usize = 2;
 
 /// `LogicAI.updateMovement` for every logic-controlled unit: timers, release, and movement at the unit type's
 /// speed. `flow` is the wave flow field (recomputed here when stale and a wave-team unit auto-pathfinds);
@@ -961,6 +1199,7 @@ pub fn update(
         state.paths.clear();
     }
     let mut cores: Option<Vec<(f32, f32, u8)>> = None;
+    let mut new_fields = 0;
     for id in ids {
         let Some(u) = ecs.unit(id) else { continue };
         let Some(l) = u.logic.as_deref() else { continue };
@@ -991,7 +1230,12 @@ pub fn update(
                     .collect(),
             );
         }
-        if control == Control::Pathfind && !flying && !state.paths.iter().any(|(t, _)| *t == target_tile) {
+        if control == Control::Pathfind
+            && !flying
+            && new_fields < PATH_FIELDS_PER_TICK
+            && !state.paths.iter().any(|(t, _)| *t == target_tile)
+        {
+            new_fields += 1;
             if state.paths.len() >= PATH_FIELDS {
                 state.paths.remove(0);
             }
