@@ -650,6 +650,9 @@ pub struct Logic {
     /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
     /// the key of anything derived from the world's records (world-stream caches).
     state_version: u64,
+    /// `fetch` lists of the last tick and the `Grid::layout_version` they were current at (reused while the
+    /// grid is unchanged but for this runner's own `setblock`s, which keep them up to date).
+    fetch: (host::FetchLists, Option<u64>),
 }
 
 impl Default for Logic {
@@ -693,6 +696,7 @@ impl Logic {
             table: Table::default(),
             seen_version: None,
             state_version: 0,
+            fetch: (host::FetchLists::default(), None),
         }
     }
 
@@ -716,6 +720,9 @@ impl Logic {
         let mut table = std::mem::take(&mut self.table);
         let layout = grid.layout_version();
         let mut effects = Effects::default();
+        if !foreign && self.fetch.1 == Some(layout) {
+            effects.fetch = std::mem::take(&mut self.fetch.0);
+        }
         let mut moved = false;
         for i in 0..table.procs.len() {
             if !moved && grid.layout_version() != layout {
@@ -726,6 +733,7 @@ impl Logic {
         }
         self.table = table;
         self.seen_version = Some(grid.version());
+        self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }
@@ -787,7 +795,7 @@ impl Logic {
                         team: b.team,
                         constructing: false,
                         proc: (**p).clone(),
-                        targets: Vec::new(),
+                        targets: table::LinkTargets::default(),
                         targets_layout: 0,
                     });
                     slot.team = b.team;
@@ -797,7 +805,13 @@ impl Logic {
                 LogicKind::Memory(m) => {
                     let kept =
                         mem_pos.binary_search(&pos).ok().and_then(|i| old_mems[i].take_if(|r| r.serial == d.serial));
-                    t.mems.push(kept.unwrap_or_else(|| MemRow { pos, serial: d.serial, data: m.clone() }));
+                    let start = t.cells.len() as u32;
+                    match kept.and_then(|r| old.cells.get(r.range())) {
+                        Some(cells) => t.cells.extend_from_slice(cells),
+                        None => t.cells.extend_from_slice(m),
+                    }
+                    let len = t.cells.len() as u32 - start;
+                    t.mems.push(MemRow { pos, serial: d.serial, start, len });
                 }
                 LogicKind::Message(_) | LogicKind::Switch(_) => {}
             }
@@ -877,7 +891,7 @@ impl Logic {
         recheck: bool,
         effects: &mut Effects,
     ) {
-        let Table { procs, mems, msgs, .. } = table;
+        let Table { procs, mems, cells, msgs, .. } = table;
         let (before, rest) = procs.split_at_mut(i);
         let Some((slot, after)) = rest.split_first_mut() else { return };
         if recheck {
@@ -948,6 +962,7 @@ impl Logic {
             targets: &slot.targets,
             targets_layout: slot.targets_layout,
             mems,
+            cells,
             msgs,
             before,
             after,
@@ -1028,9 +1043,10 @@ impl Logic {
             block: p.block,
             privileged: kind.privileged,
             links: &p.bound,
-            targets: &[],
+            targets: &table::LinkTargets::default(),
             targets_layout: 0,
-            mems: &mut [],
+            mems: &[],
+            cells: &mut [],
             msgs: &mut [],
             before: &mut [],
             after: &mut [],
@@ -1224,7 +1240,7 @@ impl Logic {
         let d = grid.building(pos)?.logic.as_deref()?;
         let LogicKind::Memory(m) = &d.kind else { return None };
         match table::mem_index(&self.table.mems, pos, d.serial) {
-            Some(i) => Some(&self.table.mems[i].data),
+            Some(i) => self.table.cells.get(self.table.mems[i].range()),
             None => Some(m),
         }
     }
@@ -1237,7 +1253,7 @@ impl Logic {
             write_processor(grid, slot);
         }
         for row in &self.table.mems {
-            write_memory(grid, row);
+            write_memory(grid, row, &self.table.cells);
         }
     }
 
@@ -1247,7 +1263,7 @@ impl Logic {
             write_processor(grid, &self.table.procs[i]);
         }
         if let Ok(i) = self.table.mems.binary_search_by_key(&pos, |r| r.pos) {
-            write_memory(grid, &self.table.mems[i]);
+            write_memory(grid, &self.table.mems[i], &self.table.cells);
         }
     }
 
@@ -1313,14 +1329,16 @@ fn write_processor(grid: &mut Grid, slot: &Slot) {
 }
 
 /// Copies an adopted memory block into the grid's logic data at its position (if it is still the same state).
-fn write_memory(grid: &mut Grid, row: &MemRow) {
+fn write_memory(grid: &mut Grid, row: &MemRow, cells: &[f64]) {
     if table::serial_at(grid, row.pos) != Some(row.serial) {
         return;
     }
     if let Some(LogicKind::Memory(m)) =
         grid.building_mut(row.pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
+        && let Some(data) = cells.get(row.range())
     {
-        m.clone_from(&row.data);
+        m.clear();
+        m.extend_from_slice(data);
     }
 }
 
