@@ -2,7 +2,8 @@
 //!
 //! Owns: link resolution (`getlink`, link constants, `@links`), per-processor constants (`@this`, `@thisx`,
 //! `@thisy`, `@ipt`), world globals (`@time`, `@tick`, `@second`, `@minute`, `@waveNumber`, `@waveTime`,
-//! `@mapw`, `@maph`, `@server`), memory `read`/`write`, `printflush` into message blocks, `sensor` on buildings,
+//! `@mapw`, `@maph`, `@server`), memory `read`/`write` (linked memory through the runner's table), reading and
+//! writing other processors' variables by name, `printflush` into message blocks, `sensor` on buildings,
 //! `control enabled|config`, and the world-processor instructions the grid can serve (`getblock`, `setblock`,
 //! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
 //! Does not own: scheduling (the parent module), units (no unit AI yet: `ubind`, `ucontrol`, `radar`, `uradar`,
@@ -519,7 +520,8 @@ impl Host for WorldHost<'_> {
         if let Some(Target::Msg(i)) = self.linked(pos)
             && let Some(Some(cur)) = self.msgs.get_mut(i as usize).map(|r| &mut r.text)
         {
-            if cur == text {
+            // (lengths first: most flushes of a busy processor are the same short or empty text)
+            if cur.len() == text.len() && (text.is_empty() || cur == text) {
                 return true;
             }
             text.clone_into(cur);

@@ -3,26 +3,41 @@
 //! through `multidustry_mlog::engine::tick`; memory cells and banks; client edits; saving back.
 //!
 //! Owns: [`LogicData`] (the per-building logic state the grid carries: a processor or a memory block, plus the
-//! record's base bytes), [`Logic`] (the world's processor runner: compiled-program cache, world-processor flags,
-//! RNG, the message-sync rate limiter), parsing records into it ([`attach`]) and writing them back ([`record`]),
-//! link bookkeeping as `LogicBuild` does it (names, validity, range, duplicates), and client configuration of
-//! processors ([`Logic::configure`]: new compressed code, link toggles).
+//! record's base bytes), [`Logic`] (the world's processor runner: the dense table of processors, memory and
+//! message texts (`table`), compiled-program cache, world-processor flags, RNG, the message-sync rate limiter),
+//! parsing records into it ([`attach`]) and writing them back ([`record`]), link bookkeeping as `LogicBuild`
+//! does it (names, validity, range, duplicates), and client configuration of processors ([`Logic::configure`]:
+//! new compressed code, link toggles).
 //! Does not own: instruction semantics (the mlog crate), the building base layout and files (`worldio`), packets
 //! (`sim` queues the [`Call`]s this module returns), the `Host` implementation's world rules beyond what the grid
 //! holds (see [`host`]).
 //!
-//! How a tick runs: the runner keeps the positions of the grid's logic buildings, rebuilt only when
-//! `Grid::layout_version` changes (blocks change only with the layout); then per processor, in position order:
+//! Where the state lives (the invariant every reader relies on): the runner *adopts* each processor and memory
+//! block into its table, matched by position and [`LogicData::serial`] (a building replaced at the same position
+//! has a new serial). While adopted, the table is the source of truth and the grid's `LogicData` holds the state
+//! as of the last write-back. So whatever reads processor or memory state from outside the runner goes through
+//! it: [`Logic::processor`] / [`Logic::memory`] (tests, tools), or [`Logic::write_back`] /
+//! [`Logic::write_back_at`] into a grid (`worldio` writes back into the save job's copy of the grid and into a
+//! copy for world streams, `sim` writes back a building before its block snapshot). Caches of records key on
+//! `Grid::version` *and* [`Logic::state_version`]. Message texts stay in the grid (clients configure them): the
+//! table only mirrors them, and `sim` reports client edits with [`Logic::config_changed`].
+//!
+//! How a tick runs: the table is reconciled with the grid only when `Grid::layout_version` changed (or a
+//! construction site of a logic block was finished); then per processor slot, in position order:
 //! ```text
-//!  take LogicData out of the grid building ─▶ links: full check only when the layout or a linked building's
-//!  construction state changed since the last one ─▶ rebind + recompile if changed
-//!        ─▶ engine::tick(engine, program, state, WorldHost{grid, links, clock}, delta) ─▶ put it back
+//!  own state and links: full link check only when the layout changed; construction states of itself and its
+//!  links only when something outside the runner changed the grid (Grid::version) ─▶ rebind + recompile if changed
+//!        ─▶ engine::tick(engine, program, state, WorldHost{grid, table rows, clock}, delta)
 //! ```
+//! `read`/`write` of linked memory use the slot's resolved cell range in the table's one `Vec<f64>`, and
+//! `printflush` to a linked message compares with the mirrored text (the grid is written only on change), so a
+//! steady-state tick makes no grid lookup, hash or allocation for them; other targets (handles from `getlink`,
+//! `fetch`, `getblock`, sensors, control) are looked up in the grid, with the table consulted for adopted state.
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
-//! Performance: building lookups are O(1) but each processor still reaches its state through the grid's boxed
-//! building, logic data and processor, so a tick is bound by memory latency at ~10,000 processors (see the
-//! `logic` bench); a dense processor table owned by the runner is the next step.
+//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick). A grid whose version
+//! changes every tick (a busy world) costs a grid lookup per processor and per link per tick (construction
+//! states): the grid has no separate construction-change counter yet.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -32,7 +47,13 @@
 //!
 //! Invariants: a processor that failed to load keeps its raw record (re-emitted unchanged) and never runs; bad
 //! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
-//! current program (rebinding creates a new state and copies variables by name).
+//! current program (rebinding creates a new state and copies variables by name); code outside this module that
+//! replaces a building's `logic` in place (without a layout change) must not do so for adopted buildings.
+//!
+//! Other processors' variables: `read x processor1 "name"` / `write v processor1 "name"` reach another processor
+//! (finished; of the same team and not privileged, or any for a world processor) by variable name, `@counter`
+//! included; constants (links, `@this`, literals) and `@unit` are neither read nor written, and an unknown name
+//! leaves the output unchanged (as `LExecutor`'s `optionalVar` does).
 //!
 //! Partial: `@unit`/unit instructions, radar, draw, `sync`, effects, sounds, markers, weather, spawning and
 //! `setprop` are no-ops (the server has no unit AI or effects yet); world-processor `message` clears the text
@@ -45,7 +66,7 @@ mod host;
 pub mod record;
 mod table;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -639,7 +660,9 @@ pub struct Logic {
     rate: HashMap<i32, (Duration, u32)>,
     flags: BTreeSet<String>,
     rng: u64,
-    sync: BTreeMap<i32, (Option<Duration>, bool)>,
+    /// Message/switch broadcasts: when each block was last sent, the blocks waiting (queued once), and the
+    /// waiting ones by the time they may be sent.
+    sync: SyncQueue,
     /// Instructions executed since the world started.
     pub executed: u64,
     /// The dense table of processors, memory and message texts (see [`table`]).
@@ -691,7 +714,7 @@ impl Logic {
             rate: HashMap::new(),
             flags: BTreeSet::new(),
             rng: 0x9E37_79B9_7F4A_7C15,
-            sync: BTreeMap::new(),
+            sync: SyncQueue::default(),
             executed: 0,
             table: Table::default(),
             seen_version: None,
@@ -841,25 +864,24 @@ impl Logic {
         }
     }
 
-    /// Broadcasts changed message texts and switch states, at most once per interval per block.
+    /// Broadcasts changed message texts and switch states, at most once per interval per block (a block
+    /// changed within the interval after its last broadcast is sent when the interval ends, with its text then).
     fn sync_changes(&mut self, grid: &Grid, now: Duration, changed: Vec<i32>, calls: &mut Vec<Call>) {
         let Some(interval) = self.sync_interval else { return };
+        let q = &mut self.sync;
         for pos in changed {
-            self.sync.entry(pos).or_insert((None, false)).1 = true;
+            if q.queued.insert(pos) {
+                let due = q.last.get(&pos).map_or(now, |t| *t + interval);
+                q.due.push(std::cmp::Reverse((due, pos)));
+            }
         }
-        let mut done = Vec::new();
-        for (&pos, (last, pending)) in &mut self.sync {
-            if !*pending {
-                if last.is_none_or(|t| now.saturating_sub(t) >= interval) {
-                    done.push(pos);
-                }
-                continue;
+        while let Some(&std::cmp::Reverse((due, pos))) = q.due.peek() {
+            if due > now {
+                break;
             }
-            if last.is_some_and(|t| now.saturating_sub(t) < interval) {
-                continue;
-            }
-            *pending = false;
-            *last = Some(now);
+            q.due.pop();
+            q.queued.remove(&pos);
+            q.last.insert(pos, now);
             let value = match grid.building(pos) {
                 Some(b) if b.block == id::MESSAGE || b.block == id::REINFORCED_MESSAGE => {
                     let text = host::message_text(b).unwrap_or_default();
@@ -873,8 +895,9 @@ impl Logic {
             };
             calls.push(Call::TileConfig { player: None, pos, value });
         }
-        for pos in done {
-            self.sync.remove(&pos);
+        // Forget send times older than the interval (they no longer delay anything).
+        if q.last.len() > 2 * q.queued.len() + 1024 {
+            q.last.retain(|_, t| now.saturating_sub(*t) < interval);
         }
     }
 
@@ -1295,6 +1318,17 @@ impl Logic {
     pub fn cached_programs(&self) -> usize {
         self.cache.len()
     }
+}
+
+/// Pending message/switch broadcasts (see `Logic::sync_changes`).
+#[derive(Debug, Default)]
+struct SyncQueue {
+    /// Last broadcast per block.
+    last: HashMap<i32, Duration>,
+    /// Blocks waiting for their broadcast.
+    queued: BTreeSet<i32>,
+    /// Waiting blocks by the time they may be sent (earliest first).
+    due: std::collections::BinaryHeap<std::cmp::Reverse<(Duration, i32)>>,
 }
 
 /// A validated client configuration of a processor.
