@@ -26,7 +26,7 @@
 //! construction site of a logic block was finished); then per processor slot, in position order:
 //! ```text
 //!  own state and links: full link check only when the layout changed; construction states of itself and its
-//!  links only when something outside the runner changed the grid (Grid::version) ─▶ rebind + recompile if changed
+//!  links only when Grid::construction_version changed (or every FULL_RECHECK_TICKS) ─▶ rebind + recompile
 //!        ─▶ engine::tick(engine, program, state, WorldHost{grid, table rows, clock}, delta)
 //! ```
 //! `read`/`write` of linked memory use the slot's resolved cell range in the table's one `Vec<f64>`, and
@@ -35,9 +35,9 @@
 //! `fetch`, `getblock`, sensors, control) are looked up in the grid, with the table consulted for adopted state.
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
-//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick). A grid whose version
-//! changes every tick (a busy world) costs a grid lookup per processor and per link per tick (construction
-//! states): the grid has no separate construction-change counter yet.
+//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with the grid
+//! changed by others every tick). A tick in which a construction state changed costs a grid lookup per processor
+//! and per link.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -633,6 +633,9 @@ type JitCell = Arc<OnceLock<Option<Arc<JitProgram>>>>;
 /// most [`DEFERRED_COMPILES_PER_TICK`] per world tick, so client edits and world loads never stall the world
 /// thread on a burst of compilations. Both engines give the same results, so the switch is invisible.
 pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
+/// The runner rechecks every processor's own construction state and its links' at least this often (ticks),
+/// even when `Grid::construction_version` says nothing changed.
+pub const FULL_RECHECK_TICKS: u64 = 60;
 /// Deferred JIT compilations done per tick.
 pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
 
@@ -667,9 +670,12 @@ pub struct Logic {
     pub executed: u64,
     /// The dense table of processors, memory and message texts (see [`table`]).
     table: Table,
-    /// `Grid::version` at the end of the last tick: a different version at the start of a tick means something
-    /// outside the runner changed the grid (construction states, teams), so links and own states are rechecked.
+    /// `Grid::construction_version` at the end of the last tick: a different one at the start of a tick means a
+    /// construction state changed, so the processors' own states and links are rechecked (and also every
+    /// [`FULL_RECHECK_TICKS`] ticks, in case some code changed one without telling the grid).
     seen_version: Option<u64>,
+    /// Ticks run.
+    ticks: u64,
     /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
     /// the key of anything derived from the world's records (world-stream caches).
     state_version: u64,
@@ -718,6 +724,7 @@ impl Logic {
             executed: 0,
             table: Table::default(),
             seen_version: None,
+            ticks: 0,
             state_version: 0,
             fetch: (host::FetchLists::default(), None),
         }
@@ -734,7 +741,9 @@ impl Logic {
             let Some((program, cell)) = self.pending_jit.pop_front() else { break };
             let _ = cell.set(compile(&program));
         }
-        let foreign = self.seen_version != Some(grid.version());
+        self.ticks = self.ticks.wrapping_add(1);
+        let foreign =
+            self.seen_version != Some(grid.construction_version()) || self.ticks.is_multiple_of(FULL_RECHECK_TICKS);
         if self.table.layout != Some(grid.layout_version()) || (foreign && self.pending_finished(grid)) {
             self.reconcile(grid);
         }
@@ -755,7 +764,7 @@ impl Logic {
             self.step(grid, &mut table, i, clock, delta, foreign || moved, &mut effects);
         }
         self.table = table;
-        self.seen_version = Some(grid.version());
+        self.seen_version = Some(grid.construction_version());
         self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
         if !self.table.procs.is_empty() {
             self.state_version += 1;
