@@ -1,5 +1,6 @@
 //! Cost of one world tick of the processors: many logic processors each looping over a linked memory cell and a
-//! message block (at 8 instructions per tick), and the official map with the most processors.
+//! message block (at 8 instructions per tick; also with the grid changed by something else every tick), and the
+//! official map with the most processors.
 //!
 //! Run: `cargo bench -p multidustry-gameserver --bench logic`.
 
@@ -62,6 +63,26 @@ fn bench(c: &mut Criterion) {
                 });
             });
         }
+    }
+    // A busy world: something else changes the grid every tick (here: a mutable access to a message block), so
+    // the runner rechecks construction states of every processor and link each tick.
+    {
+        let mut grid = world(10_000);
+        let mut l = Logic::new(multidustry_mlog::ir::Build::B159, logic::EngineKind::Jit);
+        let mut clock = Clock::default();
+        let touched = multidustry_gameserver::grid::pack(3, 0);
+        for _ in 0..10 {
+            clock.tick += 1.0;
+            l.tick(&mut grid, &clock, 1.0);
+        }
+        group.bench_function("jit_10000_logic_processors_grid_changed_each_tick", |b| {
+            b.iter(|| {
+                clock.tick += 1.0;
+                clock.now += Duration::from_millis(16);
+                let _ = grid.building_mut(touched);
+                black_box(l.tick(&mut grid, &clock, 1.0));
+            });
+        });
     }
     if let Some(bytes) = multidustry_testdata::read("maps/serpulo/hidden/247.msav") {
         let loaded = multidustry_gameserver::worldio::load(&bytes).expect("loads");

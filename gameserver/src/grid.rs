@@ -147,6 +147,8 @@ pub struct Grid {
     version: u64,
     /// Bumped when tiles or footprints may change (not by building state), for path finding.
     layout_version: u64,
+    /// Bumped by [`Grid::note_construction_change`] (see [`Grid::construction_version`]).
+    construction_version: u64,
 }
 
 impl Grid {
@@ -164,6 +166,7 @@ impl Grid {
             // Each grid starts its layout versions in its own range, so a cache keyed by the version (the logic
             // runner's building index) never mistakes a newly loaded grid for the one it was built for.
             layout_version: NEXT_LAYOUT_BASE.fetch_add(1 << 40, std::sync::atomic::Ordering::Relaxed),
+            construction_version: 0,
         }
     }
 
@@ -176,6 +179,20 @@ impl Grid {
     /// not when only a building's state (progress, items, configuration) does.
     pub fn layout_version(&self) -> u64 {
         self.layout_version
+    }
+
+    /// Changes whenever the layout changes or a building's construction state may have changed in place (a site
+    /// finished, a building turned into a deconstruction site): what logic links and `fetch` lists depend on.
+    /// Code that sets or clears `Building::construction` of a building already in the grid must call
+    /// [`Grid::note_construction_change`].
+    pub fn construction_version(&self) -> u64 {
+        self.layout_version.wrapping_add(self.construction_version)
+    }
+
+    /// Records that a building's construction state changed in place (see [`Grid::construction_version`]).
+    pub fn note_construction_change(&mut self) {
+        self.version += 1;
+        self.construction_version += 1;
     }
 
     /// Width in tiles.

@@ -622,3 +622,44 @@ fn the_grid_copy_of_runner_state_is_refreshed_on_write_back() {
     };
     assert_eq!(grid_n, Some(multidustry_mlog::value::Value::Num(live)));
 }
+
+/// A linked block that becomes a (de)construction site in place stops being a valid link on the next tick, and
+/// is linked again when finished (the grid's construction version tells the runner to recheck).
+#[test]
+fn links_follow_construction_state_changes_in_place() {
+    let mut g = Grid::new(20, 20, 33);
+    put(&mut g, 2, 2, id::MICRO_PROCESSOR, proc(id::MICRO_PROCESSOR, "write @tick cell1 0\n", &[("cell1", 3, 2)]));
+    put(&mut g, 3, 2, id::MEMORY_CELL, logic::new_data(id::MEMORY_CELL, 1, 0, 100.0));
+    let mut l = logic::Logic::default();
+    let mut clock = logic::Clock::default();
+    let mut tick = |l: &mut logic::Logic, g: &mut Grid| {
+        clock.tick += 1.0;
+        l.tick(g, &clock, 1.0);
+    };
+    for _ in 0..3 {
+        tick(&mut l, &mut g);
+    }
+    let (p, c) = (grid::pack(2, 2), grid::pack(3, 2));
+    assert_eq!(l.processor(&g, p).expect("processor").bound_links(), &[c]);
+    let written = l.memory(&g, c).expect("cell")[0];
+    assert!(written > 0.0);
+    g.note_construction_change();
+    g.building_mut(c).expect("cell").construction = Some(grid::Construction {
+        block: id::MEMORY_CELL,
+        progress: 1.0,
+        breaking: true,
+        paid: Vec::new(),
+        config: Value::Null,
+    });
+    tick(&mut l, &mut g);
+    assert_eq!(l.processor(&g, p).expect("processor").bound_links(), &[] as &[i32]);
+    let frozen = l.memory(&g, c).expect("cell")[0];
+    tick(&mut l, &mut g);
+    assert_eq!(l.memory(&g, c).expect("cell")[0], frozen, "a site is not written");
+    g.note_construction_change();
+    g.building_mut(c).expect("cell").construction = None;
+    tick(&mut l, &mut g);
+    tick(&mut l, &mut g);
+    assert_eq!(l.processor(&g, p).expect("processor").bound_links(), &[c]);
+    assert!(l.memory(&g, c).expect("cell")[0] > frozen);
+}

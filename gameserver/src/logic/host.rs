@@ -2,8 +2,10 @@
 //!
 //! Owns: link resolution (`getlink`, link constants, `@links`), per-processor constants (`@this`, `@thisx`,
 //! `@thisy`, `@ipt`), world globals (`@time`, `@tick`, `@second`, `@minute`, `@waveNumber`, `@waveTime`,
-//! `@mapw`, `@maph`, `@server`), memory `read`/`write`, `printflush` into message blocks, `sensor` on buildings,
-//! `control` (through [`super::control`]), and the world-processor instructions the grid can serve (`getblock`, `setblock`,
+//! `@mapw`, `@maph`, `@server`), memory `read`/`write` (linked memory through the runner's table), reading and
+//! writing other processors' variables by name, `printflush` into message blocks, `sensor` on buildings,
+//! `control` (through [`super::control`]), and the world-processor instructions the grid can serve (`getblock`,
+//! `setblock`,
 //! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
 //! Does not own: scheduling (the parent module), units (`ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`,
 //! `spawn`, `sensor` on units: thin delegations to [`super::units`]), effects, sounds, markers, weather,
@@ -20,7 +22,7 @@ use multidustry_mlog::host::{Host, HostFlow};
 use multidustry_mlog::ir::{GlobalVar, HostInstr, HostOp, SlotKind, Special};
 use multidustry_mlog::value::{ContentKind, Value as MValue};
 
-use super::table::{self, MemRow, MsgRow, Slot, Target};
+use super::table::{self, LinkTargets, MemRow, MsgRow, Slot, Target};
 use super::{Clock, LogicData, LogicKind, Processor, block_name, block_size, handle, handle_pos, id, privileged_block};
 use crate::blocks;
 use crate::grid::{self, Building, Grid};
@@ -38,13 +40,14 @@ pub(super) struct Effects {
     pub rules: Vec<(String, f64)>,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
-    /// `fetch` lists built when first asked for in a tick (kept up to date by `setblock`): per team, all
-    /// buildings (`None`), one block type (`Some(id)`), cores (`Some(CORES)`), in position order.
-    fetch: FetchLists,
+    /// `fetch` lists built when first asked for (kept up to date by `setblock`; the runner keeps them across
+    /// ticks while nothing else changes the grid): per team, all buildings (`None`), one block type
+    /// (`Some(id)`), cores (`Some(CORES)`), in position order.
+    pub fetch: FetchLists,
 }
 
 /// Buildings per (team, block or all or cores), in position order.
-type FetchLists = HashMap<(u8, Option<u16>), Vec<i32>>;
+pub(super) type FetchLists = HashMap<(u8, Option<u16>), Vec<i32>>;
 
 /// Key of the core lists in [`Effects::fetch`].
 const CORES: u16 = u16::MAX;
@@ -63,7 +66,7 @@ fn fetch_list(grid: &Grid, (team, which): (u8, Option<u16>)) -> Vec<i32> {
 }
 
 /// The host of one processor for one run. Linked memory and messages are reached through the runner's table
-/// (`targets` is parallel to `links`); anything else through the grid, with the table consulted for the state
+/// (`targets`: the bound links' rows); anything else through the grid, with the table consulted for the state
 /// of adopted processors and memory blocks (see `table`).
 pub(super) struct WorldHost<'a> {
     pub grid: &'a mut Grid,
@@ -72,10 +75,11 @@ pub(super) struct WorldHost<'a> {
     pub block: u16,
     pub privileged: bool,
     pub links: &'a [i32],
-    pub targets: &'a [Target],
+    pub targets: &'a LinkTargets,
     /// `Grid::layout_version` `targets` belong to (a `setblock` during the run makes them unusable).
     pub targets_layout: u64,
-    pub mems: &'a mut [MemRow],
+    pub mems: &'a [MemRow],
+    pub cells: &'a mut [f64],
     pub msgs: &'a mut [MsgRow],
     /// Adopted processors before and after the running one (position order).
     pub before: &'a mut [Slot],
@@ -117,8 +121,7 @@ impl WorldHost<'_> {
         if self.grid.layout_version() != self.targets_layout {
             return None;
         }
-        let i = self.links.iter().position(|&l| l == pos)?;
-        self.targets.get(i).copied()
+        self.targets.find(pos)
     }
 
     /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
@@ -126,7 +129,9 @@ impl WorldHost<'_> {
     fn memory_mut(&mut self, v: &MValue) -> Option<&mut [f64]> {
         let pos = handle_pos(v)?;
         match self.linked(pos) {
-            Some(Target::Mem(i)) => return self.mems.get_mut(i as usize).map(|r| r.data.as_mut_slice()),
+            Some(Target::Mem { start, len }) => {
+                return self.cells.get_mut(start as usize..start as usize + len as usize);
+            }
             Some(Target::Msg(_)) => return None,
             Some(Target::Other) | None => {}
         }
@@ -138,7 +143,7 @@ impl WorldHost<'_> {
         let Some(LogicData { kind: LogicKind::Memory(_), .. }) = b.logic.as_deref() else { return None };
         let serial = b.logic.as_deref().map(LogicData::serial)?;
         if let Some(i) = table::mem_index(self.mems, pos, serial) {
-            return self.mems.get_mut(i).map(|r| r.data.as_mut_slice());
+            return self.cells.get_mut(self.mems[i].range());
         }
         match self.grid.building_mut(pos)?.logic.as_deref_mut() {
             Some(LogicData { kind: LogicKind::Memory(m), .. }) => Some(m.as_mut_slice()),
@@ -514,7 +519,8 @@ impl Host for WorldHost<'_> {
         if let Some(Target::Msg(i)) = self.linked(pos)
             && let Some(Some(cur)) = self.msgs.get_mut(i as usize).map(|r| &mut r.text)
         {
-            if cur == text {
+            // (lengths first: most flushes of a busy processor are the same short or empty text)
+            if cur.len() == text.len() && (text.is_empty() || cur == text) {
                 return true;
             }
             text.clone_into(cur);

@@ -3,26 +3,41 @@
 //! through `multidustry_mlog::engine::tick`; memory cells and banks; client edits; saving back.
 //!
 //! Owns: [`LogicData`] (the per-building logic state the grid carries: a processor or a memory block, plus the
-//! record's base bytes), [`Logic`] (the world's processor runner: compiled-program cache, world-processor flags,
-//! RNG, the message-sync rate limiter), parsing records into it ([`attach`]) and writing them back ([`record`]),
-//! link bookkeeping as `LogicBuild` does it (names, validity, range, duplicates), and client configuration of
-//! processors ([`Logic::configure`]: new compressed code, link toggles).
+//! record's base bytes), [`Logic`] (the world's processor runner: the dense table of processors, memory and
+//! message texts (`table`), compiled-program cache, world-processor flags, RNG, the message-sync rate limiter),
+//! parsing records into it ([`attach`]) and writing them back ([`record`]), link bookkeeping as `LogicBuild`
+//! does it (names, validity, range, duplicates), and client configuration of processors ([`Logic::configure`]:
+//! new compressed code, link toggles).
 //! Does not own: instruction semantics (the mlog crate), the building base layout and files (`worldio`), packets
 //! (`sim` queues the [`Call`]s this module returns), the `Host` implementation's world rules beyond what the grid
 //! holds (see [`host`]).
 //!
-//! How a tick runs: the runner keeps the positions of the grid's logic buildings, rebuilt only when
-//! `Grid::layout_version` changes (blocks change only with the layout); then per processor, in position order:
+//! Where the state lives (the invariant every reader relies on): the runner *adopts* each processor and memory
+//! block into its table, matched by position and [`LogicData::serial`] (a building replaced at the same position
+//! has a new serial). While adopted, the table is the source of truth and the grid's `LogicData` holds the state
+//! as of the last write-back. So whatever reads processor or memory state from outside the runner goes through
+//! it: [`Logic::processor`] / [`Logic::memory`] (tests, tools), or [`Logic::write_back`] /
+//! [`Logic::write_back_at`] into a grid (`worldio` writes back into the save job's copy of the grid and into a
+//! copy for world streams, `sim` writes back a building before its block snapshot). Caches of records key on
+//! `Grid::version` *and* [`Logic::state_version`]. Message texts stay in the grid (clients configure them): the
+//! table only mirrors them, and `sim` reports client edits with [`Logic::config_changed`].
+//!
+//! How a tick runs: the table is reconciled with the grid only when `Grid::layout_version` changed (or a
+//! construction site of a logic block was finished); then per processor slot, in position order:
 //! ```text
-//!  take LogicData out of the grid building ─▶ links: full check only when the layout or a linked building's
-//!  construction state changed since the last one ─▶ rebind + recompile if changed
-//!        ─▶ engine::tick(engine, program, state, WorldHost{grid, links, clock}, delta) ─▶ put it back
+//!  own state and links: full link check only when the layout changed; construction states of itself and its
+//!  links only when Grid::construction_version changed (or every FULL_RECHECK_TICKS) ─▶ rebind + recompile
+//!        ─▶ engine::tick(engine, program, state, WorldHost{grid, table rows, clock}, delta)
 //! ```
+//! `read`/`write` of linked memory use the slot's resolved cell range in the table's one `Vec<f64>`, and
+//! `printflush` to a linked message compares with the mirrored text (the grid is written only on change), so a
+//! steady-state tick makes no grid lookup, hash or allocation for them; other targets (handles from `getlink`,
+//! `fetch`, `getblock`, sensors, control) are looked up in the grid, with the table consulted for adopted state.
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
-//! Performance: building lookups are O(1) but each processor still reaches its state through the grid's boxed
-//! building, logic data and processor, so a tick is bound by memory latency at ~10,000 processors (see the
-//! `logic` bench); a dense processor table owned by the runner is the next step.
+//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with the grid
+//! changed by others every tick). A tick in which a construction state changed costs a grid lookup per processor
+//! and per link.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -32,7 +47,13 @@
 //!
 //! Invariants: a processor that failed to load keeps its raw record (re-emitted unchanged) and never runs; bad
 //! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
-//! current program (rebinding creates a new state and copies variables by name).
+//! current program (rebinding creates a new state and copies variables by name); code outside this module that
+//! replaces a building's `logic` in place (without a layout change) must not do so for adopted buildings.
+//!
+//! Other processors' variables: `read x processor1 "name"` / `write v processor1 "name"` reach another processor
+//! (finished; of the same team and not privileged, or any for a world processor) by variable name, `@counter`
+//! included; constants (links, `@this`, literals) and `@unit` are neither read nor written, and an unknown name
+//! leaves the output unchanged (as `LExecutor`'s `optionalVar` does).
 //!
 //! Unit instructions, radar and `spawn` live in [`units`] (with their own partial list).
 //! Partial: draw, `sync`, effects, sounds, markers, weather and `setprop` are no-ops (the server has no
@@ -51,7 +72,7 @@ pub mod record;
 mod table;
 pub mod units;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -632,6 +653,9 @@ type JitCell = Arc<OnceLock<Option<Arc<JitProgram>>>>;
 /// most [`DEFERRED_COMPILES_PER_TICK`] per world tick, so client edits and world loads never stall the world
 /// thread on a burst of compilations. Both engines give the same results, so the switch is invisible.
 pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
+/// The runner rechecks every processor's own construction state and its links' at least this often (ticks),
+/// even when `Grid::construction_version` says nothing changed.
+pub const FULL_RECHECK_TICKS: u64 = 60;
 /// Deferred JIT compilations done per tick.
 pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
 
@@ -658,17 +682,25 @@ pub struct Logic {
     rate: HashMap<i32, (Duration, u32)>,
     flags: BTreeSet<String>,
     rng: u64,
-    sync: BTreeMap<i32, (Option<Duration>, bool)>,
+    /// Message/switch broadcasts: when each block was last sent, the blocks waiting (queued once), and the
+    /// waiting ones by the time they may be sent.
+    sync: SyncQueue,
     /// Instructions executed since the world started.
     pub executed: u64,
     /// The dense table of processors, memory and message texts (see [`table`]).
     table: Table,
-    /// `Grid::version` at the end of the last tick: a different version at the start of a tick means something
-    /// outside the runner changed the grid (construction states, teams), so links and own states are rechecked.
+    /// `Grid::construction_version` at the end of the last tick: a different one at the start of a tick means a
+    /// construction state changed, so the processors' own states and links are rechecked (and also every
+    /// [`FULL_RECHECK_TICKS`] ticks, in case some code changed one without telling the grid).
     seen_version: Option<u64>,
+    /// Ticks run.
+    ticks: u64,
     /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
     /// the key of anything derived from the world's records (world-stream caches).
     state_version: u64,
+    /// `fetch` lists of the last tick and the `Grid::layout_version` they were current at (reused while the
+    /// grid is unchanged but for this runner's own `setblock`s, which keep them up to date).
+    fetch: (host::FetchLists, Option<u64>),
 }
 
 impl Default for Logic {
@@ -720,11 +752,13 @@ impl Logic {
             rate: HashMap::new(),
             flags: BTreeSet::new(),
             rng: 0x9E37_79B9_7F4A_7C15,
-            sync: BTreeMap::new(),
+            sync: SyncQueue::default(),
             executed: 0,
             table: Table::default(),
             seen_version: None,
+            ticks: 0,
             state_version: 0,
+            fetch: (host::FetchLists::default(), None),
         }
     }
 
@@ -754,7 +788,9 @@ impl Logic {
             let Some((program, cell)) = self.pending_jit.pop_front() else { break };
             let _ = cell.set(compile(&program));
         }
-        let foreign = self.seen_version != Some(grid.version());
+        self.ticks = self.ticks.wrapping_add(1);
+        let foreign =
+            self.seen_version != Some(grid.construction_version()) || self.ticks.is_multiple_of(FULL_RECHECK_TICKS);
         if self.table.layout != Some(grid.layout_version()) || (foreign && self.pending_finished(grid)) {
             self.reconcile(grid);
         }
@@ -763,6 +799,9 @@ impl Logic {
         let mut table = std::mem::take(&mut self.table);
         let layout = grid.layout_version();
         let mut effects = Effects::default();
+        if !foreign && self.fetch.1 == Some(layout) {
+            effects.fetch = std::mem::take(&mut self.fetch.0);
+        }
         let mut moved = false;
         for i in 0..table.procs.len() {
             if !moved && grid.layout_version() != layout {
@@ -772,7 +811,8 @@ impl Logic {
             self.step(grid, &mut table, i, clock, delta, foreign || moved, &mut effects, units.as_deref_mut());
         }
         self.table = table;
-        self.seen_version = Some(grid.version());
+        self.seen_version = Some(grid.construction_version());
+        self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }
@@ -834,7 +874,7 @@ impl Logic {
                         team: b.team,
                         constructing: false,
                         proc: (**p).clone(),
-                        targets: Vec::new(),
+                        targets: table::LinkTargets::default(),
                         targets_layout: 0,
                     });
                     slot.team = b.team;
@@ -846,7 +886,13 @@ impl Logic {
                 LogicKind::Memory(m) => {
                     let kept =
                         mem_pos.binary_search(&pos).ok().and_then(|i| old_mems[i].take_if(|r| r.serial == d.serial));
-                    t.mems.push(kept.unwrap_or_else(|| MemRow { pos, serial: d.serial, data: m.clone() }));
+                    let start = t.cells.len() as u32;
+                    match kept.and_then(|r| old.cells.get(r.range())) {
+                        Some(cells) => t.cells.extend_from_slice(cells),
+                        None => t.cells.extend_from_slice(m),
+                    }
+                    let len = t.cells.len() as u32 - start;
+                    t.mems.push(MemRow { pos, serial: d.serial, start, len });
                 }
                 LogicKind::Message(_) | LogicKind::Switch(_) => {}
             }
@@ -876,25 +922,24 @@ impl Logic {
         }
     }
 
-    /// Broadcasts changed message texts and switch states, at most once per interval per block.
+    /// Broadcasts changed message texts and switch states, at most once per interval per block (a block
+    /// changed within the interval after its last broadcast is sent when the interval ends, with its text then).
     fn sync_changes(&mut self, grid: &Grid, now: Duration, changed: Vec<i32>, calls: &mut Vec<Call>) {
         let Some(interval) = self.sync_interval else { return };
+        let q = &mut self.sync;
         for pos in changed {
-            self.sync.entry(pos).or_insert((None, false)).1 = true;
+            if q.queued.insert(pos) {
+                let due = q.last.get(&pos).map_or(now, |t| *t + interval);
+                q.due.push(std::cmp::Reverse((due, pos)));
+            }
         }
-        let mut done = Vec::new();
-        for (&pos, (last, pending)) in &mut self.sync {
-            if !*pending {
-                if last.is_none_or(|t| now.saturating_sub(t) >= interval) {
-                    done.push(pos);
-                }
-                continue;
+        while let Some(&std::cmp::Reverse((due, pos))) = q.due.peek() {
+            if due > now {
+                break;
             }
-            if last.is_some_and(|t| now.saturating_sub(t) < interval) {
-                continue;
-            }
-            *pending = false;
-            *last = Some(now);
+            q.due.pop();
+            q.queued.remove(&pos);
+            q.last.insert(pos, now);
             let value = match grid.building(pos) {
                 Some(b) if b.block == id::MESSAGE || b.block == id::REINFORCED_MESSAGE => {
                     let text = host::message_text(b).unwrap_or_default();
@@ -920,8 +965,9 @@ impl Logic {
             };
             calls.push(Call::TileConfig { player: None, pos, value });
         }
-        for pos in done {
-            self.sync.remove(&pos);
+        // Forget send times older than the interval (they no longer delay anything).
+        if q.last.len() > 2 * q.queued.len() + 1024 {
+            q.last.retain(|_, t| now.saturating_sub(*t) < interval);
         }
     }
 
@@ -939,7 +985,7 @@ impl Logic {
         effects: &mut Effects,
         units: Option<&mut units::Units<'_>>,
     ) {
-        let Table { procs, mems, msgs, .. } = table;
+        let Table { procs, mems, cells, msgs, .. } = table;
         let (before, rest) = procs.split_at_mut(i);
         let Some((slot, after)) = rest.split_first_mut() else { return };
         if recheck {
@@ -1007,6 +1053,7 @@ impl Logic {
             targets: &slot.targets,
             targets_layout: slot.targets_layout,
             mems,
+            cells,
             msgs,
             before,
             after,
@@ -1106,9 +1153,10 @@ impl Logic {
             block: p.block,
             privileged: kind.privileged,
             links: &p.bound,
-            targets: &[],
+            targets: &table::LinkTargets::default(),
             targets_layout: 0,
-            mems: &mut [],
+            mems: &[],
+            cells: &mut [],
             msgs: &mut [],
             before: &mut [],
             after: &mut [],
@@ -1316,7 +1364,7 @@ impl Logic {
         let d = grid.building(pos)?.logic.as_deref()?;
         let LogicKind::Memory(m) = &d.kind else { return None };
         match table::mem_index(&self.table.mems, pos, d.serial) {
-            Some(i) => Some(&self.table.mems[i].data),
+            Some(i) => self.table.cells.get(self.table.mems[i].range()),
             None => Some(m),
         }
     }
@@ -1329,7 +1377,7 @@ impl Logic {
             write_processor(grid, slot);
         }
         for row in &self.table.mems {
-            write_memory(grid, row);
+            write_memory(grid, row, &self.table.cells);
         }
     }
 
@@ -1339,7 +1387,7 @@ impl Logic {
             write_processor(grid, &self.table.procs[i]);
         }
         if let Ok(i) = self.table.mems.binary_search_by_key(&pos, |r| r.pos) {
-            write_memory(grid, &self.table.mems[i]);
+            write_memory(grid, &self.table.mems[i], &self.table.cells);
         }
     }
 
@@ -1371,6 +1419,17 @@ impl Logic {
     pub fn cached_programs(&self) -> usize {
         self.cache.len()
     }
+}
+
+/// Pending message/switch broadcasts (see `Logic::sync_changes`).
+#[derive(Debug, Default)]
+struct SyncQueue {
+    /// Last broadcast per block.
+    last: HashMap<i32, Duration>,
+    /// Blocks waiting for their broadcast.
+    queued: BTreeSet<i32>,
+    /// Waiting blocks by the time they may be sent (earliest first).
+    due: std::collections::BinaryHeap<std::cmp::Reverse<(Duration, i32)>>,
 }
 
 /// A validated client configuration of a processor.
@@ -1405,14 +1464,16 @@ fn write_processor(grid: &mut Grid, slot: &Slot) {
 }
 
 /// Copies an adopted memory block into the grid's logic data at its position (if it is still the same state).
-fn write_memory(grid: &mut Grid, row: &MemRow) {
+fn write_memory(grid: &mut Grid, row: &MemRow, cells: &[f64]) {
     if table::serial_at(grid, row.pos) != Some(row.serial) {
         return;
     }
     if let Some(LogicKind::Memory(m)) =
         grid.building_mut(row.pos).and_then(|b| b.logic.as_deref_mut()).map(|d| &mut d.kind)
+        && let Some(data) = cells.get(row.range())
     {
-        m.clone_from(&row.data);
+        m.clear();
+        m.extend_from_slice(data);
     }
 }
 

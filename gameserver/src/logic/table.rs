@@ -14,7 +14,10 @@
 //! * message rows are only a mirror of the grid's text (the grid stays authoritative for messages: clients
 //!   configure them), refreshed on reconcile, after a layout change inside a tick and by
 //!   `Logic::config_changed`; `text == None` marks a row whose building is no longer a message;
-//! * `Slot::targets` is parallel to `Slot::proc.bound` and names rows of the same table.
+//! * `Slot::targets` holds the positions of `Slot::proc.bound` with their rows (cell ranges) of the same table,
+//!   valid while `Grid::layout_version` equals `Slot::targets_layout`;
+//! * memory rows own consecutive ranges of `Table::cells` in position order, so processors running in position
+//!   order walk the cells of their neighbouring memory blocks sequentially.
 
 use super::Processor;
 use crate::grid::Grid;
@@ -22,12 +25,54 @@ use crate::grid::Grid;
 /// Where a bound link's state lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Target {
-    /// Memory row index.
-    Mem(u32),
+    /// Memory: a range of [`Table::cells`].
+    Mem {
+        /// First cell.
+        start: u32,
+        /// Number of cells.
+        len: u32,
+    },
     /// Message row index.
     Msg(u32),
     /// Anything else (the grid serves it).
     Other,
+}
+
+/// Links kept inside the slot (no pointer to follow for the common processor with a few links).
+pub(super) const INLINE_LINKS: usize = 4;
+
+/// A processor's bound links with their targets: the first [`INLINE_LINKS`] inline, the rest spilled.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LinkTargets {
+    inline: [(i32, Option<Target>); INLINE_LINKS],
+    spill: Vec<(i32, Target)>,
+}
+
+impl LinkTargets {
+    /// The target of the bound link to `pos`.
+    #[inline]
+    pub fn find(&self, pos: i32) -> Option<Target> {
+        for &(p, t) in &self.inline {
+            match t {
+                Some(t) if p == pos => return Some(t),
+                Some(_) => {}
+                None => return None,
+            }
+        }
+        self.spill.iter().find(|(p, _)| *p == pos).map(|(_, t)| *t)
+    }
+
+    fn clear(&mut self) {
+        self.inline = [(0, None); INLINE_LINKS];
+        self.spill.clear();
+    }
+
+    fn push(&mut self, pos: i32, t: Target) {
+        match self.inline.iter_mut().find(|(_, t)| t.is_none()) {
+            Some(free) => *free = (pos, Some(t)),
+            None => self.spill.push((pos, t)),
+        }
+    }
 }
 
 /// One adopted processor.
@@ -44,7 +89,7 @@ pub(super) struct Slot {
     /// The processor (authoritative while adopted).
     pub proc: Processor,
     /// Per bound link, where its state lives.
-    pub targets: Vec<Target>,
+    pub targets: LinkTargets,
     /// `Grid::layout_version` `targets` were resolved at (they are used only while it is current).
     pub targets_layout: u64,
 }
@@ -56,8 +101,21 @@ pub(super) struct MemRow {
     pub pos: i32,
     /// Serial of the grid's `LogicData`.
     pub serial: u64,
-    /// The cells.
-    pub data: Vec<f64>,
+    /// Its cells: `Table::cells[start..start + len]`.
+    pub start: u32,
+    /// Number of cells.
+    pub len: u32,
+}
+
+impl MemRow {
+    /// The row's range of `Table::cells`.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
+
+    fn target(&self) -> Target {
+        Target::Mem { start: self.start, len: self.len }
+    }
 }
 
 /// The mirrored text of one message block.
@@ -76,6 +134,8 @@ pub(super) struct Table {
     pub procs: Vec<Slot>,
     /// Memory blocks by position.
     pub mems: Vec<MemRow>,
+    /// The cells of every memory block, block after block in position order.
+    pub cells: Vec<f64>,
     /// Message blocks by position.
     pub msgs: Vec<MsgRow>,
     /// `Grid::layout_version` the table was reconciled for.
@@ -114,11 +174,11 @@ pub(super) fn resolve(mems: &[MemRow], msgs: &[MsgRow], grid: &Grid, slot: &mut 
     for &pos in bound {
         let mem = serial_at(grid, pos).and_then(|s| mem_index(mems, pos, s));
         let t = match (mem, msg_index(msgs, pos)) {
-            (Some(i), _) => Target::Mem(i as u32),
+            (Some(i), _) => mems[i].target(),
             (None, Some(i)) if msgs[i].text.is_some() => Target::Msg(i as u32),
             _ => Target::Other,
         };
-        out.push(t);
+        out.push(pos, t);
     }
 }
 

@@ -270,10 +270,8 @@ impl Engine for Interpreter {
                     print_value(&mut scratch, read(state, host, *value, &mut t), program, host);
                     format_placeholder(state, &scratch);
                 }
-                Instr::PrintFlush { target } => {
-                    let t = get(state, host, *target);
-                    let text = state.take_text();
-                    host.printflush(&t, truncate_units(&text));
+                Instr::PrintFlush { .. } | Instr::Read { .. } | Instr::Write { .. } => {
+                    run_io(program, state, host, instr);
                 }
                 Instr::DrawFlush { target } => {
                     let t = get(state, host, *target);
@@ -298,19 +296,6 @@ impl Engine for Interpreter {
                 Instr::Lookup { kind, dst, id } => {
                     let v = program.content.lookup(*kind, num(state, host, *id));
                     write(state, *dst, v);
-                }
-                Instr::Read { dst, target, index } => {
-                    let t = get(state, host, *target);
-                    let idx = get(state, host, *index);
-                    if let Some(v) = read_target(program, state, host, &t, &idx) {
-                        write(state, *dst, v);
-                    }
-                }
-                Instr::Write { value, target, index } => {
-                    let t = get(state, host, *target);
-                    let idx = get(state, host, *index);
-                    let v = get(state, host, *value);
-                    write_target(program, state, host, &t, &idx, v);
                 }
                 Instr::GetLink { dst, index } => {
                     let idx = num(state, host, *index) as i64;
@@ -436,6 +421,48 @@ fn format_placeholder(state: &mut ProcessorState, text: &str) {
     }
 }
 
+/// `read`, `write` and `printflush`: the memory and message instructions, which never yield or jump except by
+/// writing `@counter`. The interpreter's definition of them, shared with the JIT's slow path (which calls it for
+/// one instruction without the run loop; the caller has already advanced the counter past the instruction).
+/// Returns false (doing nothing) for any other instruction.
+pub(crate) fn run_io(program: &Program, state: &mut ProcessorState, host: &mut dyn Host, instr: &Instr) -> bool {
+    // Operands are read by reference (no `Value` copies): this runs for every memory access of compiled code.
+    let (mut t1, mut t2, mut t3) = (Value::Null, Value::Null, Value::Null);
+    match instr {
+        Instr::Read { dst, target, index } => {
+            let t = read(state, host, *target, &mut t1);
+            let idx = read(state, host, *index, &mut t2);
+            if let Some(v) = read_target(program, state, host, t, idx) {
+                write(state, *dst, v);
+            }
+        }
+        Instr::Write { value, target, index } => {
+            let t = read(state, host, *target, &mut t1);
+            let idx = read(state, host, *index, &mut t2);
+            let v = read(state, host, *value, &mut t3);
+            if let Value::Str(name) = idx {
+                if host.is_self(t) {
+                    let (name, v) = (name.clone(), v.clone());
+                    write_own_var(program, state, &name, v);
+                    return true;
+                }
+                if host.write_var(t, name, v) {
+                    return true;
+                }
+            }
+            host.write(t, idx.num() as i64, v.num());
+        }
+        Instr::PrintFlush { target } => {
+            // The text is taken first: reading the target does not depend on it.
+            let text = state.take_text();
+            let t = read(state, host, *target, &mut t1);
+            host.printflush(t, truncate_units(&text));
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn read_target(
     program: &Program,
     state: &ProcessorState,
@@ -463,31 +490,14 @@ fn read_target(
     host.read(target, idx.num() as i64).map(Value::num_or_null)
 }
 
-fn write_target(
-    program: &Program,
-    state: &mut ProcessorState,
-    host: &mut dyn Host,
-    target: &Value,
-    idx: &Value,
-    v: Value,
-) {
-    if let Value::Str(name) = idx
-        && host.is_self(target)
+/// `write value @this "name"`: a variable of this processor by name (constants are not written).
+fn write_own_var(program: &Program, state: &mut ProcessorState, name: &str, v: Value) {
+    if let Some(s) = program.slot_of(name)
+        && program.is_var(s)
+        && let Some(slot) = state.vars.get_mut(s as usize)
     {
-        if let Some(s) = program.slot_of(name)
-            && program.is_var(s)
-            && let Some(slot) = state.vars.get_mut(s as usize)
-        {
-            *slot = v;
-        }
-        return;
+        *slot = v;
     }
-    if let Value::Str(name) = idx
-        && host.write_var(target, name, &v)
-    {
-        return;
-    }
-    host.write(target, idx.num() as i64, v.num());
 }
 
 fn sense(program: &Program, host: &mut dyn Host, target: &Value, prop: &Value) -> Value {

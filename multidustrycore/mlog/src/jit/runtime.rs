@@ -151,6 +151,19 @@ fn slow_step(ctx: &mut Ctx, i: u32) -> u32 {
     // SAFETY: see `jit_slow`; these are the only live references to the state, program and host.
     #[allow(unsafe_code)]
     let (state, program, host) = unsafe { (&mut *ctx.state, &*ctx.program, &mut *ctx.host) };
+    // Memory and message instructions (never yielding) run without the interpreter's loop: the same code.
+    if let Some(instr) = program.instrs.get(i as usize)
+        && matches!(
+            instr,
+            crate::ir::Instr::Read { .. } | crate::ir::Instr::Write { .. } | crate::ir::Instr::PrintFlush { .. }
+        )
+    {
+        let next = f64::from(i) + 1.0;
+        state.counter = next;
+        crate::interp::run_io(program, state, host, instr);
+        ctx.vars = state.vars.as_mut_ptr();
+        return if state.counter == next { slow::NEXT } else { slow::DISPATCH };
+    }
     state.counter = f64::from(i);
     let budget = Budget {
         fuel: 1,
