@@ -19,6 +19,7 @@ pub mod ecs;
 pub mod grid;
 pub mod host;
 pub mod logic;
+pub mod markers;
 pub mod power;
 pub mod records;
 pub mod sim;

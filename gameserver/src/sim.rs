@@ -667,6 +667,8 @@ pub struct Sim {
     pub logic: crate::logic::Logic,
     /// Processor-side unit state (`ubind` cycles, radar caches; see `logic::units`).
     logic_units: crate::logic::units::LogicUnits,
+    /// Map markers (`state.markers`: loaded with the world, changed by world processors, saved and streamed).
+    pub markers: crate::markers::Markers,
 }
 
 /// Wave state the simulation keeps between ticks.
@@ -696,6 +698,7 @@ impl Sim {
             wave_ai: WaveAi::default(),
             logic: crate::logic::Logic::default(),
             logic_units: crate::logic::units::LogicUnits::default(),
+            markers: crate::markers::Markers::default(),
         }
     }
 
@@ -1239,6 +1242,16 @@ impl Sim {
         for call in out.calls {
             self.send(Target::All, call);
         }
+        for op in &out.world.markers {
+            self.markers.apply(op);
+        }
+        for wave in out.world.waves {
+            match wave {
+                // `logic.skipWave()`: runs the next wave
+                None => self.run_wave(),
+                Some((x, y)) => self.spawn_wave_at(x, y),
+            }
+        }
     }
 
     fn update_units(&mut self, _delta: f32) {
@@ -1596,7 +1609,6 @@ impl Sim {
             }
         };
         let wave = self.state.wave - 1;
-        let team = self.rules.wave_team;
         let mut spawned = 0;
         for group in self.rules.spawns.clone() {
             let Some(facts) = waves::unit_type_named(&group.unit_type) else { continue };
@@ -1614,18 +1626,7 @@ impl Sim {
                         let angle = self.random_range(std::f32::consts::PI);
                         (tile.0 as f32 * 8.0 + angle.cos() * 16.0, tile.1 as f32 * 8.0 + angle.sin() * 16.0)
                     };
-                    let id = self.ecs.allocate_id();
-                    let mut u = UnitState::for_tests(id, -1);
-                    u.type_id = facts.id;
-                    u.class_id = facts.class_id;
-                    u.flying = facts.flying;
-                    u.team = team;
-                    u.health = facts.health;
-                    u.shield = group.shield(wave);
-                    u.spawned_by_core = false;
-                    u.update_building = false;
-                    (u.x, u.y) = (x, y);
-                    self.ecs.insert_unit(u);
+                    self.insert_wave_unit(facts, group.shield(wave), x, y);
                     spawned += 1;
                 }
             }
@@ -1633,6 +1634,39 @@ impl Sim {
         self.log(format!("Wave {} spawned {spawned} units at {} spawn points.", self.state.wave, tiles.len()));
         self.state.wave += 1;
         self.state.wave_countdown = self.rules.wave_spacing;
+    }
+
+    /// One unit of a wave group for the wave team at (`x`, `y`).
+    fn insert_wave_unit(&mut self, facts: &waves::UnitTypeFacts, shield: f32, x: f32, y: f32) {
+        let id = self.ecs.allocate_id();
+        let mut u = UnitState::for_tests(id, -1);
+        u.type_id = facts.id;
+        u.class_id = facts.class_id;
+        u.flying = facts.flying;
+        u.team = self.rules.wave_team;
+        u.health = facts.health;
+        u.shield = shield;
+        u.spawned_by_core = false;
+        u.update_building = false;
+        (u.x, u.y) = (x, y);
+        self.ecs.insert_unit(u);
+    }
+
+    /// `spawnwave x y false` (`SpawnWaveI`): every spawn group's units of the current wave (`state.wave - 1`)
+    /// around world position (`x`, `y`) (a random offset up to 2 tiles, as `Tmp.v1.rnd(spread)`), without
+    /// advancing the wave or touching the countdown.
+    pub fn spawn_wave_at(&mut self, x: f32, y: f32) {
+        let wave = self.state.wave - 1;
+        for group in self.rules.spawns.clone() {
+            let Some(facts) = waves::unit_type_named(&group.unit_type) else { continue };
+            for _ in 0..group.spawned(wave) {
+                if self.ecs.unit_count() >= waves::MAX_WAVE_UNITS {
+                    return;
+                }
+                let angle = self.random_range(std::f32::consts::PI);
+                self.insert_wave_unit(facts, group.shield(wave), x + angle.cos() * 16.0, y + angle.sin() * 16.0);
+            }
+        }
     }
 
     /// A uniform value in `-range..range` from the world's RNG state (xorshift128+ over `state.rand`).

@@ -164,6 +164,8 @@ pub struct LoadedWorld {
     pub next_entity_id: i32,
     /// Wave units saved with the world (`unitsave`).
     pub units: Vec<crate::sim::UnitState>,
+    /// Map markers (`crate::markers`).
+    pub markers: crate::markers::Markers,
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -346,6 +348,8 @@ pub struct SaveJob {
     state: GameState,
     next_entity_id: i32,
     units: Vec<crate::sim::UnitState>,
+    /// The markers region (`Sim::markers`).
+    markers: Vec<u8>,
 }
 
 impl SaveJob {
@@ -358,6 +362,7 @@ impl SaveJob {
             grid,
             names: names.clone(),
             meta: WorldMeta { name: meta.name.clone(), rules_json: live_rules_json(&meta.rules_json, &sim.rules) },
+            markers: sim.markers.encode(),
             state: sim.state.clone(),
             next_entity_id: sim.next_entity_id(),
             units: sim.units().filter(|u| u.controller < 0).cloned().collect(),
@@ -367,6 +372,7 @@ impl SaveJob {
     /// The `.msav` (format 13) bytes: the world, state tags and the wave units in the entities region.
     pub fn encode(&self) -> Result<Vec<u8>, WorldIoError> {
         let mut world = to_world(&self.grid, &self.names, &self.meta);
+        world.markers.clone_from(&self.markers);
         world.set_tag("wave", self.state.wave.to_string());
         world.set_tag("wavetime", self.state.wave_countdown.to_string());
         world.set_tag("tick", self.state.tick.to_string());
@@ -491,6 +497,7 @@ pub fn from_world(world: &multidustry_world::World) -> LoadedWorld {
         rules_json,
         name: world.name().to_string(),
         next_entity_id: world.tag("multidustry.next-entity-id").and_then(|v| v.parse().ok()).unwrap_or(1),
+        markers: crate::markers::Markers::read_or_keep(&world.markers),
         units: world
             .entities
             .iter()
@@ -512,8 +519,9 @@ pub struct MsavIo {
     pub names: BlockNames,
     /// Name and rules.
     pub meta: WorldMeta,
-    /// The world converted at (grid version, logic state version), with the stream-cache version given to it.
-    cache: Option<((u64, u64), u64, World)>,
+    /// The world converted at (grid version, logic state version, markers version), with the stream-cache
+    /// version given to it.
+    cache: Option<((u64, u64, u64), u64, World)>,
     /// Versions handed to `streams` (one per conversion).
     generation: u64,
     streams: crate::streamcache::StreamCache,
@@ -523,16 +531,17 @@ impl crate::host::WorldIo for MsavIo {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String> {
         // Processor and memory state lives in the logic runner (see `logic`): a cached conversion is valid only
         // for the grid version and the runner's state version it was made at.
-        let key = (sim.grid.version(), sim.logic.state_version());
+        let key = (sim.grid.version(), sim.logic.state_version(), sim.markers.version());
         if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
             self.generation += 1;
-            let world = if sim.logic.holds_state() {
+            let mut world = if sim.logic.holds_state() {
                 let mut grid = sim.grid.clone();
                 sim.logic.write_back(&mut grid);
                 to_world(&grid, &self.names, &self.meta)
             } else {
                 to_world(&sim.grid, &self.names, &self.meta)
             };
+            world.markers = sim.markers.encode();
             self.cache = Some((key, self.generation, world));
         }
         let Some((_, version, world)) = &self.cache else { return Err("no cached world".into()) };
@@ -574,6 +583,7 @@ impl LoadedWorld {
     pub fn into_parts(self, tick_rate: u32) -> (Sim, MsavIo) {
         let next_id = self.units.iter().map(|u| u.id.saturating_add(1)).fold(self.next_entity_id, i32::max);
         let mut sim = Sim::new(self.grid, self.rules, self.state, tick_rate, next_id);
+        sim.markers = self.markers;
         for u in self.units {
             sim.restore_unit(u);
         }

@@ -8,8 +8,9 @@
 //! `setblock`,
 //! `fetch` of cores/buildings, `getflag`/`setflag`, `setrule`).
 //! Does not own: scheduling (the parent module), units (`ubind`, `ucontrol`, `radar`, `uradar`, `ulocate`,
-//! `spawn`, `sensor` on units: thin delegations to [`super::units`]), effects, sounds, markers, weather,
-//! `setprop`, `sync`, `clientdata`, `cutscene`, `explosion`: these are no-ops.
+//! `spawn`, `sensor` on units: thin delegations to [`super::units`]), markers, `spawnwave`, `setprop`, `sync`
+//! (thin delegations to [`super::world`]); effects, sounds, weather, `clientdata`, `cutscene`, `explosion` are
+//! no-ops (see [`super::world`] for what Java does with them).
 //!
 //! Permissions follow `LExecutor`: a normal processor reads/writes memory, flushes messages and controls only
 //! buildings of its own team (control: only linked ones) and never privileged blocks; a world processor may use
@@ -38,6 +39,8 @@ pub(super) struct Effects {
     pub calls: Vec<Call>,
     /// `setrule` requests.
     pub rules: Vec<(String, f64)>,
+    /// Marker and wave requests (see [`super::world`]).
+    pub world: super::world::Requests,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
     /// `fetch` lists built when first asked for (kept up to date by `setblock`; the runner keeps them across
@@ -110,7 +113,7 @@ fn conv(pos: i32, block: u16) -> (f64, f64) {
     (f64::from(x) + off, f64::from(y) + off)
 }
 
-fn max_health(block: u16) -> f64 {
+pub(super) fn max_health(block: u16) -> f64 {
     blocks::rule_for(block).map_or_else(|| f64::from(block_size(block)).powi(2) * 40.0, |r| f64::from(r.health))
 }
 
@@ -609,9 +612,11 @@ impl Host for WorldHost<'_> {
                 super::units::call(self, instr, args, outs);
             }
             HostOp::Spawn if self.privileged => super::units::spawn(self, args, outs),
-            HostOp::SetProp if self.privileged && matches!(args.get(1), Some(MValue::Unit(_))) => {
-                super::units::setprop(self, args);
-            }
+            HostOp::MakeMarker if self.privileged => super::world::make_marker(self, instr, args),
+            HostOp::SetMarker if self.privileged => super::world::set_marker(self, instr, args),
+            HostOp::SpawnWave if self.privileged => super::world::spawn_wave(self, args),
+            HostOp::SetProp if self.privileged => super::world::set_prop(self, args),
+            HostOp::Sync if self.privileged => super::world::sync(args, outs),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }

@@ -55,22 +55,23 @@
 //! included; constants (links, `@this`, literals) and `@unit` are neither read nor written, and an unknown name
 //! leaves the output unchanged (as `LExecutor`'s `optionalVar` does).
 //!
-//! Unit instructions, radar and `spawn` live in [`units`] (with their own partial list).
-//! Partial: draw, `sync`, effects, sounds, markers, weather and `setprop` are no-ops (the server has no
-//! effects yet); world-processor `message` clears the text
-//! buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore layers changes
-//! the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate without
-//! cryofluid. Markers: the Java server's `makemarker`/`setmarker` change only its `state.markers` (no call is
-//! sent: clients run world processors themselves; the `createMarker`/`updateMarker*` calls exist for scripts),
-//! which saves and world streams carry as the UBJSON markers region; this server keeps none and writes `{}`.
-//! `printchar` of a content object appends nothing (the game appends its icon character from its icon table,
-//! a game asset not at hand; whether the headless server loads that table is unverified, see the interpreter).
+//! Unit instructions, radar and `spawn` live in [`units`] (with their own partial list); markers, `spawnwave`,
+//! `setprop` and `sync` in [`world`], whose module doc lists what Java's headless server does for each world
+//! instruction (draw, effects, sounds, cutscenes, explosions, weather, messages) and what this server does.
+//! Partial: draw, effects, sounds, weather, cutscene and explosion are no-ops; `sync` sends no `syncVariable`
+//! (the client's variable ids are not derivable from this parser's slots); world-processor `message` clears
+//! the text buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore
+//! layers changes the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate
+//! without cryofluid. `printchar` of a content object appends nothing (the game appends its icon character
+//! from its icon table, a game asset not at hand; whether the headless server loads that table is unverified,
+//! see the interpreter).
 
 pub mod control;
 mod host;
 pub mod record;
 mod table;
 pub mod units;
+pub mod world;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -636,6 +637,8 @@ pub struct LogicOutput {
     pub calls: Vec<Call>,
     /// `setrule` changes the simulation may apply (rule name, value).
     pub rules: Vec<(String, f64)>,
+    /// Marker and wave requests of world processors, in order.
+    pub world: world::Requests,
 }
 
 /// Most distinct programs kept compiled (the cache is emptied when full: client edits cannot grow it).
@@ -816,7 +819,7 @@ impl Logic {
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }
-        let mut out = LogicOutput { calls: effects.calls, rules: effects.rules };
+        let mut out = LogicOutput { calls: effects.calls, rules: effects.rules, world: effects.world };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
         out
     }

@@ -1,0 +1,212 @@
+//! World-processor instructions that change the world beyond the grid: markers (kept in saves and streams),
+//! `spawnwave`, `setprop` and `sync` (`logic::world`, `markers`).
+
+use std::time::Duration;
+
+use multidustry_gameserver::grid::{self, Building, Grid};
+use multidustry_gameserver::logic::{self, id};
+use multidustry_gameserver::markers::{Markers, UValue};
+use multidustry_gameserver::sim::{Call, GameState, Target};
+use multidustry_gameserver::worldio::{self, BlockNames, WorldMeta};
+use multidustry_gameserver::{Output, Sim, SimRules};
+use multidustry_mlog::value::Value as M;
+use multidustry_world::SpawnGroup;
+
+const TICK: Duration = Duration::from_micros(16_667);
+
+fn with_world_processor(mut g: Grid, rules: SimRules, code: &str) -> Sim {
+    let b = {
+        let mut b = Building::new(id::WORLD_PROCESSOR, 1, 0, 100.0);
+        b.logic = logic::processor_data(id::WORLD_PROCESSOR, 1, code, &[]).map(Box::new);
+        b
+    };
+    assert!(g.put(1, 1, 1, b));
+    Sim::new(g, rules, GameState { wave: 3, ..GameState::default() }, 60, 1)
+}
+
+fn run(sim: &mut Sim, ticks: u32) -> Vec<Output> {
+    let mut now = Duration::from_secs(1);
+    let mut out = Vec::new();
+    for _ in 0..ticks {
+        now += TICK;
+        sim.tick(now);
+        out.extend(sim.drain());
+    }
+    out
+}
+
+fn rules() -> SimRules {
+    SimRules { wave_timer: false, ..SimRules::default() }
+}
+
+fn var(sim: &Sim, name: &str) -> Option<M> {
+    sim.logic.processor(&sim.grid, grid::pack(1, 1)).and_then(|p| p.var(name).cloned())
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("multidustry-world-ops-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join("w.msav")
+}
+
+#[test]
+fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
+    let code = "makemarker shape 5 10 12.5 true\nsetmarker radius 5 3\nsetmarker color 5 %ff0000ff\n\
+                makemarker text 7 1 1 false\nsetmarker remove 7\nmakemarker point 9 2 3 true\n\
+                setmarker pos 9 4 null\nstop\n";
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+    let out = run(&mut s, 5);
+    assert_eq!(s.markers.len(), 2);
+    let shape = s.markers.get(5).expect("shape marker");
+    assert_eq!(shape.class, "Shape");
+    assert_eq!(
+        shape.fields,
+        vec![
+            (
+                "pos".to_string(),
+                UValue::Object(vec![("x".into(), UValue::F32(80.0)), ("y".into(), UValue::F32(100.0))])
+            ),
+            ("radius".to_string(), UValue::F32(3.0)),
+            ("color".to_string(), UValue::Str("ff0000ff".into())),
+        ]
+    );
+    // `setmarker pos 9 4` with y null keeps y
+    let point = s.markers.get(9).expect("point");
+    assert_eq!(
+        point.field("pos"),
+        Some(UValue::Object(vec![("x".into(), UValue::F32(32.0)), ("y".into(), UValue::F32(24.0))]))
+    );
+    // Java sends no call for markers (clients run world processors themselves)
+    assert!(out.iter().all(|o| !matches!(o, Output::Send(_, Call::TileConfig { .. }))));
+
+    // saved: the markers region holds them; a reload has them
+    let path = tmp("markers");
+    let meta = WorldMeta { name: "m".into(), rules_json: "{}".into() };
+    worldio::save(&s, &BlockNames::builtin(), &meta, &path).expect("saves");
+    let bytes = std::fs::read(&path).expect("reads");
+    let world = multidustry_world::World::read_msav(&bytes).expect("msav reads");
+    assert_eq!(world.markers, s.markers.encode());
+    assert_eq!(&world.markers[..3], b"{i\x01");
+    let (loaded, _) = worldio::load(&bytes).expect("loads").into_parts(60);
+    assert_eq!(loaded.markers.get(5), s.markers.get(5));
+    assert_eq!(loaded.markers.get(9), s.markers.get(9));
+    assert_eq!(loaded.markers.len(), 2);
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+}
+
+#[test]
+fn a_maps_markers_survive_load_and_save_and_reach_the_world_stream() {
+    // no official map carries markers, so one is made: a shape written as Java writes it and a quad (a class
+    // this server keeps but does not model)
+    let mut m = Markers::default();
+    m.make("shapeText", 3, 4.0, 5.0, true);
+    let mut region = UValue::Object(vec![]);
+    if let Ok(UValue::Object(mut entries)) =
+        multidustry_gameserver::markers::UValue::read(&mut multidustry_protocol::io::Reader::new(&m.encode()))
+    {
+        entries.push((
+            "-1".into(),
+            UValue::Object(vec![
+                ("class".into(), UValue::Str("Quad".into())),
+                ("textureName".into(), UValue::Str("router".into())),
+            ]),
+        ));
+        region = UValue::Object(entries);
+    }
+    let region = region.to_bytes();
+    let mut world = multidustry_world::generate::generate(7, 30, 30);
+    world.markers.clone_from(&region);
+    let loaded = worldio::from_world(&world);
+    let meta = WorldMeta { name: loaded.name.clone(), rules_json: loaded.rules_json.clone() };
+    let names = loaded.names.clone();
+    let (sim, mut io) = loaded.into_parts(60);
+    assert_eq!(sim.markers.len(), 2);
+    let path = tmp("map-markers");
+    worldio::save(&sim, &names, &meta, &path).expect("saves");
+    let saved = multidustry_world::World::read_msav(&std::fs::read(&path).expect("file")).expect("msav");
+    assert_eq!(saved.markers, region, "unchanged markers are written back byte for byte");
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+
+    // the join stream carries them too
+    use multidustry_gameserver::host::WorldIo;
+    let player = multidustry_gameserver::sim::PlayerState::for_tests(1, "p");
+    let stream = io.world_stream(&sim, &player).expect("stream");
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(stream.as_slice()), &mut inflated)
+        .expect("inflates");
+    assert!(inflated.windows(region.len()).any(|w| w == region.as_slice()), "markers in the stream");
+}
+
+#[test]
+fn an_official_maps_empty_markers_stay_empty() {
+    let Some(bytes) = multidustry_testdata::read("maps/serpulo/groundZero.msav") else { return };
+    let loaded = worldio::load(&bytes).expect("loads");
+    assert!(loaded.markers.is_empty());
+    assert_eq!(loaded.markers.encode(), b"{}");
+}
+
+fn one_group() -> Vec<SpawnGroup> {
+    vec![SpawnGroup { unit_type: "flare".into(), unit_amount: 2, unit_scaling: 1.0, ..SpawnGroup::default() }]
+}
+
+#[test]
+fn spawnwave_at_a_position_spawns_the_current_wave_there_and_natural_runs_the_next_wave() {
+    let mut r = rules();
+    r.spawns = one_group();
+    let mut s = with_world_processor(Grid::new(40, 40, 33), r.clone(), "spawnwave 20 22 false\nstop\n");
+    run(&mut s, 2);
+    // wave 3 → group wave index 2: unitAmount 2 + 2 waves / scaling 1 = 4 flares, within 2 tiles of (160, 176)
+    let units: Vec<_> = s.units().filter(|u| u.team == r.wave_team).collect();
+    assert_eq!(units.len(), 4);
+    for u in &units {
+        assert!(((u.x - 160.0).powi(2) + (u.y - 176.0).powi(2)).sqrt() <= 16.01, "{},{}", u.x, u.y);
+        assert_eq!(u.type_id, multidustry_gameserver::waves::unit_type_named("flare").expect("flare").id);
+    }
+    assert_eq!(s.state.wave, 3, "the wave does not advance");
+
+    let mut s = with_world_processor(Grid::new(40, 40, 33), r, "spawnwave 0 0 true\nstop\n");
+    run(&mut s, 2);
+    assert_eq!(s.state.wave, 4, "natural: the next wave ran");
+}
+
+#[test]
+fn setprop_changes_buildings_cores_and_units() {
+    let mut g = Grid::new(40, 40, 33);
+    let core = Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0);
+    assert!(g.put(20, 20, 3, core));
+    assert!(g.put(8, 8, 1, Building::new(216, 1, 0, 80.0)));
+    assert!(g.put(9, 9, 1, Building::new(216, 1, 0, 80.0)));
+    let code = "getblock building w 8 8\nsetprop @health w 50\nsetprop @team w @crux\nsensor h w @health\n\
+                getblock building c 20 20\nsetprop @copper c 700\nsetprop @lead c 99999999\n\
+                getblock building d 9 9\nsetprop @health d 0\n\
+                spawn @dagger 5 5 90 @sharded u\nsetprop @x u 7\nsetprop @y u 9\nsetprop @flag u 42\n\
+                setprop @rotation u 45\nsetprop @health u 1\nsensor ux u @x\n\
+                set keep 17\nsync keep\nstop\n";
+    let mut s = with_world_processor(g, rules(), code);
+    let out = run(&mut s, 10);
+    let w = s.grid.building(grid::pack(8, 8)).expect("wall");
+    assert_eq!((w.health, w.team), (50.0, 2));
+    assert_eq!(var(&s, "h"), Some(M::Num(50.0)));
+    let c = s.grid.building(grid::pack(20, 20)).expect("core");
+    assert_eq!(c.items.get(&0), Some(&700));
+    assert_eq!(c.items.get(&1), Some(&4000), "clamped to the shard's capacity");
+    assert!(s.grid.building(grid::pack(9, 9)).is_none(), "health 0 destroys");
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::DeconstructFinish { block: 216, .. }))));
+    let u = s.units().find(|u| u.flag == 42.0).expect("the spawned unit");
+    assert_eq!((u.x, u.y, u.rotation, u.health), (56.0, 72.0, 45.0, 1.0));
+    assert_eq!(var(&s, "ux"), Some(M::Num(7.0)));
+    assert_eq!(var(&s, "keep"), Some(M::Num(17.0)), "sync leaves the variable");
+}
+
+#[test]
+fn setprop_health_zero_removes_a_unit() {
+    let code = "spawn @dagger 5 5 90 @sharded u\nsetprop @health u 0\nsensor dead u @dead\nstop\n";
+    let mut g = Grid::new(40, 40, 33);
+    // a core gives the team its unit cap
+    assert!(g.put(20, 20, 3, Building::new(multidustry_gameserver::blocks::id::CORE_SHARD, 1, 0, 1100.0)));
+    let mut s = with_world_processor(g, rules(), code);
+    let out = run(&mut s, 5);
+    assert_eq!(s.units().count(), 0);
+    assert_eq!(var(&s, "dead"), Some(M::Num(1.0)));
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDespawn(_)))));
+}
