@@ -35,9 +35,9 @@
 //! `fetch`, `getblock`, sensors, control) are looked up in the grid, with the table consulted for adopted state.
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
-//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with the grid
-//! changed by others every tick). A tick in which a construction state changed costs a grid lookup per processor
-//! and per link.
+//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with a
+//! construction state changing every tick). A tick in which a construction state changed costs a grid lookup per
+//! processor and per link.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -47,8 +47,10 @@
 //!
 //! Invariants: a processor that failed to load keeps its raw record (re-emitted unchanged) and never runs; bad
 //! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
-//! current program (rebinding creates a new state and copies variables by name); code outside this module that
-//! replaces a building's `logic` in place (without a layout change) must not do so for adopted buildings.
+//! current program (rebinding creates a new state and copies variables by name); code outside this module
+//! replaces an adopted building's `logic` only with a layout change (remove and put the building: the runner
+//! adopts the new serial on its next tick), and moves a `LogicData` to another position only after
+//! [`Logic::write_back`] (the runner adopts it there from the grid's copy).
 //!
 //! Other processors' variables: `read x processor1 "name"` / `write v processor1 "name"` reach another processor
 //! (finished; of the same team and not privileged, or any for a world processor) by variable name, `@counter`
