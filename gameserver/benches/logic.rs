@@ -80,7 +80,7 @@ fn bench(c: &mut Criterion) {
                 clock.tick += 1.0;
                 clock.now += Duration::from_millis(16);
                 let _ = grid.building_mut(touched);
-                grid.note_construction_change();
+                grid.note_construction_change(touched);
                 black_box(l.tick(&mut grid, &clock, 1.0));
             });
         });
