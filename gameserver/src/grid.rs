@@ -147,9 +147,15 @@ pub struct Grid {
     version: u64,
     /// Bumped when tiles or footprints may change (not by building state), for path finding.
     layout_version: u64,
-    /// Bumped by [`Grid::note_construction_change`] (see [`Grid::construction_version`]).
-    construction_version: u64,
+    /// Origins of buildings whose construction state changed in place, oldest first (see
+    /// [`Grid::note_construction_change`]); entry `i` has sequence number `construction_base + i`.
+    construction_log: Vec<i32>,
+    /// Sequence number of the first entry of `construction_log`.
+    construction_base: u64,
 }
+
+/// Most construction changes [`Grid`] remembers (older ones are forgotten: readers then recheck everything).
+const CONSTRUCTION_LOG_MAX: usize = 4096;
 
 impl Grid {
     /// An empty grid (all floors `floor`).
@@ -166,7 +172,8 @@ impl Grid {
             // Each grid starts its layout versions in its own range, so a cache keyed by the version (the logic
             // runner's building index) never mistakes a newly loaded grid for the one it was built for.
             layout_version: NEXT_LAYOUT_BASE.fetch_add(1 << 40, std::sync::atomic::Ordering::Relaxed),
-            construction_version: 0,
+            construction_log: Vec::new(),
+            construction_base: 0,
         }
     }
 
@@ -181,18 +188,28 @@ impl Grid {
         self.layout_version
     }
 
-    /// Changes whenever the layout changes or a building's construction state may have changed in place (a site
-    /// finished, a building turned into a deconstruction site): what logic links and `fetch` lists depend on.
-    /// Code that sets or clears `Building::construction` of a building already in the grid must call
-    /// [`Grid::note_construction_change`].
-    pub fn construction_version(&self) -> u64 {
-        self.layout_version.wrapping_add(self.construction_version)
+    /// Sequence number of the next in-place construction change (see [`Grid::construction_changes_since`]).
+    pub fn construction_seq(&self) -> u64 {
+        self.construction_base + self.construction_log.len() as u64
     }
 
-    /// Records that a building's construction state changed in place (see [`Grid::construction_version`]).
-    pub fn note_construction_change(&mut self) {
+    /// Origins of the buildings whose construction state changed in place (a site finished, a building turned
+    /// into a deconstruction site) since sequence number `seq`; `None` when they are no longer remembered (the
+    /// caller must then assume any may have changed). What logic links and `fetch` lists depend on.
+    pub fn construction_changes_since(&self, seq: u64) -> Option<&[i32]> {
+        let start = usize::try_from(seq.checked_sub(self.construction_base)?).ok()?;
+        self.construction_log.get(start..)
+    }
+
+    /// Records that the construction state of the building with origin `pos` changed in place: code that sets
+    /// or clears `Building::construction` of a building already in the grid must call this.
+    pub fn note_construction_change(&mut self, pos: i32) {
         self.version += 1;
-        self.construction_version += 1;
+        if self.construction_log.len() >= CONSTRUCTION_LOG_MAX {
+            self.construction_base += self.construction_log.len() as u64;
+            self.construction_log.clear();
+        }
+        self.construction_log.push(pos);
     }
 
     /// Width in tiles.

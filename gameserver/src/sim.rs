@@ -1399,7 +1399,7 @@ impl Sim {
             site.paid = paid;
         }
         if finished {
-            self.grid.note_construction_change();
+            self.grid.note_construction_change(pos);
             let Some(b) = self.grid.building_mut(pos) else { return true };
             let config = b.construction.take().map(|c| c.config).unwrap_or_default();
             let node = crate::power::node_rule(rule.id).is_some();
@@ -1437,7 +1437,7 @@ impl Sim {
                 let paid = b.construction.as_ref().map(|c| c.paid.clone()).unwrap_or_else(|| {
                     rule.map(|r| r.requirements.iter().map(|&(_, n)| n as f32).collect()).unwrap_or_default()
                 });
-                self.grid.note_construction_change();
+                self.grid.note_construction_change(pos);
                 if let Some(b) = self.grid.building_mut(pos) {
                     b.construction = Some(Construction { block, progress, breaking: true, paid, config: Value::Null });
                 }

@@ -643,7 +643,7 @@ fn links_follow_construction_state_changes_in_place() {
     assert_eq!(l.processor(&g, p).expect("processor").bound_links(), &[c]);
     let written = l.memory(&g, c).expect("cell")[0];
     assert!(written > 0.0);
-    g.note_construction_change();
+    g.note_construction_change(c);
     g.building_mut(c).expect("cell").construction = Some(grid::Construction {
         block: id::MEMORY_CELL,
         progress: 1.0,
@@ -656,7 +656,7 @@ fn links_follow_construction_state_changes_in_place() {
     let frozen = l.memory(&g, c).expect("cell")[0];
     tick(&mut l, &mut g);
     assert_eq!(l.memory(&g, c).expect("cell")[0], frozen, "a site is not written");
-    g.note_construction_change();
+    g.note_construction_change(c);
     g.building_mut(c).expect("cell").construction = None;
     tick(&mut l, &mut g);
     tick(&mut l, &mut g);

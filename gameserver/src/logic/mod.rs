@@ -26,7 +26,7 @@
 //! construction site of a logic block was finished); then per processor slot, in position order:
 //! ```text
 //!  own state and links: full link check only when the layout changed; construction states of itself and its
-//!  links only when Grid::construction_version changed (or every FULL_RECHECK_TICKS) ─▶ rebind + recompile
+//!  links only when theirs changed (Grid::construction_changes_since; all every FULL_RECHECK_TICKS) ─▶ rebind
 //!        ─▶ engine::tick(engine, program, state, WorldHost{grid, table rows, clock}, delta)
 //! ```
 //! `read`/`write` of linked memory use the slot's resolved cell range in the table's one `Vec<f64>`, and
@@ -35,9 +35,9 @@
 //! `fetch`, `getblock`, sensors, control) are looked up in the grid, with the table consulted for adopted state.
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
-//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with the grid
-//! changed by others every tick). A tick in which a construction state changed costs a grid lookup per processor
-//! and per link.
+//! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with a
+//! construction state changing every tick). A construction change costs a grid lookup per processor and per link
+//! of the processors that are or link that building.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
 //! `printflush` changes a message. Because this server is authoritative and client copies can diverge (server
@@ -47,8 +47,10 @@
 //!
 //! Invariants: a processor that failed to load keeps its raw record (re-emitted unchanged) and never runs; bad
 //! client bytes are rejected with a debug log, never a panic; a processor's `state.vars` always belongs to its
-//! current program (rebinding creates a new state and copies variables by name); code outside this module that
-//! replaces a building's `logic` in place (without a layout change) must not do so for adopted buildings.
+//! current program (rebinding creates a new state and copies variables by name); code outside this module
+//! replaces an adopted building's `logic` only with a layout change (remove and put the building: the runner
+//! adopts the new serial on its next tick), and moves a `LogicData` to another position only after
+//! [`Logic::write_back`] (the runner adopts it there from the grid's copy).
 //!
 //! Other processors' variables: `read x processor1 "name"` / `write v processor1 "name"` reach another processor
 //! (finished; of the same team and not privileged, or any for a world processor) by variable name, `@counter`
@@ -657,7 +659,7 @@ type JitCell = Arc<OnceLock<Option<Arc<JitProgram>>>>;
 /// thread on a burst of compilations. Both engines give the same results, so the switch is invisible.
 pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
 /// The runner rechecks every processor's own construction state and its links' at least this often (ticks),
-/// even when `Grid::construction_version` says nothing changed.
+/// even when `Grid::construction_changes_since` says nothing changed.
 pub const FULL_RECHECK_TICKS: u64 = 60;
 /// Deferred JIT compilations done per tick.
 pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
@@ -692,10 +694,15 @@ pub struct Logic {
     pub executed: u64,
     /// The dense table of processors, memory and message texts (see [`table`]).
     table: Table,
-    /// `Grid::construction_version` at the end of the last tick: a different one at the start of a tick means a
-    /// construction state changed, so the processors' own states and links are rechecked (and also every
-    /// [`FULL_RECHECK_TICKS`] ticks, in case some code changed one without telling the grid).
-    seen_version: Option<u64>,
+    /// `Grid::construction_seq` at the end of the last tick: the processors that are or link the buildings whose
+    /// construction state changed since are rechecked (all of them when the grid forgot, and every
+    /// [`FULL_RECHECK_TICKS`] ticks in case some code changed one without telling the grid).
+    seen_seq: Option<u64>,
+    /// (building origin, slot index) for every slot's own position and watched link origins, sorted: who to
+    /// recheck when a construction state changes. Rebuilt when `watch_dirty`.
+    watch: Vec<(i32, u32)>,
+    /// Slots or their watched links changed since `watch` was built.
+    watch_dirty: bool,
     /// Ticks run.
     ticks: u64,
     /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
@@ -758,7 +765,9 @@ impl Logic {
             sync: SyncQueue::default(),
             executed: 0,
             table: Table::default(),
-            seen_version: None,
+            seen_seq: None,
+            watch: Vec::new(),
+            watch_dirty: true,
             ticks: 0,
             state_version: 0,
             fetch: (host::FetchLists::default(), None),
@@ -792,11 +801,18 @@ impl Logic {
             let _ = cell.set(compile(&program));
         }
         self.ticks = self.ticks.wrapping_add(1);
-        let foreign =
-            self.seen_version != Some(grid.construction_version()) || self.ticks.is_multiple_of(FULL_RECHECK_TICKS);
+        // Construction states changed since the last tick (None: unknown, recheck every processor).
+        let changes: Option<Vec<i32>> = if self.ticks.is_multiple_of(FULL_RECHECK_TICKS) {
+            None
+        } else {
+            self.seen_seq.and_then(|s| grid.construction_changes_since(s)).map(<[i32]>::to_vec)
+        };
+        let foreign = changes.as_ref().is_none_or(|c| !c.is_empty());
         if self.table.layout != Some(grid.layout_version()) || (foreign && self.pending_finished(grid)) {
             self.reconcile(grid);
         }
+        // The slots to recheck, sorted (all of them when `changes` is unknown).
+        let recheck: Option<Vec<u32>> = changes.map(|c| self.slots_watching(&c));
         // The processors present when the tick starts run (in position order); ones `setblock` adds wait for
         // the next tick (the table is reconciled then), removed ones are skipped.
         let mut table = std::mem::take(&mut self.table);
@@ -806,21 +822,50 @@ impl Logic {
             effects.fetch = std::mem::take(&mut self.fetch.0);
         }
         let mut moved = false;
+        let mut next = recheck.as_deref().map(|r| r.iter().copied().peekable());
         for i in 0..table.procs.len() {
             if !moved && grid.layout_version() != layout {
                 moved = true;
                 table::refresh_msgs(&mut table.msgs, grid);
             }
-            self.step(grid, &mut table, i, clock, delta, foreign || moved, &mut effects, units.as_deref_mut());
+            let marked = match &mut next {
+                None => true,
+                Some(it) => it.next_if_eq(&(i as u32)).is_some(),
+            };
+            self.step(grid, &mut table, i, clock, delta, marked || moved, &mut effects, units.as_deref_mut());
         }
         self.table = table;
-        self.seen_version = Some(grid.construction_version());
+        self.seen_seq = Some(grid.construction_seq());
         self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }
         let mut out = LogicOutput { calls: effects.calls, rules: effects.rules, world: effects.world };
         self.sync_changes(grid, clock.now, effects.changed, &mut out.calls);
+        out
+    }
+
+    /// Indices of the slots that are, or watch a link to, one of the buildings at `changed` (sorted, unique).
+    fn slots_watching(&mut self, changed: &[i32]) -> Vec<u32> {
+        if changed.is_empty() {
+            return Vec::new();
+        }
+        if self.watch_dirty {
+            self.watch.clear();
+            for (i, slot) in self.table.procs.iter().enumerate() {
+                self.watch.push((slot.pos, i as u32));
+                self.watch.extend(slot.proc.link_watch.iter().map(|&(o, _)| (o, i as u32)));
+            }
+            self.watch.sort_unstable();
+            self.watch_dirty = false;
+        }
+        let mut out = Vec::new();
+        for &pos in changed {
+            let from = self.watch.partition_point(|&(p, _)| p < pos);
+            out.extend(self.watch[from..].iter().take_while(|&&(p, _)| p == pos).map(|&(_, i)| i));
+        }
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -905,6 +950,7 @@ impl Logic {
         }
         t.layout = Some(grid.layout_version());
         self.table = t;
+        self.watch_dirty = true;
     }
 
     /// Gives logic state to logic buildings that appeared without it (finished by a builder, or placed by code
@@ -1025,6 +1071,7 @@ impl Logic {
             let changed = update_links(grid, pos, team, kind, &mut p.links);
             p.links_layout = Some(layout);
             p.link_watch.clear();
+            self.watch_dirty = true;
             for l in p.links.iter().filter(|l| l.active) {
                 if let Some((o, b)) = grid.building_at(l.x, l.y) {
                     p.link_watch.push((o, b.construction.is_none()));
