@@ -345,15 +345,7 @@ impl WorldHost<'_> {
                     *o = v;
                 }
             }
-            HostOp::SetFlag => {
-                if let MValue::Str(s) = arg(0) {
-                    if arg(1).truthy() {
-                        self.flags.insert(s.to_string());
-                    } else {
-                        self.flags.remove(&*s);
-                    }
-                }
-            }
+            HostOp::SetFlag => super::world::set_flag(self, args),
             HostOp::SetRule => self.effects.rules.push((mode.to_string(), arg(0).num())),
             _ => {}
         }
@@ -611,6 +603,7 @@ impl Host for WorldHost<'_> {
             HostOp::SpawnWave if self.privileged => super::world::spawn_wave(self, args),
             HostOp::SetProp if self.privileged => super::world::set_prop(self, args),
             HostOp::Sync if self.privileged => super::world::sync(args, outs),
+            HostOp::Explosion if self.privileged => super::world::explosion(self, args),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }
