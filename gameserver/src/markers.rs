@@ -22,8 +22,7 @@
 //! marker, `pos` on positioned ones); whether build 159 has exactly these fields is not verified against a 159 jar.
 //! Partial: `QuadMarker` (`makemarker quad`) is not modelled (its `float[]` vertices): `makemarker quad` does
 //! nothing here; markers of unknown classes or fields read from a map are kept and written back unchanged but
-//! `setmarker` does not change them; `setmarker flushText` and `texture` from the text buffer are not applied
-//! (the mlog host interface does not expose a processor's text buffer), `texture` with an object is.
+//! `setmarker` does not change them; `setmarker texture` with an object other than a string does nothing.
 //!
 //! Invariants: the reader never panics, nests at most [`MAX_DEPTH`] levels and allocates only for bytes
 //! present; a world whose markers no processor changed writes back the exact bytes it was loaded with.
@@ -692,7 +691,18 @@ impl Markers {
         }
     }
 
-    /// `setmarker texture id false name` (`setTexture`) on a texture marker.
+    /// `setmarker flushText id fetch` (`setText`): the text of a text or shape-text marker (other markers
+    /// ignore it). Whether the marker exists (the processor's text buffer is consumed only then).
+    pub fn set_text(&mut self, id: i32, text: &str) -> bool {
+        let Some(m) = self.map.get_mut(&id) else { return false };
+        if m.modelled() && m.has("text") && m.field("text") != Some(UValue::Str(text.to_string())) {
+            m.set("text", UValue::Str(text.to_string()));
+            self.changed();
+        }
+        true
+    }
+
+    /// `setmarker texture id false name` / `setmarker texture id true` (`setTexture`) on a texture marker.
     pub fn set_texture(&mut self, id: i32, name: &str) {
         let Some(m) = self.map.get_mut(&id) else { return };
         if m.modelled() && m.has("textureName") && m.field("textureName") != Some(UValue::Str(name.to_string())) {
@@ -702,8 +712,7 @@ impl Markers {
     }
 }
 
-/// A marker instruction of a world processor, applied by the simulation after the processors' tick (no
-/// instruction reads markers, so applying them in order afterwards gives the same state).
+/// A marker instruction of a world processor (applied at once by the processor's host, as `LExecutor` does).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MarkerOp {
     /// `makemarker`.

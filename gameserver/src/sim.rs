@@ -692,8 +692,6 @@ pub struct Sim {
     pub logic: crate::logic::Logic,
     /// Processor-side unit state (`ubind` cycles, radar caches; see `logic::units`).
     logic_units: crate::logic::units::LogicUnits,
-    /// Map markers (`state.markers`: loaded with the world, changed by world processors, saved and streamed).
-    pub markers: crate::markers::Markers,
 }
 
 /// Wave state the simulation keeps between ticks.
@@ -723,7 +721,6 @@ impl Sim {
             wave_ai: WaveAi::default(),
             logic: crate::logic::Logic::default(),
             logic_units: crate::logic::units::LogicUnits::default(),
-            markers: crate::markers::Markers::default(),
         }
     }
 
@@ -1266,9 +1263,6 @@ impl Sim {
         }
         for call in out.calls {
             self.send(Target::All, call);
-        }
-        for op in &out.world.markers {
-            self.markers.apply(op);
         }
         for wave in out.world.waves {
             match wave {

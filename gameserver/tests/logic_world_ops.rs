@@ -56,8 +56,8 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
                 setmarker pos 9 4 null\nstop\n";
     let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
     let out = run(&mut s, 5);
-    assert_eq!(s.markers.len(), 2);
-    let shape = s.markers.get(5).expect("shape marker");
+    assert_eq!(s.logic.markers.len(), 2);
+    let shape = s.logic.markers.get(5).expect("shape marker");
     assert_eq!(shape.class, "Shape");
     assert_eq!(
         shape.fields,
@@ -71,7 +71,7 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
         ]
     );
     // `setmarker pos 9 4` with y null keeps y
-    let point = s.markers.get(9).expect("point");
+    let point = s.logic.markers.get(9).expect("point");
     assert_eq!(
         point.field("pos"),
         Some(UValue::Object(vec![("x".into(), UValue::F32(32.0)), ("y".into(), UValue::F32(24.0))]))
@@ -85,12 +85,12 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
     worldio::save(&s, &BlockNames::builtin(), &meta, &path).expect("saves");
     let bytes = std::fs::read(&path).expect("reads");
     let world = multidustry_world::World::read_msav(&bytes).expect("msav reads");
-    assert_eq!(world.markers, s.markers.encode());
+    assert_eq!(world.markers, s.logic.markers.encode());
     assert_eq!(&world.markers[..3], b"{i\x01");
     let (loaded, _) = worldio::load(&bytes).expect("loads").into_parts(60);
-    assert_eq!(loaded.markers.get(5), s.markers.get(5));
-    assert_eq!(loaded.markers.get(9), s.markers.get(9));
-    assert_eq!(loaded.markers.len(), 2);
+    assert_eq!(loaded.logic.markers.get(5), s.logic.markers.get(5));
+    assert_eq!(loaded.logic.markers.get(9), s.logic.markers.get(9));
+    assert_eq!(loaded.logic.markers.len(), 2);
     let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
 }
 
@@ -120,7 +120,7 @@ fn a_maps_markers_survive_load_and_save_and_reach_the_world_stream() {
     let meta = WorldMeta { name: loaded.name.clone(), rules_json: loaded.rules_json.clone() };
     let names = loaded.names.clone();
     let (sim, mut io) = loaded.into_parts(60);
-    assert_eq!(sim.markers.len(), 2);
+    assert_eq!(sim.logic.markers.len(), 2);
     let path = tmp("map-markers");
     worldio::save(&sim, &names, &meta, &path).expect("saves");
     let saved = multidustry_world::World::read_msav(&std::fs::read(&path).expect("file")).expect("msav");
@@ -264,4 +264,24 @@ fn setflag_sends_set_flag_on_change_and_explosion_sends_logic_explosion() {
         multidustry_gameserver::wire::encode(Target::All, &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
     }
     assert_eq!(wire.len(), 4);
+}
+
+#[test]
+fn flush_text_and_texture_take_the_text_buffer_only_for_existing_markers_in_both_engines() {
+    let code = "makemarker text 1 2 2 true\nprint \"hello\"\nsetmarker flushText 1 false\nprint \"rest\"\n\
+                setmarker flushText 99 false\nprint \"x\"\nsetmarker flushText 1 true\n\
+                makemarker texture 3 0 0 true\nprint \"router\"\nsetmarker texture 3 true\n\
+                makemarker shape 4 0 0 true\nprint \"ignored\"\nsetmarker flushText 4\nprint \"left\"\nstop\n";
+    for engine in [logic::EngineKind::Jit, logic::EngineKind::Interpreter] {
+        let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+        s.logic = logic::Logic::new(multidustry_mlog::ir::Build::B159, engine);
+        run(&mut s, 6);
+        let m = &s.logic.markers;
+        assert_eq!(m.get(1).and_then(|t| t.field("text")), Some(UValue::Str("restx".into())), "{engine:?}");
+        assert_eq!(m.get(3).and_then(|t| t.field("textureName")), Some(UValue::Str("router".into())));
+        // a shape marker has no text, but its existence consumes the buffer
+        assert_eq!(m.get(4).map(|t| t.fields.len()), Some(0));
+        let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
+        assert_eq!(p.state.text, "left", "{engine:?}");
+    }
 }

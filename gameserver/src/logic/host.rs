@@ -37,8 +37,10 @@ pub(super) struct Effects {
     pub calls: Vec<Call>,
     /// `setrule` requests.
     pub rules: Vec<(String, f64)>,
-    /// Marker and wave requests (see [`super::world`]).
+    /// Wave requests (see [`super::world`]).
     pub world: super::world::Requests,
+    /// The world's markers, lent by the runner for the tick (`Logic::markers`).
+    pub markers: crate::markers::Markers,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
     /// `fetch` lists built when first asked for in a tick (kept up to date by `setblock`): per team, all
@@ -561,6 +563,10 @@ impl Host for WorldHost<'_> {
             MValue::Unit(_) | MValue::Null => super::units::sensor(self, target, prop),
             _ => MValue::Null,
         }
+    }
+
+    fn marker_text(&mut self, instr: &HostInstr, args: &[MValue], text: &str) -> bool {
+        self.privileged && super::world::marker_text(self, instr, args, text)
     }
 
     fn bound_unit(&mut self, unit: &MValue) {

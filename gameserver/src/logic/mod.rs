@@ -672,6 +672,9 @@ pub struct Logic {
     /// Bumped whenever state the runner holds may have changed (ticks, configuration): with the grid's version,
     /// the key of anything derived from the world's records (world-stream caches).
     state_version: u64,
+    /// The world's map markers (`state.markers`): only world processors change them, at once, as in Java
+    /// (see [`world`] and [`crate::markers`]); saves and world streams write them.
+    pub markers: crate::markers::Markers,
 }
 
 impl Default for Logic {
@@ -728,6 +731,7 @@ impl Logic {
             table: Table::default(),
             seen_version: None,
             state_version: 0,
+            markers: crate::markers::Markers::default(),
         }
     }
 
@@ -766,6 +770,7 @@ impl Logic {
         let mut table = std::mem::take(&mut self.table);
         let layout = grid.layout_version();
         let mut effects = Effects::default();
+        effects.markers = std::mem::take(&mut self.markers);
         let mut moved = false;
         for i in 0..table.procs.len() {
             if !moved && grid.layout_version() != layout {
@@ -775,6 +780,7 @@ impl Logic {
             self.step(grid, &mut table, i, clock, delta, foreign || moved, &mut effects, units.as_deref_mut());
         }
         self.table = table;
+        self.markers = std::mem::take(&mut effects.markers);
         self.seen_version = Some(grid.version());
         if !self.table.procs.is_empty() {
             self.state_version += 1;

@@ -1,10 +1,11 @@
 //! World-processor instructions beyond the grid's basics: markers (`makemarker`, `setmarker`), `spawnwave`,
 //! `setprop`, `sync`, `setflag` and `explosion`, called from the host ([`super::host`]) with thin delegations.
 //!
-//! Owns: turning these instructions' operands into [`Requests`] the simulation applies after the processors'
-//! tick (markers, waves), `setprop` on buildings and units, applied at once (a processor that sets a property
-//! and senses it in the same tick sees the new value, as in Java), and the calls `setflag` and `explosion`
-//! send.
+//! Owns: what these instructions do: markers (changed at once in the markers the runner lends each tick,
+//! including `flushText`/`texture` from the text buffer through [`multidustry_mlog::host::Host::marker_text`]),
+//! `spawnwave` as [`Requests`] the simulation applies after the processors' tick, `setprop` on buildings and
+//! units at once (a processor that sets a property and senses it in the same tick sees the new value, as in
+//! Java), and the calls `setflag` and `explosion` send.
 //! Does not own: the markers themselves ([`crate::markers`]), wave spawning (`sim`), snapshots.
 //!
 //! What Java does and what this does (`LExecutor`, build 159; a headless server runs world processors too, and
@@ -59,8 +60,6 @@ use crate::{blocks, grid, waves};
 /// What world processors asked of the simulation during a tick, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Requests {
-    /// Marker instructions.
-    pub markers: Vec<MarkerOp>,
     /// `spawnwave`: `None` natural (run the next wave), else world coordinates and the packed tile position
     /// (`Point2.pack(x.numi(), y.numi())`, which groups bound to one spawn point must match).
     pub waves: Vec<Option<(f32, f32, i32)>>,
@@ -82,7 +81,7 @@ fn arg(args: &[MValue], i: usize) -> MValue {
 /// `makemarker type id x y replace`.
 pub(super) fn make_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MValue]) {
     let kind = instr.modes.first().cloned().unwrap_or_else(|| "shape".into());
-    host.effects.world.markers.push(MarkerOp::Make {
+    host.effects.markers.apply(&MarkerOp::Make {
         kind,
         id: arg(args, 0).num() as i32,
         x: arg(args, 1).num(),
@@ -97,7 +96,7 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
     let id = arg(args, 0).num() as i32;
     let op = match prop {
         "remove" => MarkerOp::Remove(id),
-        // the text buffer is not visible to the host (see `crate::markers`)
+        // from the text buffer: `marker_text`
         "flushText" => return,
         "texture" => {
             if arg(args, 1).truthy() {
@@ -114,7 +113,22 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
             p: [num_or_nan(&arg(args, 1)), num_or_nan(&arg(args, 2)), num_or_nan(&arg(args, 3))],
         },
     };
-    host.effects.world.markers.push(op);
+    host.effects.markers.apply(&op);
+}
+
+/// `setmarker flushText id fetch` and `setmarker texture id true` (`SetMarkerI`): the marker's text or texture
+/// name from the text buffer; whether the buffer is consumed (only when the marker exists, as in Java).
+pub(super) fn marker_text(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MValue], text: &str) -> bool {
+    let id = arg(args, 0).num() as i32;
+    match instr.modes.first().map(String::as_str) {
+        Some("flushText") => host.effects.markers.set_text(id, text),
+        Some("texture") => {
+            let exists = host.effects.markers.get(id).is_some();
+            host.effects.markers.set_texture(id, text);
+            exists
+        }
+        _ => false,
+    }
 }
 
 /// `spawnwave x y natural`.
