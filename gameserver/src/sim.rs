@@ -334,6 +334,34 @@ pub enum Call {
         /// y.
         y: f32,
     },
+    /// `setFlag(flag, add)` (`LExecutor.SetFlagI`: a world processor changed an objective flag).
+    SetFlag {
+        /// Flag name.
+        flag: String,
+        /// Set (true) or cleared.
+        add: bool,
+    },
+    /// `logicExplosion(team, x, y, radius, damage, air, ground, pierce, effect)` (`LExecutor.ExplosionI`).
+    LogicExplosion {
+        /// Team dealing the damage.
+        team: u8,
+        /// World x.
+        x: f32,
+        /// World y.
+        y: f32,
+        /// Radius in world units.
+        radius: f32,
+        /// Damage.
+        damage: f32,
+        /// Hits air units.
+        air: bool,
+        /// Hits ground units and buildings.
+        ground: bool,
+        /// Pierces buildings.
+        pierce: bool,
+        /// Shows the explosion effect.
+        effect: bool,
+    },
 }
 
 /// Who receives an output.
@@ -667,8 +695,6 @@ pub struct Sim {
     pub logic: crate::logic::Logic,
     /// Processor-side unit state (`ubind` cycles, radar caches; see `logic::units`).
     logic_units: crate::logic::units::LogicUnits,
-    /// Map markers (`state.markers`: loaded with the world, changed by world processors, saved and streamed).
-    pub markers: crate::markers::Markers,
 }
 
 /// Wave state the simulation keeps between ticks.
@@ -698,7 +724,6 @@ impl Sim {
             wave_ai: WaveAi::default(),
             logic: crate::logic::Logic::default(),
             logic_units: crate::logic::units::LogicUnits::default(),
-            markers: crate::markers::Markers::default(),
         }
     }
 
@@ -1242,14 +1267,11 @@ impl Sim {
         for call in out.calls {
             self.send(Target::All, call);
         }
-        for op in &out.world.markers {
-            self.markers.apply(op);
-        }
         for wave in out.world.waves {
             match wave {
                 // `logic.skipWave()`: runs the next wave
                 None => self.run_wave(),
-                Some((x, y)) => self.spawn_wave_at(x, y),
+                Some((x, y, tile)) => self.spawn_wave_at(x, y, tile),
             }
         }
     }
@@ -1654,10 +1676,14 @@ impl Sim {
 
     /// `spawnwave x y false` (`SpawnWaveI`): every spawn group's units of the current wave (`state.wave - 1`)
     /// around world position (`x`, `y`) (a random offset up to 2 tiles, as `Tmp.v1.rnd(spread)`), without
-    /// advancing the wave or touching the countdown.
-    pub fn spawn_wave_at(&mut self, x: f32, y: f32) {
+    /// advancing the wave or touching the countdown; a group bound to one spawn point spawns only when `tile`
+    /// (packed) is that point.
+    pub fn spawn_wave_at(&mut self, x: f32, y: f32, tile: i32) {
         let wave = self.state.wave - 1;
         for group in self.rules.spawns.clone() {
+            if group.spawn != -1 && group.spawn != tile {
+                continue;
+            }
             let Some(facts) = waves::unit_type_named(&group.unit_type) else { continue };
             for _ in 0..group.spawned(wave) {
                 if self.ecs.unit_count() >= waves::MAX_WAVE_UNITS {

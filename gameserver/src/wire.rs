@@ -11,9 +11,9 @@
 
 use multidustry_protocol::packets::{
     BeginBreakCallPacket, BeginPlaceCallPacket, BlockSnapshotCallPacket, ClientSnapshotCallPacket,
-    ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket, PacketError,
-    PlayerDisconnectCallPacket, PlayerSpawnCallPacket, RemoveQueueBlockCallPacket, RotateBlockCallPacket,
-    SetPositionCallPacket, StateSnapshotCallPacket, TileConfigCallPacket, UnitDespawnCallPacket,
+    ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket, LogicExplosionCallPacket,
+    PacketError, PlayerDisconnectCallPacket, PlayerSpawnCallPacket, RemoveQueueBlockCallPacket, RotateBlockCallPacket,
+    SetFlagCallPacket, SetPositionCallPacket, StateSnapshotCallPacket, TileConfigCallPacket, UnitDespawnCallPacket,
 };
 use multidustry_protocol::typeio::{BuildPlan, unpack_pos};
 use multidustry_protocol::{Build, DecodeError, Packet, PacketKind, RawPacket, Side, UnitRef};
@@ -262,6 +262,23 @@ fn packet_for(call: &Call, build: u32) -> Option<(Packet, Reliability)> {
             Reliable,
         ),
         Call::SetPosition { x, y } => (Packet::SetPositionCallPacket(SetPositionCallPacket { x: *x, y: *y }), Reliable),
+        Call::SetFlag { flag, add } => {
+            (Packet::SetFlagCallPacket(SetFlagCallPacket { flag: Some(flag.clone()), add: *add }), Reliable)
+        }
+        Call::LogicExplosion { team, x, y, radius, damage, air, ground, pierce, effect } => (
+            Packet::LogicExplosionCallPacket(LogicExplosionCallPacket {
+                team: *team,
+                x: *x,
+                y: *y,
+                radius: *radius,
+                damage: *damage,
+                air: *air,
+                ground: *ground,
+                pierce: *pierce,
+                effect: *effect,
+            }),
+            Unreliable,
+        ),
         Call::WorldStream { .. } | Call::SendMessage(_) | Call::SendChat { .. } => return None,
     };
     Some((packet, rel))

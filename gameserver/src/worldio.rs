@@ -348,7 +348,7 @@ pub struct SaveJob {
     state: GameState,
     next_entity_id: i32,
     units: Vec<crate::sim::UnitState>,
-    /// The markers region (`Sim::markers`).
+    /// The markers region (`Logic::markers`).
     markers: Vec<u8>,
 }
 
@@ -362,7 +362,7 @@ impl SaveJob {
             grid,
             names: names.clone(),
             meta: WorldMeta { name: meta.name.clone(), rules_json: live_rules_json(&meta.rules_json, &sim.rules) },
-            markers: sim.markers.encode(),
+            markers: sim.logic.markers.encode(),
             state: sim.state.clone(),
             next_entity_id: sim.next_entity_id(),
             units: sim.units().filter(|u| u.controller < 0).cloned().collect(),
@@ -531,7 +531,7 @@ impl crate::host::WorldIo for MsavIo {
     fn world_stream(&mut self, sim: &Sim, player: &PlayerState) -> Result<Vec<u8>, String> {
         // Processor and memory state lives in the logic runner (see `logic`): a cached conversion is valid only
         // for the grid version and the runner's state version it was made at.
-        let key = (sim.grid.version(), sim.logic.state_version(), sim.markers.version());
+        let key = (sim.grid.version(), sim.logic.state_version(), sim.logic.markers.version());
         if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
             self.generation += 1;
             let mut world = if sim.logic.holds_state() {
@@ -541,7 +541,7 @@ impl crate::host::WorldIo for MsavIo {
             } else {
                 to_world(&sim.grid, &self.names, &self.meta)
             };
-            world.markers = sim.markers.encode();
+            world.markers = sim.logic.markers.encode();
             self.cache = Some((key, self.generation, world));
         }
         let Some((_, version, world)) = &self.cache else { return Err("no cached world".into()) };
@@ -583,7 +583,7 @@ impl LoadedWorld {
     pub fn into_parts(self, tick_rate: u32) -> (Sim, MsavIo) {
         let next_id = self.units.iter().map(|u| u.id.saturating_add(1)).fold(self.next_entity_id, i32::max);
         let mut sim = Sim::new(self.grid, self.rules, self.state, tick_rate, next_id);
-        sim.markers = self.markers;
+        sim.logic.markers = self.markers;
         for u in self.units {
             sim.restore_unit(u);
         }

@@ -56,8 +56,8 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
                 setmarker pos 9 4 null\nstop\n";
     let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
     let out = run(&mut s, 5);
-    assert_eq!(s.markers.len(), 2);
-    let shape = s.markers.get(5).expect("shape marker");
+    assert_eq!(s.logic.markers.len(), 2);
+    let shape = s.logic.markers.get(5).expect("shape marker");
     assert_eq!(shape.class, "Shape");
     assert_eq!(
         shape.fields,
@@ -71,7 +71,7 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
         ]
     );
     // `setmarker pos 9 4` with y null keeps y
-    let point = s.markers.get(9).expect("point");
+    let point = s.logic.markers.get(9).expect("point");
     assert_eq!(
         point.field("pos"),
         Some(UValue::Object(vec![("x".into(), UValue::F32(32.0)), ("y".into(), UValue::F32(24.0))]))
@@ -85,12 +85,19 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
     worldio::save(&s, &BlockNames::builtin(), &meta, &path).expect("saves");
     let bytes = std::fs::read(&path).expect("reads");
     let world = multidustry_world::World::read_msav(&bytes).expect("msav reads");
-    assert_eq!(world.markers, s.markers.encode());
+    assert_eq!(world.markers, s.logic.markers.encode());
     assert_eq!(&world.markers[..3], b"{i\x01");
-    let (loaded, _) = worldio::load(&bytes).expect("loads").into_parts(60);
-    assert_eq!(loaded.markers.get(5), s.markers.get(5));
-    assert_eq!(loaded.markers.get(9), s.markers.get(9));
-    assert_eq!(loaded.markers.len(), 2);
+    let (loaded, mut io) = worldio::load(&bytes).expect("loads").into_parts(60);
+    assert_eq!(loaded.logic.markers.get(5), s.logic.markers.get(5));
+    // a joining player's stream carries them (delimited by the world crate's Arc UBJSON measure)
+    use multidustry_gameserver::host::WorldIo;
+    let player = multidustry_gameserver::sim::PlayerState::for_tests(1, "p");
+    let stream = io.world_stream(&loaded, &player).expect("stream");
+    let decoded = multidustry_world::WorldStream::read_compressed(&stream, multidustry_world::Build::V159)
+        .expect("stream decodes");
+    assert_eq!(decoded.markers, s.logic.markers.encode());
+    assert_eq!(loaded.logic.markers.get(9), s.logic.markers.get(9));
+    assert_eq!(loaded.logic.markers.len(), 2);
     let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
 }
 
@@ -120,7 +127,7 @@ fn a_maps_markers_survive_load_and_save_and_reach_the_world_stream() {
     let meta = WorldMeta { name: loaded.name.clone(), rules_json: loaded.rules_json.clone() };
     let names = loaded.names.clone();
     let (sim, mut io) = loaded.into_parts(60);
-    assert_eq!(sim.markers.len(), 2);
+    assert_eq!(sim.logic.markers.len(), 2);
     let path = tmp("map-markers");
     worldio::save(&sim, &names, &meta, &path).expect("saves");
     let saved = multidustry_world::World::read_msav(&std::fs::read(&path).expect("file")).expect("msav");
@@ -131,10 +138,10 @@ fn a_maps_markers_survive_load_and_save_and_reach_the_world_stream() {
     use multidustry_gameserver::host::WorldIo;
     let player = multidustry_gameserver::sim::PlayerState::for_tests(1, "p");
     let stream = io.world_stream(&sim, &player).expect("stream");
-    let mut inflated = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(stream.as_slice()), &mut inflated)
-        .expect("inflates");
-    assert!(inflated.windows(region.len()).any(|w| w == region.as_slice()), "markers in the stream");
+    // the world crate's stream reader delimits the markers with its Arc UBJSON measure
+    let decoded = multidustry_world::WorldStream::read_compressed(&stream, multidustry_world::Build::V159)
+        .expect("stream decodes");
+    assert_eq!(decoded.markers, region);
 }
 
 #[test]
@@ -146,7 +153,11 @@ fn an_official_maps_empty_markers_stay_empty() {
 }
 
 fn one_group() -> Vec<SpawnGroup> {
-    vec![SpawnGroup { unit_type: "flare".into(), unit_amount: 2, unit_scaling: 1.0, ..SpawnGroup::default() }]
+    vec![
+        SpawnGroup { unit_type: "flare".into(), unit_amount: 2, unit_scaling: 1.0, ..SpawnGroup::default() },
+        // bound to another spawn point: not spawned by `spawnwave 20 22`
+        SpawnGroup { unit_type: "dagger".into(), spawn: grid::pack(3, 3), ..SpawnGroup::default() },
+    ]
 }
 
 #[test]
@@ -164,6 +175,13 @@ fn spawnwave_at_a_position_spawns_the_current_wave_there_and_natural_runs_the_ne
     }
     assert_eq!(s.state.wave, 3, "the wave does not advance");
 
+    // at the bound group's spawn point both groups spawn
+    let mut s = with_world_processor(Grid::new(40, 40, 33), r.clone(), "spawnwave 3 3 false\nstop\n");
+    run(&mut s, 2);
+    let dagger = multidustry_gameserver::waves::unit_type_named("dagger").expect("dagger").id;
+    assert_eq!(s.units().filter(|u| u.type_id == dagger).count(), 1);
+    assert_eq!(s.units().count(), 5);
+
     let mut s = with_world_processor(Grid::new(40, 40, 33), r, "spawnwave 0 0 true\nstop\n");
     run(&mut s, 2);
     assert_eq!(s.state.wave, 4, "natural: the next wave ran");
@@ -176,14 +194,14 @@ fn setprop_changes_buildings_cores_and_units() {
     assert!(g.put(20, 20, 3, core));
     assert!(g.put(8, 8, 1, Building::new(216, 1, 0, 80.0)));
     assert!(g.put(9, 9, 1, Building::new(216, 1, 0, 80.0)));
-    let code = "getblock building w 8 8\nsetprop @health w 50\nsetprop @team w @crux\nsensor h w @health\n\
+    let code = "getblock building w 8 8\nsetprop @health w 50\nsetprop @team w @crux\nsetprop @health w @copper\nsensor h w @health\n\
                 getblock building c 20 20\nsetprop @copper c 700\nsetprop @lead c 99999999\n\
                 getblock building d 9 9\nsetprop @health d 0\n\
                 spawn @dagger 5 5 90 @sharded u\nsetprop @x u 7\nsetprop @y u 9\nsetprop @flag u 42\n\
-                setprop @rotation u 45\nsetprop @health u 1\nsensor ux u @x\n\
+                setprop @rotation u 45\nsetprop @health u 1\nsetprop @team u 3\nsensor ux u @x\n\
                 set keep 17\nsync keep\nstop\n";
     let mut s = with_world_processor(g, rules(), code);
-    let out = run(&mut s, 10);
+    let out = run(&mut s, 12);
     let w = s.grid.building(grid::pack(8, 8)).expect("wall");
     assert_eq!((w.health, w.team), (50.0, 2));
     assert_eq!(var(&s, "h"), Some(M::Num(50.0)));
@@ -193,7 +211,7 @@ fn setprop_changes_buildings_cores_and_units() {
     assert!(s.grid.building(grid::pack(9, 9)).is_none(), "health 0 destroys");
     assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::DeconstructFinish { block: 216, .. }))));
     let u = s.units().find(|u| u.flag == 42.0).expect("the spawned unit");
-    assert_eq!((u.x, u.y, u.rotation, u.health), (56.0, 72.0, 45.0, 1.0));
+    assert_eq!((u.x, u.y, u.rotation, u.health, u.team), (56.0, 72.0, 45.0, 1.0, 3));
     assert_eq!(var(&s, "ux"), Some(M::Num(7.0)));
     assert_eq!(var(&s, "keep"), Some(M::Num(17.0)), "sync leaves the variable");
 }
@@ -209,4 +227,68 @@ fn setprop_health_zero_removes_a_unit() {
     assert_eq!(s.units().count(), 0);
     assert_eq!(var(&s, "dead"), Some(M::Num(1.0)));
     assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDespawn(_)))));
+}
+
+#[test]
+fn setflag_sends_set_flag_on_change_and_explosion_sends_logic_explosion() {
+    let code = "setflag \"boss\" true\nsetflag \"boss\" true\nsetflag \"gone\" false\n\
+                explosion @crux 10 12 150 40 true false true true\nexplosion null 1 1 1 1 1 1 1 1\nstop\n";
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+    let out = run(&mut s, 4);
+    let flags: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::All, Call::SetFlag { flag, add }) => Some((flag.clone(), *add)),
+            _ => None,
+        })
+        .collect();
+    // only the change is sent (Java's `SetFlagI` checks the flag's state first)
+    assert_eq!(flags, vec![("boss".to_string(), true)]);
+    let explosions: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::All, c @ Call::LogicExplosion { .. }) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        explosions,
+        vec![Call::LogicExplosion {
+            team: 2,
+            x: 80.0,
+            y: 96.0,
+            radius: 800.0,
+            damage: 40.0,
+            air: true,
+            ground: false,
+            pierce: true,
+            effect: true,
+        }]
+    );
+    // and both encode for both client builds
+    let mut wire = Vec::new();
+    for c in flags.iter().map(|(f, a)| Call::SetFlag { flag: f.clone(), add: *a }).chain(explosions) {
+        multidustry_gameserver::wire::encode(Target::All, &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    }
+    assert_eq!(wire.len(), 4);
+}
+
+#[test]
+fn flush_text_and_texture_take_the_text_buffer_only_for_existing_markers_in_both_engines() {
+    let code = "makemarker text 1 2 2 true\nprint \"hello\"\nsetmarker flushText 1 false\nprint \"rest\"\n\
+                setmarker flushText 99 false\nprint \"x\"\nsetmarker flushText 1 true\n\
+                makemarker texture 3 0 0 true\nprint \"router\"\nsetmarker texture 3 true\n\
+                makemarker shape 4 0 0 true\nprint \"ignored\"\nsetmarker flushText 4\nprint \"left\"\nstop\n";
+    for engine in [logic::EngineKind::Jit, logic::EngineKind::Interpreter] {
+        let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+        s.logic = logic::Logic::new(multidustry_mlog::ir::Build::B159, engine);
+        run(&mut s, 6);
+        let m = &s.logic.markers;
+        assert_eq!(m.get(1).and_then(|t| t.field("text")), Some(UValue::Str("restx".into())), "{engine:?}");
+        assert_eq!(m.get(3).and_then(|t| t.field("textureName")), Some(UValue::Str("router".into())));
+        // a shape marker has no text, but its existence consumes the buffer
+        assert_eq!(m.get(4).map(|t| t.fields.len()), Some(0));
+        let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
+        assert_eq!(p.state.text, "left", "{engine:?}");
+    }
 }

@@ -39,8 +39,10 @@ pub(super) struct Effects {
     pub calls: Vec<Call>,
     /// `setrule` requests.
     pub rules: Vec<(String, f64)>,
-    /// Marker and wave requests (see [`super::world`]).
+    /// Wave requests (see [`super::world`]).
     pub world: super::world::Requests,
+    /// The world's markers, lent by the runner for the tick (`Logic::markers`).
+    pub markers: crate::markers::Markers,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
     /// `fetch` lists built when first asked for (kept up to date by `setblock`; the runner keeps them across
@@ -350,15 +352,7 @@ impl WorldHost<'_> {
                     *o = v;
                 }
             }
-            HostOp::SetFlag => {
-                if let MValue::Str(s) = arg(0) {
-                    if arg(1).truthy() {
-                        self.flags.insert(s.to_string());
-                    } else {
-                        self.flags.remove(&*s);
-                    }
-                }
-            }
+            HostOp::SetFlag => super::world::set_flag(self, args),
             HostOp::SetRule => self.effects.rules.push((mode.to_string(), arg(0).num())),
             _ => {}
         }
@@ -577,6 +571,10 @@ impl Host for WorldHost<'_> {
         }
     }
 
+    fn marker_text(&mut self, instr: &HostInstr, args: &[MValue], text: &str) -> bool {
+        self.privileged && super::world::marker_text(self, instr, args, text)
+    }
+
     fn bound_unit(&mut self, unit: &MValue) {
         self.unit.clone_from(unit);
     }
@@ -617,6 +615,7 @@ impl Host for WorldHost<'_> {
             HostOp::SpawnWave if self.privileged => super::world::spawn_wave(self, args),
             HostOp::SetProp if self.privileged => super::world::set_prop(self, args),
             HostOp::Sync if self.privileged => super::world::sync(args, outs),
+            HostOp::Explosion if self.privileged => super::world::explosion(self, args),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }

@@ -711,6 +711,9 @@ pub struct Logic {
     /// `fetch` lists of the last tick and the `Grid::layout_version` they were current at (reused while the
     /// grid is unchanged but for this runner's own `setblock`s, which keep them up to date).
     fetch: (host::FetchLists, Option<u64>),
+    /// The world's map markers (`state.markers`): only world processors change them, at once, as in Java
+    /// (see [`world`] and [`crate::markers`]); saves and world streams write them.
+    pub markers: crate::markers::Markers,
 }
 
 impl Default for Logic {
@@ -771,6 +774,7 @@ impl Logic {
             ticks: 0,
             state_version: 0,
             fetch: (host::FetchLists::default(), None),
+            markers: crate::markers::Markers::default(),
         }
     }
 
@@ -821,6 +825,7 @@ impl Logic {
         if !foreign && self.fetch.1 == Some(layout) {
             effects.fetch = std::mem::take(&mut self.fetch.0);
         }
+        effects.markers = std::mem::take(&mut self.markers);
         let mut moved = false;
         let mut next = recheck.as_deref().map(|r| r.iter().copied().peekable());
         for i in 0..table.procs.len() {
@@ -837,6 +842,7 @@ impl Logic {
         self.table = table;
         self.seen_seq = Some(grid.construction_seq());
         self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
+        self.markers = std::mem::take(&mut effects.markers);
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }

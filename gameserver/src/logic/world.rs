@@ -1,9 +1,11 @@
 //! World-processor instructions beyond the grid's basics: markers (`makemarker`, `setmarker`), `spawnwave`,
-//! `setprop` and `sync`, called from the host ([`super::host`]) with thin delegations.
+//! `setprop`, `sync`, `setflag` and `explosion`, called from the host ([`super::host`]) with thin delegations.
 //!
-//! Owns: turning these instructions' operands into [`Requests`] the simulation applies after the processors'
-//! tick (markers, waves), and `setprop` on buildings and units, applied at once (a processor that sets a
-//! property and senses it in the same tick sees the new value, as in Java).
+//! Owns: what these instructions do: markers (changed at once in the markers the runner lends each tick,
+//! including `flushText`/`texture` from the text buffer through [`multidustry_mlog::host::Host::marker_text`]),
+//! `spawnwave` as [`Requests`] the simulation applies after the processors' tick, `setprop` on buildings and
+//! units at once (a processor that sets a property and senses it in the same tick sees the new value, as in
+//! Java), and the calls `setflag` and `explosion` send.
 //! Does not own: the markers themselves ([`crate::markers`]), wave spawning (`sim`), snapshots.
 //!
 //! What Java does and what this does (`LExecutor`, build 159; a headless server runs world processors too, and
@@ -13,7 +15,8 @@
 //!   [`crate::markers`]; saves and world streams carry them.
 //! - `spawnwave x y natural`: nothing on a client; natural → `logic.skipWave()` (which runs the wave:
 //!   `Sim::run_wave`); otherwise every spawn group's units for the current wave (`state.wave - 1`) around
-//!   (`x`, `y`) in tiles, without advancing the wave (`Sim::spawn_wave_at`). Units reach clients through the
+//!   (`x`, `y`) in tiles (groups bound to one spawn point only when it is that tile), without advancing the
+//!   wave (`Sim::spawn_wave_at`). Units reach clients through the
 //!   normal entity snapshots.
 //! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit dies: here removed with a
 //!   `unitDespawn`, Java kills it with `unitDeath`), x/y (tiles), rotation, team, flag, shield (not below 0);
@@ -26,13 +29,23 @@
 //!   differs from text order for e.g. `op`). This server's parser numbers slots in text order, so the client's
 //!   id is not derivable exactly: no `syncVariable` is sent (a wrong id would overwrite another variable on
 //!   every client). `sync` leaves the variable unchanged.
-//! - `draw`/`drawflush`: a headless server has no displays' GPU buffers; clients draw from their own
-//!   processors; nothing is sent. Same here.
-//! - `effect`, `sound`, `cutscene`, `explosion` (damage aside), `message`, `weatherset`: in Java these reach
-//!   players through the clients' own world processors (`effect`/`playsound` and `cutscene`/`message` act
-//!   locally, `weatherset` creates a weather entity that is synced); a headless server only consumes
-//!   `message`'s text buffer. Here: no-ops, `message` consumes the buffer; `explosion` deals no damage and
-//!   `weatherset`/`weathersense` see no weather (the simulation has neither damage areas nor weather).
+//! - `setflag`: `Call.setFlag(flag, add)` to every client, only when the flag's state changes. Here: the same.
+//! - `explosion`: the server (clients skip the instruction) sends `Call.logicExplosion` (radius capped at 100
+//!   tiles), which deals the damage on the server and shows the effect on clients. Here: the call is sent
+//!   (clients show it and damage their copies); the server deals no damage (the simulation has no damage
+//!   model), so the server's snapshots undo client-side unit damage.
+//! - `weatherset`: runs on the server too and sends `Call.createWeather` when the weather was not active
+//!   (else it extends the weather entity's life, which entity snapshots carry); `weathersense` reads the
+//!   active weathers. Here: no weather exists; `weatherset` does nothing and `weathersense` reads false.
+//! - `draw`/`drawflush` return at once on a headless server (`draw print` does not even consume the text
+//!   buffer); the mlog crate's `draw` is a no-op that leaves the buffer too.
+//! - `effect`: `Effect.at` on the server, which creates nothing on a headless server; clients show effects from
+//!   their own processors. `playsound` plays locally (silent on a headless server); `cutscene` returns at once
+//!   on a headless server. Here: no-ops.
+//! - `message`: a headless server only clears the text buffer, except `message mission`, which sets
+//!   `state.rules.mission` to the text. Here: the buffer is cleared; the mission text is not kept.
+//! - `setrule mapArea` sends `Call.setMapArea` in Java; not handled here (see the host's `setrule`).
+//! - `clientdata`: calls `clientLogicData*`, which are client-to-server packets; not sent here.
 
 use multidustry_mlog::content::SENSORS;
 use multidustry_mlog::ir::HostInstr;
@@ -40,16 +53,16 @@ use multidustry_mlog::value::{ContentKind, Value as MValue};
 
 use super::handle_pos;
 use super::host::WorldHost;
+use crate::grid;
 use crate::markers::MarkerOp;
 use crate::sim::Call;
 
 /// What world processors asked of the simulation during a tick, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Requests {
-    /// Marker instructions.
-    pub markers: Vec<MarkerOp>,
-    /// `spawnwave`: `None` natural (run the next wave), else world coordinates.
-    pub waves: Vec<Option<(f32, f32)>>,
+    /// `spawnwave`: `None` natural (run the next wave), else world coordinates and the packed tile position
+    /// (`Point2.pack(x.numi(), y.numi())`, which groups bound to one spawn point must match).
+    pub waves: Vec<Option<(f32, f32, i32)>>,
 }
 
 /// `LVar.numOrNan`: null is NaN, an object 1, a number itself.
@@ -68,7 +81,7 @@ fn arg(args: &[MValue], i: usize) -> MValue {
 /// `makemarker type id x y replace`.
 pub(super) fn make_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MValue]) {
     let kind = instr.modes.first().cloned().unwrap_or_else(|| "shape".into());
-    host.effects.world.markers.push(MarkerOp::Make {
+    host.effects.markers.apply(&MarkerOp::Make {
         kind,
         id: arg(args, 0).num() as i32,
         x: arg(args, 1).num(),
@@ -83,7 +96,7 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
     let id = arg(args, 0).num() as i32;
     let op = match prop {
         "remove" => MarkerOp::Remove(id),
-        // the text buffer is not visible to the host (see `crate::markers`)
+        // from the text buffer: `marker_text`
         "flushText" => return,
         "texture" => {
             if arg(args, 1).truthy() {
@@ -100,7 +113,22 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
             p: [num_or_nan(&arg(args, 1)), num_or_nan(&arg(args, 2)), num_or_nan(&arg(args, 3))],
         },
     };
-    host.effects.world.markers.push(op);
+    host.effects.markers.apply(&op);
+}
+
+/// `setmarker flushText id fetch` and `setmarker texture id true` (`SetMarkerI`): the marker's text or texture
+/// name from the text buffer; whether the buffer is consumed (only when the marker exists, as in Java).
+pub(super) fn marker_text(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MValue], text: &str) -> bool {
+    let id = arg(args, 0).num() as i32;
+    match instr.modes.first().map(String::as_str) {
+        Some("flushText") => host.effects.markers.set_text(id, text),
+        Some("texture") => {
+            let exists = host.effects.markers.get(id).is_some();
+            host.effects.markers.set_texture(id, text);
+            exists
+        }
+        _ => false,
+    }
 }
 
 /// `spawnwave x y natural`.
@@ -108,7 +136,8 @@ pub(super) fn spawn_wave(host: &mut WorldHost<'_>, args: &[MValue]) {
     let at = if arg(args, 2).truthy() {
         None
     } else {
-        Some((arg(args, 0).num() as f32 * 8.0, arg(args, 1).num() as f32 * 8.0))
+        let (x, y) = (arg(args, 0).num(), arg(args, 1).num());
+        Some((x as f32 * 8.0, y as f32 * 8.0, grid::pack(x as i32, y as i32)))
     };
     host.effects.world.waves.push(at);
 }
@@ -118,6 +147,42 @@ pub(super) fn sync(args: &[MValue], outs: &mut [MValue]) {
     if let (Some(o), Some(v)) = (outs.first_mut(), args.first()) {
         *o = v.clone();
     }
+}
+
+/// `setflag flag value` (`SetFlagI`): changes `state.rules.objectiveFlags` through `Call.setFlag`, which Java
+/// sends (to every client) only when the flag's state actually changes.
+pub(super) fn set_flag(host: &mut WorldHost<'_>, args: &[MValue]) {
+    let MValue::Str(flag) = arg(args, 0) else { return };
+    let add = arg(args, 1).truthy();
+    let changed = if add { host.flags.insert(flag.to_string()) } else { host.flags.remove(&*flag) };
+    if changed {
+        host.effects.calls.push(Call::SetFlag { flag: flag.to_string(), add });
+    }
+}
+
+/// `explosion team x y radius damage air ground pierce effect` (`ExplosionI`): Java's server sends
+/// `Call.logicExplosion` (clients skip the instruction) with the radius capped at 100 tiles; the damage itself
+/// is not simulated here (the simulation has no damage model), clients show the effect and apply the damage
+/// to their copies.
+pub(super) fn explosion(host: &mut WorldHost<'_>, args: &[MValue]) {
+    // `LVar.team()`: a team object, or a number 0..255; anything else is null (not sent here)
+    let team = match arg(args, 0) {
+        MValue::Team(t) => t,
+        MValue::Num(n) if (0.0..256.0).contains(&n) => n as u8,
+        _ => return,
+    };
+    let n = |i: usize| arg(args, i).num() as f32;
+    host.effects.calls.push(Call::LogicExplosion {
+        team,
+        x: n(1) * 8.0,
+        y: n(2) * 8.0,
+        radius: n(3).min(100.0) * 8.0,
+        damage: n(4),
+        air: arg(args, 5).truthy(),
+        ground: arg(args, 6).truthy(),
+        pierce: arg(args, 7).truthy(),
+        effect: arg(args, 8).truthy(),
+    });
 }
 
 /// `setprop property target value`.
@@ -135,6 +200,16 @@ pub(super) fn set_prop(host: &mut WorldHost<'_>, args: &[MValue]) {
             }
         }
         _ => {}
+    }
+}
+
+/// The team a `setprop @team` value names: a team object, or a number as `Team.get((int)value)`; other objects
+/// (and null) name none.
+fn team_of(value: &MValue) -> Option<u8> {
+    match value {
+        MValue::Team(t) => Some(*t),
+        MValue::Num(n) => Some((*n as i64).rem_euclid(256) as u8),
+        _ => None,
     }
 }
 
@@ -168,10 +243,16 @@ fn set_building_prop(host: &mut WorldHost<'_>, pos: i32, prop: &MValue, value: &
         }
         return;
     }
+    // `setProp(LAccess, Object)` (an object value) only changes the team
+    let num = match value {
+        MValue::Num(n) => Some(*n),
+        _ => None,
+    };
     match sensor_name(prop) {
         Some("health") => {
+            let Some(v) = num else { return };
             let max = super::host::max_health(block);
-            let health = value.num().clamp(0.0, max) as f32;
+            let health = v.clamp(0.0, max) as f32;
             if health <= 0.0 {
                 host.grid.remove(pos);
                 host.effects.calls.push(Call::DeconstructFinish { pos, block, unit: -1 });
@@ -180,10 +261,7 @@ fn set_building_prop(host: &mut WorldHost<'_>, pos: i32, prop: &MValue, value: &
             }
         }
         Some("team") => {
-            let team = match value {
-                MValue::Team(t) => *t,
-                v => (v.num() as i64).clamp(0, 255) as u8,
-            };
+            let Some(team) = team_of(value) else { return };
             if let Some(b) = host.grid.building_mut(pos) {
                 b.team = team;
             }
@@ -195,6 +273,10 @@ fn set_building_prop(host: &mut WorldHost<'_>, pos: i32, prop: &MValue, value: &
 /// Unit properties are set by [`super::units::setprop`]; as `UnitComp.setProp(health)`, a unit left at no
 /// health dies.
 fn set_unit_prop(host: &mut WorldHost<'_>, id: i32, args: &[MValue]) {
+    // `setProp(LAccess, Object)` (an object value) changes only the team
+    if !matches!(args.get(2), Some(MValue::Num(_) | MValue::Team(_))) {
+        return;
+    }
     super::units::setprop(host, args);
     let Some(units) = host.units.as_deref_mut() else { return };
     if units.ecs.unit(id).is_some_and(|u| u.health <= 0.0) {

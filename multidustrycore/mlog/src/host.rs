@@ -110,6 +110,13 @@ pub trait Host {
     fn message(&mut self, kind: &str, text: &str) {
         let _ = (kind, text);
     }
+    /// World-processor `setmarker flushText` and `setmarker texture` with its first operand true (they read the
+    /// text buffer, `SetMarkerI`): after [`Host::call`] ran the instruction, the engine hands over the buffer and
+    /// empties it when this returns true (Java empties it only when the marker exists).
+    fn marker_text(&mut self, instr: &HostInstr, args: &[Value], text: &str) -> bool {
+        let _ = (instr, args, text);
+        false
+    }
     /// The value of the processor's `@unit` variable, given right before [`Host::call`] runs `ucontrol`,
     /// `uradar` or `ulocate` (they act on the bound unit, `LExecutor.unit`; null when the program has no
     /// `@unit`). Hosts without units ignore it.

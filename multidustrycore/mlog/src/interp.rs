@@ -325,6 +325,12 @@ impl Engine for Interpreter {
                         let text = state.take_text();
                         host.message(h.modes.first().map_or("announce", String::as_str), &text);
                     }
+                    if h.op == crate::ir::HostOp::SetMarker
+                        && marker_reads_text(h, &args)
+                        && host.marker_text(h, &args, &state.text)
+                    {
+                        state.take_text();
+                    }
                     if h.op == crate::ir::HostOp::Ubind {
                         if let (Some(slot), Some(u)) = (program.unit_slot, outs.first())
                             && let Some(v) = state.vars.get_mut(slot as usize)
@@ -390,6 +396,16 @@ impl Engine for Interpreter {
 }
 
 /// Mindcode's `assertequals`: same value (numbers exactly, or printing identically; objects equal).
+/// `setmarker flushText`, and `setmarker texture` whose first operand (after the id) is true, read the text
+/// buffer (`SetMarkerI`).
+fn marker_reads_text(h: &crate::ir::HostInstr, args: &[Value]) -> bool {
+    match h.modes.first().map(String::as_str) {
+        Some("flushText") => true,
+        Some("texture") => args.get(1).is_some_and(Value::truthy),
+        _ => false,
+    }
+}
+
 fn assert_same(e: &Value, a: &Value) -> bool {
     match (e, a) {
         (Value::Num(x), Value::Num(y)) => x == y || (x - y).abs() < 1e-9 * x.abs().max(y.abs()).max(1.0),
