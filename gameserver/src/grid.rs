@@ -459,6 +459,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn construction_changes_are_remembered_by_sequence_until_the_log_is_full() {
+        let mut g = Grid::new(10, 10, 1);
+        let start = g.construction_seq();
+        assert_eq!(g.construction_changes_since(start), Some(&[][..]));
+        g.note_construction_change(pack(1, 2));
+        g.note_construction_change(pack(3, 4));
+        assert_eq!(g.construction_changes_since(start), Some(&[pack(1, 2), pack(3, 4)][..]));
+        let mid = g.construction_seq();
+        assert_eq!(g.construction_changes_since(mid), Some(&[][..]));
+        for i in 0..CONSTRUCTION_LOG_MAX {
+            g.note_construction_change(i as i32);
+        }
+        assert_eq!(g.construction_changes_since(start), None, "forgotten: the reader must recheck everything");
+        assert_eq!(g.construction_changes_since(g.construction_seq() + 1), None, "a sequence not reached yet");
+        let now = g.construction_seq();
+        g.note_construction_change(pack(5, 5));
+        assert_eq!(g.construction_changes_since(now), Some(&[pack(5, 5)][..]));
+    }
+
+    #[test]
     fn removing_buildings_keeps_the_others_reachable_and_clears_only_the_footprint() {
         let mut g = Grid::new(20, 20, 1);
         for (i, x) in [2, 6, 10, 14].into_iter().enumerate() {
