@@ -292,3 +292,14 @@ fn flush_text_and_texture_take_the_text_buffer_only_for_existing_markers_in_both
         assert_eq!(p.state.text, "left", "{engine:?}");
     }
 }
+
+#[test]
+fn weathersense_reads_false_and_message_reports_success() {
+    let code = "set w 5\nweathersense w @rain\nset ok 7\nprint \"hi\"\nmessage announce 3 ok\nstop\n";
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+    run(&mut s, 3);
+    assert_eq!(var(&s, "w"), Some(M::Num(0.0)));
+    assert_eq!(var(&s, "ok"), Some(M::Num(1.0)));
+    let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
+    assert_eq!(p.state.text, "", "message consumed the buffer");
+}

@@ -36,14 +36,15 @@
 //!   model), so the server's snapshots undo client-side unit damage.
 //! - `weatherset`: runs on the server too and sends `Call.createWeather` when the weather was not active
 //!   (else it extends the weather entity's life, which entity snapshots carry); `weathersense` reads the
-//!   active weathers. Here: no weather exists; `weatherset` does nothing and `weathersense` reads false.
+//!   active weathers. Here: no weather exists; `weatherset` does nothing and `weathersense` reads false (0).
 //! - `draw`/`drawflush` return at once on a headless server (`draw print` does not even consume the text
 //!   buffer); the mlog crate's `draw` is a no-op that leaves the buffer too.
 //! - `effect`: `Effect.at` on the server, which creates nothing on a headless server; clients show effects from
 //!   their own processors. `playsound` plays locally (silent on a headless server); `cutscene` returns at once
 //!   on a headless server. Here: no-ops.
-//! - `message`: a headless server only clears the text buffer, except `message mission`, which sets
-//!   `state.rules.mission` to the text. Here: the buffer is cleared; the mission text is not kept.
+//! - `message`: sets its success output to 1, then a headless server only clears the text buffer, except
+//!   `message mission`, which sets `state.rules.mission` to the text. Here: success 1 and the buffer is
+//!   cleared; the mission text is not kept.
 //! - `setrule mapArea` sends `Call.setMapArea` in Java; not handled here (see the host's `setrule`).
 //! - `clientdata`: calls `clientLogicData*`, which are client-to-server packets; not sent here.
 
@@ -183,6 +184,20 @@ pub(super) fn explosion(host: &mut WorldHost<'_>, args: &[MValue]) {
         pierce: arg(args, 7).truthy(),
         effect: arg(args, 8).truthy(),
     });
+}
+
+/// The results of instructions that only report on a headless server: `weathersense` is false (no weather is
+/// ever active here), `message`'s success output is 1 (`FlushMessageI` sets it first; a headless server then
+/// only clears the text buffer).
+pub(super) fn outputs(instr: &HostInstr, outs: &mut [MValue]) {
+    let (index, value) = match instr.op {
+        multidustry_mlog::ir::HostOp::WeatherSense => (0, 0.0),
+        multidustry_mlog::ir::HostOp::Message => (1, 1.0),
+        _ => return,
+    };
+    if let Some(o) = outs.get_mut(index) {
+        *o = MValue::Num(value);
+    }
 }
 
 /// `setprop property target value`.
