@@ -334,6 +334,10 @@ pub enum Call {
         /// y.
         y: f32,
     },
+    /// `unitDeath(uid)` (`UnitComp.kill`): the unit dies on every client.
+    UnitDeath(i32),
+    /// `buildDestroyed(build)` (`Building.setProp` health 0 → `Call.buildDestroyed`): destroyed on every client.
+    BuildDestroyed(i32),
     /// `setFlag(flag, add)` (`LExecutor.SetFlagI`: a world processor changed an objective flag).
     SetFlag {
         /// Flag name.

@@ -209,7 +209,9 @@ fn setprop_changes_buildings_cores_and_units() {
     assert_eq!(c.items.get(&0), Some(&700));
     assert_eq!(c.items.get(&1), Some(&4000), "clamped to the shard's capacity");
     assert!(s.grid.building(grid::pack(9, 9)).is_none(), "health 0 destroys");
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::DeconstructFinish { block: 216, .. }))));
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::BuildDestroyed(p)) if *p == grid::pack(9, 9)))
+    );
     let u = s.units().find(|u| u.flag == 42.0).expect("the spawned unit");
     assert_eq!((u.x, u.y, u.rotation, u.health, u.team), (56.0, 72.0, 45.0, 1.0, 3));
     assert_eq!(var(&s, "ux"), Some(M::Num(7.0)));
@@ -226,7 +228,12 @@ fn setprop_health_zero_removes_a_unit() {
     let out = run(&mut s, 5);
     assert_eq!(s.units().count(), 0);
     assert_eq!(var(&s, "dead"), Some(M::Num(1.0)));
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDespawn(_)))));
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDeath(_)))));
+    let mut wire = Vec::new();
+    for c in [Call::UnitDeath(7), Call::BuildDestroyed(grid::pack(3, 4))] {
+        multidustry_gameserver::wire::encode(Target::All, &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    }
+    assert_eq!(wire.len(), 4, "both calls encode for builds 159 and 154");
 }
 
 #[test]

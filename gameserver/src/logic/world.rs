@@ -18,10 +18,10 @@
 //!   (`x`, `y`) in tiles (groups bound to one spawn point only when it is that tile), without advancing the
 //!   wave (`Sim::spawn_wave_at`). Units reach clients through the
 //!   normal entity snapshots.
-//! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit dies: here removed with a
-//!   `unitDespawn`, Java kills it with `unitDeath`), x/y (tiles), rotation, team, flag, shield (not below 0);
-//!   buildings: health (clamped; at 0 destroyed: here removed as `setblock` removes, Java sends
-//!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Not modelled: unit item
+//! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit is killed: `unitDeath`),
+//!   x/y (tiles), rotation, team, flag, shield (not below 0); buildings: health (clamped; at 0 destroyed:
+//!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Here: the same, except
+//!   that a destroyed building leaves no rubble and drops nothing (the simulation has neither). Not modelled: unit item
 //!   stacks, liquids, power, payloads (the simulation has none of them).
 //! - `sync var`: Java sends `Call.syncVariable(processor, id, value)` at most 20 times a second per variable,
 //!   where `id` is the variable's index in the client's `LExecutor.vars` (the order in which `LAssembler`
@@ -270,7 +270,7 @@ fn set_building_prop(host: &mut WorldHost<'_>, pos: i32, prop: &MValue, value: &
             let health = v.clamp(0.0, max) as f32;
             if health <= 0.0 {
                 host.grid.remove(pos);
-                host.effects.calls.push(Call::DeconstructFinish { pos, block, unit: -1 });
+                host.effects.calls.push(Call::BuildDestroyed(pos));
             } else if let Some(b) = host.grid.building_mut(pos) {
                 b.health = health;
             }
@@ -306,7 +306,7 @@ fn set_unit_prop(host: &mut WorldHost<'_>, id: i32, prop: &MValue, value: &MValu
             u.health = v.clamp(0.0, max) as f32;
             if u.health <= 0.0 {
                 units.ecs.remove_unit(id);
-                host.effects.calls.push(Call::UnitDespawn(id));
+                host.effects.calls.push(Call::UnitDeath(id));
             }
         }
         Some("x") => u.x = v as f32 * 8.0,
