@@ -475,45 +475,51 @@ impl Marker {
             return;
         }
         let truthy = |p: f64| (p as f32).abs() >= 0.000_001;
+        let f = |p: f64| UValue::F32(p as f32);
+        // each argument counts only when it is not NaN (null), independently of the others
         let (n1, n2, n3) = (!p1.is_nan(), !p2.is_nan(), !p3.is_nan());
-        if !n1 {
-            return;
-        }
-        match prop {
-            "world" | "minimap" | "autoscale" => self.set(prop, UValue::Bool(truthy(p1))),
-            "drawLayer" => self.set(prop, UValue::F32(p1 as f32)),
-            _ => {}
-        }
         let class = self.class.clone();
-        if prop == "pos" {
-            let (_, y) = vec2(&self.field("pos").unwrap_or(UValue::Null));
-            self.set("pos", make_vec2(p1 as f32 * TILE, if n2 { p2 as f32 * TILE } else { y }));
-        }
         match (class.as_str(), prop) {
-            ("ShapeText" | "Text", "fontSize") | ("ShapeText", "textHeight") => self.set(prop, UValue::F32(p1 as f32)),
+            (_, "world" | "minimap" | "autoscale") if n1 => self.set(prop, UValue::Bool(truthy(p1))),
+            (_, "drawLayer") if n1 => self.set(prop, f(p1)),
+            (_, "pos" | "endPos") if self.has(prop) => {
+                let (mut x, mut y) = vec2(&self.field(prop).unwrap_or(UValue::Null));
+                if n1 {
+                    x = p1 as f32 * TILE;
+                }
+                if n2 {
+                    y = p2 as f32 * TILE;
+                }
+                self.set(prop, make_vec2(x, y));
+            }
+            ("ShapeText" | "Text", "fontSize") | ("ShapeText", "textHeight") if n1 => self.set(prop, f(p1)),
             ("ShapeText" | "Text", "labelFlags") => {
                 let mut flags = match self.field("flags") {
-                    Some(UValue::I8(f)) => f,
+                    Some(UValue::I8(v)) => v,
                     _ => 3,
                 };
-                flags = if truthy(p1) { flags | 1 } else { flags & !1 };
+                if n1 {
+                    flags = if truthy(p1) { flags | 1 } else { flags & !1 };
+                }
                 if n2 {
                     flags = if truthy(p2) { flags | 2 } else { flags & !2 };
                 }
                 self.set("flags", UValue::I8(flags));
             }
-            ("ShapeText" | "Point" | "Shape", "radius") | ("Point" | "Shape" | "Line", "stroke") => {
-                self.set(prop, UValue::F32(p1 as f32));
+            ("ShapeText" | "Point" | "Shape", "radius") | ("Point" | "Shape" | "Line", "stroke") if n1 => {
+                self.set(prop, f(p1));
             }
-            ("ShapeText" | "Shape" | "Texture", "rotation") => self.set(prop, UValue::F32(p1 as f32)),
-            ("ShapeText" | "Point" | "Shape" | "Texture", "color") => self.set("color", color_of(p1)),
-            ("Line", "color") => {
+            ("ShapeText" | "Shape" | "Texture", "rotation") if n1 => self.set(prop, f(p1)),
+            ("ShapeText" | "Point" | "Shape" | "Texture", "color") if n1 => self.set("color", color_of(p1)),
+            ("Line", "color") if n1 => {
                 self.set("color1", color_of(p1));
                 self.set("color2", color_of(p1));
             }
-            ("ShapeText", "shape") => self.set("sides", UValue::I32(p1 as i32)),
+            ("ShapeText", "shape") if n1 => self.set("sides", UValue::I32(p1 as i32)),
             ("Shape", "shape") => {
-                self.set("sides", UValue::I32(p1 as i32));
+                if n1 {
+                    self.set("sides", UValue::I32(p1 as i32));
+                }
                 if n2 {
                     self.set("fill", UValue::Bool(truthy(p2)));
                 }
@@ -522,16 +528,14 @@ impl Marker {
                 }
             }
             ("Shape", "arc") => {
-                self.set("startAngle", UValue::F32(p1 as f32));
+                if n1 {
+                    self.set("startAngle", f(p1));
+                }
                 if n2 {
-                    self.set("endAngle", UValue::F32(p2 as f32));
+                    self.set("endAngle", f(p2));
                 }
             }
-            ("Line", "endPos") => {
-                let (_, y) = vec2(&self.field("endPos").unwrap_or(UValue::Null));
-                self.set("endPos", make_vec2(p1 as f32 * TILE, if n2 { p2 as f32 * TILE } else { y }));
-            }
-            ("Line", "posi") => {
+            ("Line", "posi") if n1 => {
                 let which = match p1 as i32 {
                     0 => "pos",
                     1 => "endPos",
@@ -546,13 +550,15 @@ impl Marker {
                 }
                 self.set(which, make_vec2(x, y));
             }
-            ("Line", "colori") if n2 => match p1 as i32 {
+            ("Line", "colori") if n1 && n2 => match p1 as i32 {
                 0 => self.set("color1", color_of(p2)),
                 1 => self.set("color2", color_of(p2)),
                 _ => {}
             },
             ("Texture", "textureSize") => {
-                self.set("width", UValue::F32(p1 as f32 * TILE));
+                if n1 {
+                    self.set("width", UValue::F32(p1 as f32 * TILE));
+                }
                 if n2 {
                     self.set("height", UValue::F32(p2 as f32 * TILE));
                 }
@@ -812,6 +818,25 @@ mod tests {
         assert_eq!(back.get(1), m.get(1));
         assert!(m.remove(1));
         assert_eq!(m.encode(), b"{}");
+    }
+
+    #[test]
+    fn null_arguments_leave_their_part_unchanged() {
+        let mut m = Markers::default();
+        m.make("shape", 1, 2.0, 3.0, true);
+        m.control(1, "pos", f64::NAN, 5.0, f64::NAN);
+        m.control(1, "shape", f64::NAN, 1.0, 0.0);
+        m.control(1, "arc", f64::NAN, 90.0, f64::NAN);
+        let s = m.get(1).expect("shape");
+        assert_eq!(s.field("pos"), Some(make_vec2(16.0, 40.0)));
+        assert_eq!(s.field("sides"), Some(UValue::I32(4)));
+        assert_eq!(s.field("fill"), Some(UValue::Bool(true)));
+        assert_eq!(s.field("outline"), Some(UValue::Bool(false)));
+        assert_eq!(s.field("endAngle"), Some(UValue::F32(90.0)));
+        assert_eq!(s.field("startAngle"), Some(UValue::F32(0.0)));
+        // `endPos` exists only on lines
+        m.control(1, "endPos", 1.0, 1.0, f64::NAN);
+        assert!(m.get(1).expect("shape").fields.iter().all(|(k, _)| k != "endPos"));
     }
 
     #[test]
