@@ -62,6 +62,8 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
     assert_eq!(
         shape.fields,
         vec![
+            // index 0 in the world markers list (a new marker's `world` is 1, so 0 is written)
+            ("world".to_string(), UValue::I32(0)),
             (
                 "pos".to_string(),
                 UValue::Object(vec![("x".into(), UValue::F32(80.0)), ("y".into(), UValue::F32(100.0))])
@@ -292,9 +294,13 @@ fn flush_text_and_texture_take_the_text_buffer_only_for_existing_markers_in_both
         run(&mut s, 6);
         let m = &s.logic.markers;
         assert_eq!(m.get(1).and_then(|t| t.field("text")), Some(UValue::Str("restx".into())), "{engine:?}");
-        assert_eq!(m.get(3).and_then(|t| t.field("textureName")), Some(UValue::Str("router".into())));
+        assert_eq!(
+            m.get(3).and_then(|t| t.field("texture")),
+            Some(UValue::Object(vec![("string".into(), UValue::Str("router".into()))]))
+        );
         // a shape marker has no text, but its existence consumes the buffer
-        assert_eq!(m.get(4).map(|t| t.fields.len()), Some(0));
+        // (its only field: its index 2 in the world markers list)
+        assert_eq!(m.get(4).map(|t| t.fields.clone()), Some(vec![("world".to_string(), UValue::I32(2))]));
         let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
         assert_eq!(p.state.text, "left", "{engine:?}");
     }
