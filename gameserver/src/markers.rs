@@ -32,8 +32,7 @@
 //! only sensible reading.
 //! Partial: `QuadMarker` (`makemarker quad`) is not modelled (its `float[]` vertices): `makemarker quad` does
 //! nothing here; markers of unknown classes or fields read from a map are kept and written back unchanged
-//! (only their list indices follow removals) and `setmarker` does not change them; `setmarker texture` with an
-//! object other than a string (content, a display or canvas) does nothing.
+//! (only their list indices follow removals) and `setmarker` does not change them.
 //!
 //! Invariants: the reader never panics, nests at most [`MAX_DEPTH`] levels and allocates only for bytes
 //! present; a world whose markers no processor changed writes back the exact bytes it was loaded with.
@@ -864,13 +863,45 @@ impl Markers {
         true
     }
 
-    /// `setmarker texture id false name` / `setmarker texture id true` (`setTexture`) on a texture marker: its
-    /// `TextureHolder` names the texture by string.
+    /// `setmarker texture id true` (`setTexture` with the text buffer) on a texture marker: its `TextureHolder`
+    /// names the texture by string.
     pub fn set_texture(&mut self, id: i32, name: &str) {
+        self.set_texture_holder(id, texture_holder(name));
+    }
+
+    /// `setmarker texture id false object` (`setTexture(p2.obj())`) on a texture marker: `holder` is the
+    /// `TextureHolder` as written (see [`TextureRef`]).
+    pub fn set_texture_holder(&mut self, id: i32, holder: UValue) {
         let Some(m) = self.map.get_mut(&id) else { return };
-        if m.modelled() && m.has("texture") && m.field("texture") != Some(texture_holder(name)) {
-            m.set("texture", texture_holder(name));
+        if m.modelled() && m.has("texture") && m.field("texture").as_ref() != Some(&holder) {
+            m.set("texture", holder);
             self.changed();
+        }
+    }
+}
+
+/// What a `TextureHolder` holds, as `TextureHolder.write` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextureRef {
+    /// An atlas region name: `{"string": name}`.
+    Name(String),
+    /// Content (its icon): `{"content": name}`.
+    Content(String),
+    /// A display or canvas building: `{"building": pos}`.
+    Building(i32),
+    /// Anything else (null, a number, a team): written as `{}`.
+    Other,
+}
+
+impl TextureRef {
+    /// The holder's UBJSON object.
+    pub fn holder(&self) -> UValue {
+        let member = |k: &str, v: UValue| UValue::Object(vec![(k.to_string(), v)]);
+        match self {
+            Self::Name(s) => member("string", UValue::Str(s.clone())),
+            Self::Content(s) => member("content", UValue::Str(s.clone())),
+            Self::Building(pos) => member("building", UValue::I32(*pos)),
+            Self::Other => UValue::Object(Vec::new()),
         }
     }
 }
@@ -906,8 +937,8 @@ pub enum MarkerOp {
     Texture {
         /// Marker id.
         id: i32,
-        /// Texture name.
-        name: String,
+        /// What the marker shows.
+        texture: TextureRef,
     },
 }
 
@@ -922,7 +953,7 @@ impl Markers {
                 self.remove(*id);
             }
             MarkerOp::Control { id, prop, p } => self.control(*id, prop, p[0], p[1], p[2]),
-            MarkerOp::Texture { id, name } => self.set_texture(*id, name),
+            MarkerOp::Texture { id, texture } => self.set_texture_holder(*id, texture.holder()),
         }
     }
 }
@@ -1058,7 +1089,7 @@ mod tests {
         assert_eq!(l.field("color2"), Some(UValue::Str("0000ffff".into())));
         assert_eq!(l.field("color1"), Some(UValue::Str("ffd37fff".into())));
         m.make("texture", 3, 0.0, 0.0, true);
-        m.apply(&MarkerOp::Texture { id: 3, name: "router".into() });
+        m.apply(&MarkerOp::Texture { id: 3, texture: TextureRef::Name("router".into()) });
         m.control(3, "textureSize", 2.0, 3.0, f64::NAN);
         let t = m.get(3).expect("texture");
         let names: Vec<&str> = t.fields.iter().map(|(k, _)| k.as_str()).collect();

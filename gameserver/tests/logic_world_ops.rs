@@ -316,3 +316,21 @@ fn weathersense_reads_false_and_message_reports_success() {
     let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
     assert_eq!(p.state.text, "", "message consumed the buffer");
 }
+
+#[test]
+fn setmarker_texture_takes_strings_content_and_buildings() {
+    let mut g = Grid::new(20, 20, 33);
+    assert!(g.put(5, 6, 1, Building::new(216, 1, 0, 80.0)));
+    let code = "makemarker texture 1 0 0 true\nsetmarker texture 1 false @router\n\
+                makemarker texture 2 0 0 true\ngetblock building b 5 6\nsetmarker texture 2 false b\n\
+                makemarker texture 3 0 0 true\nsetmarker texture 3 false null\n\
+                makemarker texture 4 0 0 true\nsetmarker texture 4 false \"duo\"\nstop\n";
+    let mut s = with_world_processor(g, rules(), code);
+    run(&mut s, 5);
+    let holder = |id: i32| s.logic.markers.get(id).and_then(|m| m.field("texture"));
+    let obj = |k: &str, v: UValue| Some(UValue::Object(vec![(k.to_string(), v)]));
+    assert_eq!(holder(1), obj("content", UValue::Str("router".into())));
+    assert_eq!(holder(2), obj("building", UValue::I32(grid::pack(5, 6))));
+    assert_eq!(holder(3), Some(UValue::Object(vec![])));
+    assert_eq!(holder(4), obj("string", UValue::Str("duo".into())));
+}

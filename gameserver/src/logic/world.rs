@@ -54,9 +54,10 @@ use multidustry_mlog::value::{ContentKind, Value as MValue};
 
 use super::handle_pos;
 use super::host::WorldHost;
-use crate::markers::MarkerOp;
+use crate::markers::{MarkerOp, TextureRef};
 use crate::sim::Call;
 use crate::{blocks, grid, waves};
+use multidustry_world::ContentType;
 
 /// What world processors asked of the simulation during a tick, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -103,10 +104,26 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
             if arg(args, 1).truthy() {
                 return;
             }
-            // `PrintI.toString(object)`: strings as they are (other objects are not handled here)
-            let MValue::Str(name) = arg(args, 2) else { return };
-            let name = name.to_string();
-            MarkerOp::Texture { id, name }
+            // `setTexture(p2.obj())`: strings, content and buildings are what a `TextureHolder` keeps
+            let texture = match arg(args, 2) {
+                MValue::Str(name) => TextureRef::Name(name.to_string()),
+                MValue::Content(kind, cid) => {
+                    let ty = match kind {
+                        ContentKind::Item => ContentType::ITEM,
+                        ContentKind::Liquid => ContentType::LIQUID,
+                        ContentKind::Block => ContentType::BLOCK,
+                        ContentKind::Unit => ContentType::UNIT,
+                    };
+                    let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+                    match table.names(ty).get(usize::from(cid)) {
+                        Some(name) => TextureRef::Content((*name).to_string()),
+                        None => TextureRef::Other,
+                    }
+                }
+                v @ MValue::Building(_) => handle_pos(&v).map_or(TextureRef::Other, TextureRef::Building),
+                _ => TextureRef::Other,
+            };
+            MarkerOp::Texture { id, texture }
         }
         _ => MarkerOp::Control {
             id,
