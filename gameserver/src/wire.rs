@@ -13,7 +13,7 @@ use multidustry_protocol::packets::{
     BeginBreakCallPacket, BeginPlaceCallPacket, BlockSnapshotCallPacket, BuildDestroyedCallPacket,
     ClientSnapshotCallPacket, ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket,
     LogicExplosionCallPacket, PacketError, PlayerDisconnectCallPacket, PlayerSpawnCallPacket,
-    RemoveQueueBlockCallPacket, RotateBlockCallPacket, SetFlagCallPacket, SetPositionCallPacket,
+    RemoveQueueBlockCallPacket, RotateBlockCallPacket, SetFlagCallPacket, SetPositionCallPacket, SpawnEffectCallPacket,
     StateSnapshotCallPacket, TileConfigCallPacket, UnitDeathCallPacket, UnitDespawnCallPacket,
 };
 use multidustry_protocol::typeio::{BuildPlan, unpack_pos};
@@ -263,6 +263,10 @@ fn packet_for(call: &Call, build: u32) -> Option<(Packet, Reliability)> {
             Reliable,
         ),
         Call::SetPosition { x, y } => (Packet::SetPositionCallPacket(SetPositionCallPacket { x: *x, y: *y }), Reliable),
+        Call::SpawnEffect { x, y, rotation, unit_type } => (
+            Packet::SpawnEffectCallPacket(SpawnEffectCallPacket { x: *x, y: *y, rotation: *rotation, u: *unit_type }),
+            Unreliable,
+        ),
         Call::UnitDeath(id) => (Packet::UnitDeathCallPacket(UnitDeathCallPacket { uid: *id }), Reliable),
         Call::BuildDestroyed(pos) => {
             (Packet::BuildDestroyedCallPacket(BuildDestroyedCallPacket { build: *pos }), Reliable)

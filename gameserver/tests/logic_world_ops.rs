@@ -167,7 +167,26 @@ fn spawnwave_at_a_position_spawns_the_current_wave_there_and_natural_runs_the_ne
     let mut r = rules();
     r.spawns = one_group();
     let mut s = with_world_processor(Grid::new(40, 40, 33), r.clone(), "spawnwave 20 22 false\nstop\n");
-    run(&mut s, 2);
+    let out = run(&mut s, 2);
+    // `spawnEffect` per unit, the unit facing the map's centre (160, 160)
+    let effects: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Build(159), Call::SpawnEffect { x, y, rotation, .. }) => Some((*x, *y, *rotation)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(effects.len(), 4);
+    let mut wire = Vec::new();
+    let c = Call::SpawnEffect { x: 1.0, y: 2.0, rotation: 3.0, unit_type: 16 };
+    multidustry_gameserver::wire::encode(Target::Build(159), &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    assert_eq!(wire.len(), 1, "encoded for build 159 only");
+    for (x, y, rotation) in &effects {
+        let want = (160.0 - y).atan2(160.0 - x).to_degrees().rem_euclid(360.0);
+        assert!((rotation - want).abs() < 0.001, "{rotation} {want}");
+        let u = s.units().find(|u| u.x == *x && u.y == *y).expect("unit of the effect");
+        assert_eq!(u.rotation, *rotation);
+    }
     // wave 3 → group wave index 2: unitAmount 2 + 2 waves / scaling 1 = 4 flares, within 2 tiles of (160, 176)
     let units: Vec<_> = s.units().filter(|u| u.team == r.wave_team).collect();
     assert_eq!(units.len(), 4);
