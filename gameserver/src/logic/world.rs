@@ -16,8 +16,9 @@
 //! - `spawnwave x y natural`: nothing on a client; natural → `logic.skipWave()` (which runs the wave:
 //!   `Sim::run_wave`); otherwise every spawn group's units for the current wave (`state.wave - 1`) around
 //!   (`x`, `y`) in tiles (groups bound to one spawn point only when it is that tile), without advancing the
-//!   wave (`Sim::spawn_wave_at`). Units reach clients through the
-//!   normal entity snapshots.
+//!   wave (`Sim::spawn_wave_at`); `spawner.spawnEffect` turns each unit to face the map's centre and sends
+//!   `spawnEffect` (here to build-159 clients only: the unit type ids are 159's). Units reach clients through
+//!   the normal entity snapshots. (Java's natural waves send `spawnEffect` too; `Sim::run_wave` does not yet.)
 //! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit is killed: `unitDeath`),
 //!   x/y (tiles), rotation, team, flag, shield (not below 0); buildings: health (clamped; at 0 destroyed:
 //!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Here: the same, except
