@@ -7,22 +7,32 @@
 //! instruction does to it ([`Markers::make`], [`Markers::control`], [`Markers::remove`], [`Markers::set_texture`]).
 //! Does not own: the region framing (the world crate), running processors (`logic`).
 //!
-//! The layout, from Arc's `Json` and `UBJsonWriter` and Mindustry's `MapObjectives` (all official maps and
-//! captures only carry the empty `{}`, so no marker written by Java is at hand to compare bytes with):
+//! The layout, from Arc's `Json` and `UBJsonWriter` and Mindustry's `mindustry.game.markers` (all official maps
+//! and captures only carry the empty `{}`, so no marker written by Java is at hand to compare bytes with):
 //! ```text
 //!  { "<id as decimal>": { "class": "Shape", <fields that differ from a new marker's, superclass fields first> } … }
 //!  object '{' … '}'; names: 'i'/'I'/'l' length + UTF-8 (no 'S'); strings: 'S' + length + UTF-8; float 'd' f32;
-//!  int 'l' i32; byte 'i'; boolean 'T'/'F'; Vec2 a nested object {x, y} (zero members left out); Color "rrggbbaa"
+//!  int 'l' i32; byte 'i'; boolean 'T'/'F'; Vec2 a nested object {x, y} (zero members left out); Color "rrggbbaa";
+//!  TextureHolder {"string": name} (no `equals`, so always written)
 //! ```
 //! The class tag is the class name without `Marker` (`MapObjectives.registerMarker`: the last registered tag
-//! wins); fields equal to a fresh instance's are left out (`Json.usePrototypes`). Ids are written in ascending
-//! order (Java iterates its `IntMap` in hash order; readers do not care).
+//! wins); fields equal to a fresh instance's are left out (`ObjectiveMarker.write` is `Json.writeFields`, which
+//! skips default values). `world`, `minimap`, `light` are `@IndexBool` ints: the marker's index in `MapMarkers`'
+//! unordered `worldMarkers`/`mapMarkers`/`lightMarkers` lists, -1 when not in one (a new marker holds 1, -1, -1);
+//! this module keeps those lists as Java does (append; removal moves the last element into the gap), so the
+//! indices written are Java's. Ids are written in ascending order and a loaded world's list indices are assigned in
+//! ascending id order (Java iterates its `IntMap` in hash order; readers only look at -1 or not).
 //!
-//! Marker fields follow `MapObjectives` as stored for this work (`world`, `minimap`, `autoscale`, `drawLayer` on every
-//! marker, `pos` on positioned ones); whether build 159 has exactly these fields is not verified against a 159 jar.
+//! Which source: build 159's protocol (`updateMarkerTexture` carries an object) matches the
+//! `mindustry.game.markers` package (`ObjectiveMarker implements JsonSerializable`, `TextureHolder`,
+//! `LightMarker`); the field lists here follow the newest stored copies of those classes, which were not checked
+//! against a 159 jar (the stored copies span several development snapshots). Arc's `UBJsonWriter.value(Object)`
+//! as stored has no `Boolean` case; if build 159's has none either, Java itself could not write a marker whose
+//! boolean field (`fill`, `outline`, `autoscale`) differs from its default, and this writer's `T`/`F` is the
+//! only sensible reading.
 //! Partial: `QuadMarker` (`makemarker quad`) is not modelled (its `float[]` vertices): `makemarker quad` does
-//! nothing here; markers of unknown classes or fields read from a map are kept and written back unchanged but
-//! `setmarker` does not change them; `setmarker texture` with an object other than a string does nothing.
+//! nothing here; markers of unknown classes or fields read from a map are kept and written back unchanged
+//! (only their list indices follow removals) and `setmarker` does not change them.
 //!
 //! Invariants: the reader never panics, nests at most [`MAX_DEPTH`] levels and allocates only for bytes
 //! present; a world whose markers no processor changed writes back the exact bytes it was loaded with.
@@ -284,18 +294,28 @@ enum Kind {
     Vec2,
     /// `Color` as `rrggbbaa`.
     Color(u32),
+    /// `TextureHolder` (`{"string": name}`): no `equals`, so always written; a new one holds `"white"`.
+    Texture,
 }
 
+/// `ObjectiveMarker`'s fields: `world`, `minimap`, `light` are `@IndexBool` ints (the marker's index in
+/// `MapMarkers.worldMarkers`/`mapMarkers`/`lightMarkers`, -1 when not shown there; a new marker has 1, -1, -1).
 const BASE: &[(&str, Kind)] = &[
-    ("world", Kind::Bool(true)),
-    ("minimap", Kind::Bool(false)),
+    ("world", Kind::I32(1)),
+    ("minimap", Kind::I32(-1)),
+    ("light", Kind::I32(-1)),
     ("autoscale", Kind::Bool(false)),
     ("drawLayer", Kind::F32(120.0)),
 ];
+/// The three visibility lists, by field name.
+const LISTS: [&str; 3] = ["world", "minimap", "light"];
 const POS: (&str, Kind) = ("pos", Kind::Vec2);
 const YELLOW: u32 = 0xffd3_7fff;
+/// `Align.center`.
+const CENTER: i32 = 1;
 
-/// The marker classes `makemarker` can create: (class tag, subclass fields after the base and `pos`).
+/// The marker classes `makemarker` can create (`mindustry.game.markers`): (class tag, fields after the base
+/// and `pos`, in declaration order).
 const CLASSES: &[(&str, &[(&str, Kind)])] = &[
     (
         "ShapeText",
@@ -304,6 +324,8 @@ const CLASSES: &[(&str, &[(&str, Kind)])] = &[
             ("fontSize", Kind::F32(1.0)),
             ("textHeight", Kind::F32(7.0)),
             ("flags", Kind::I8(3)),
+            ("textAlign", Kind::I32(CENTER)),
+            ("lineAlign", Kind::I32(CENTER)),
             ("radius", Kind::F32(6.0)),
             ("rotation", Kind::F32(0.0)),
             ("sides", Kind::I32(4)),
@@ -325,7 +347,16 @@ const CLASSES: &[(&str, &[(&str, Kind)])] = &[
             ("color", Kind::Color(YELLOW)),
         ],
     ),
-    ("Text", &[("text", Kind::Str("uwu")), ("fontSize", Kind::F32(1.0)), ("flags", Kind::I8(3))]),
+    (
+        "Text",
+        &[
+            ("text", Kind::Str("uwu")),
+            ("fontSize", Kind::F32(1.0)),
+            ("flags", Kind::I8(3)),
+            ("textAlign", Kind::I32(CENTER)),
+            ("lineAlign", Kind::I32(CENTER)),
+        ],
+    ),
     (
         "Line",
         &[
@@ -342,10 +373,11 @@ const CLASSES: &[(&str, &[(&str, Kind)])] = &[
             ("rotation", Kind::F32(0.0)),
             ("width", Kind::F32(0.0)),
             ("height", Kind::F32(0.0)),
-            ("textureName", Kind::Str("")),
+            ("texture", Kind::Texture),
             ("color", Kind::Color(0xffff_ffff)),
         ],
     ),
+    ("Light", &[("radius", Kind::F32(5.0)), ("color", Kind::Color(YELLOW))]),
 ];
 
 /// `MapObjectives.markerNameToType`: the class tag a `makemarker` type names (class name without `Marker`, as
@@ -358,6 +390,7 @@ pub fn class_of(name: &str) -> Option<&'static str> {
         "Text" | "text" => "Text",
         "Line" | "line" => "Line",
         "Texture" | "texture" => "Texture",
+        "Light" | "light" => "Light",
         _ => return None,
     })
 }
@@ -370,6 +403,11 @@ fn fields_of(class: &str) -> Option<Vec<(&'static str, Kind)>> {
     Some(all)
 }
 
+/// A `TextureHolder` naming a texture by string.
+fn texture_holder(name: &str) -> UValue {
+    UValue::Object(vec![("string".to_string(), UValue::Str(name.to_string()))])
+}
+
 /// The value a field of `kind` holds by default, as written.
 fn default_value(kind: Kind) -> UValue {
     match kind {
@@ -380,6 +418,7 @@ fn default_value(kind: Kind) -> UValue {
         Kind::Str(s) => UValue::Str(s.to_string()),
         Kind::Vec2 => UValue::Object(Vec::new()),
         Kind::Color(c) => UValue::Str(format!("{c:08x}")),
+        Kind::Texture => texture_holder("white"),
     }
 }
 
@@ -429,7 +468,9 @@ pub struct Marker {
 impl Marker {
     /// A new marker of `class` (a tag from [`class_of`]).
     pub fn new(class: &str) -> Self {
-        Self { class: class.to_string(), fields: Vec::new() }
+        let fields =
+            if class == "Texture" { vec![("texture".to_string(), texture_holder("white"))] } else { Vec::new() };
+        Self { class: class.to_string(), fields }
     }
 
     /// The current value of `name` (its default when not stored).
@@ -460,7 +501,7 @@ impl Marker {
             .iter()
             .filter_map(|(n, k)| {
                 let v = current.remove(n)?;
-                (!same(&v, &default_value(*k))).then(|| (n.to_string(), v))
+                (*k == Kind::Texture || !same(&v, &default_value(*k))).then(|| (n.to_string(), v))
             })
             .collect();
     }
@@ -475,45 +516,56 @@ impl Marker {
             return;
         }
         let truthy = |p: f64| (p as f32).abs() >= 0.000_001;
+        let f = |p: f64| UValue::F32(p as f32);
+        // each argument counts only when it is not NaN (null), independently of the others
         let (n1, n2, n3) = (!p1.is_nan(), !p2.is_nan(), !p3.is_nan());
-        if !n1 {
-            return;
-        }
-        match prop {
-            "world" | "minimap" | "autoscale" => self.set(prop, UValue::Bool(truthy(p1))),
-            "drawLayer" => self.set(prop, UValue::F32(p1 as f32)),
-            _ => {}
-        }
         let class = self.class.clone();
-        if prop == "pos" {
-            let (_, y) = vec2(&self.field("pos").unwrap_or(UValue::Null));
-            self.set("pos", make_vec2(p1 as f32 * TILE, if n2 { p2 as f32 * TILE } else { y }));
-        }
         match (class.as_str(), prop) {
-            ("ShapeText" | "Text", "fontSize") | ("ShapeText", "textHeight") => self.set(prop, UValue::F32(p1 as f32)),
-            ("ShapeText" | "Text", "labelFlags") => {
+            // `world`, `minimap`, `light` move the marker between `MapMarkers`' lists: `Markers::control`
+            (_, "autoscale") if n1 => self.set(prop, UValue::Bool(truthy(p1))),
+            (_, "drawLayer") if n1 => self.set(prop, f(p1)),
+            (_, "pos" | "endPos") if self.has(prop) => {
+                let (mut x, mut y) = vec2(&self.field(prop).unwrap_or(UValue::Null));
+                if n1 {
+                    x = p1 as f32 * TILE;
+                }
+                if n2 {
+                    y = p2 as f32 * TILE;
+                }
+                self.set(prop, make_vec2(x, y));
+            }
+            ("ShapeText" | "Text", "fontSize") | ("ShapeText", "textHeight") if n1 => self.set(prop, f(p1)),
+            ("ShapeText" | "Text", "textAlign" | "lineAlign") if n1 => self.set(prop, UValue::I32(p1 as i32)),
+            ("ShapeText" | "Text", "labelFlags" | "outline") => {
                 let mut flags = match self.field("flags") {
-                    Some(UValue::I8(f)) => f,
+                    Some(UValue::I8(v)) => v,
                     _ => 3,
                 };
-                flags = if truthy(p1) { flags | 1 } else { flags & !1 };
-                if n2 {
-                    flags = if truthy(p2) { flags | 2 } else { flags & !2 };
+                // `labelFlags`: background from p1, outline from p2; `outline`: outline from p1
+                let bit = |flags: i8, mask: i8, on: bool| if on { flags | mask } else { flags & !mask };
+                if n1 {
+                    flags = bit(flags, if prop == "outline" { 2 } else { 1 }, truthy(p1));
+                }
+                if n2 && prop == "labelFlags" {
+                    flags = bit(flags, 2, truthy(p2));
                 }
                 self.set("flags", UValue::I8(flags));
             }
-            ("ShapeText" | "Point" | "Shape", "radius") | ("Point" | "Shape" | "Line", "stroke") => {
-                self.set(prop, UValue::F32(p1 as f32));
+            ("Shape" | "Line", "outline") if n1 => self.set("outline", UValue::Bool(truthy(p1))),
+            ("ShapeText" | "Point" | "Shape" | "Light", "radius") | ("Point" | "Shape" | "Line", "stroke") if n1 => {
+                self.set(prop, f(p1));
             }
-            ("ShapeText" | "Shape" | "Texture", "rotation") => self.set(prop, UValue::F32(p1 as f32)),
-            ("ShapeText" | "Point" | "Shape" | "Texture", "color") => self.set("color", color_of(p1)),
-            ("Line", "color") => {
+            ("ShapeText" | "Shape" | "Texture", "rotation") if n1 => self.set(prop, f(p1)),
+            ("ShapeText" | "Point" | "Shape" | "Texture" | "Light", "color") if n1 => self.set("color", color_of(p1)),
+            ("Line", "color") if n1 => {
                 self.set("color1", color_of(p1));
                 self.set("color2", color_of(p1));
             }
-            ("ShapeText", "shape") => self.set("sides", UValue::I32(p1 as i32)),
+            ("ShapeText", "shape") if n1 => self.set("sides", UValue::I32(p1 as i32)),
             ("Shape", "shape") => {
-                self.set("sides", UValue::I32(p1 as i32));
+                if n1 {
+                    self.set("sides", UValue::I32(p1 as i32));
+                }
                 if n2 {
                     self.set("fill", UValue::Bool(truthy(p2)));
                 }
@@ -522,16 +574,14 @@ impl Marker {
                 }
             }
             ("Shape", "arc") => {
-                self.set("startAngle", UValue::F32(p1 as f32));
+                if n1 {
+                    self.set("startAngle", f(p1));
+                }
                 if n2 {
-                    self.set("endAngle", UValue::F32(p2 as f32));
+                    self.set("endAngle", f(p2));
                 }
             }
-            ("Line", "endPos") => {
-                let (_, y) = vec2(&self.field("endPos").unwrap_or(UValue::Null));
-                self.set("endPos", make_vec2(p1 as f32 * TILE, if n2 { p2 as f32 * TILE } else { y }));
-            }
-            ("Line", "posi") => {
+            ("Line", "posi") if n1 => {
                 let which = match p1 as i32 {
                     0 => "pos",
                     1 => "endPos",
@@ -546,13 +596,15 @@ impl Marker {
                 }
                 self.set(which, make_vec2(x, y));
             }
-            ("Line", "colori") if n2 => match p1 as i32 {
+            ("Line", "colori") if n1 && n2 => match p1 as i32 {
                 0 => self.set("color1", color_of(p2)),
                 1 => self.set("color2", color_of(p2)),
                 _ => {}
             },
             ("Texture", "textureSize") => {
-                self.set("width", UValue::F32(p1 as f32 * TILE));
+                if n1 {
+                    self.set("width", UValue::F32(p1 as f32 * TILE));
+                }
                 if n2 {
                     self.set("height", UValue::F32(p2 as f32 * TILE));
                 }
@@ -572,6 +624,9 @@ impl Marker {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Markers {
     map: BTreeMap<i32, Marker>,
+    /// `MapMarkers.worldMarkers`, `mapMarkers`, `lightMarkers` (unordered `Seq`s: removal moves the last
+    /// element into the gap) as marker ids; each marker's `world`/`minimap`/`light` field is its index here.
+    lists: [Vec<i32>; 3],
     /// The bytes the markers were loaded from, while unchanged (written back verbatim).
     raw: Option<Vec<u8>>,
     /// Bumped on every change (key of cached world streams).
@@ -613,7 +668,27 @@ impl Markers {
             let class = class.ok_or(MarkersError::Shape("marker without class"))?;
             map.insert(id, Marker { class, fields });
         }
-        Ok(Self { map, raw: Some(bytes.to_vec()), version: 0 })
+        let mut markers = Self { map, lists: Default::default(), raw: Some(bytes.to_vec()), version: 0 };
+        // `MapMarkers.read`: old saves hold booleans (true → shown); the shown markers get their list indices in
+        // map order (Java iterates its `IntMap`, here ascending ids)
+        let ids: Vec<i32> = markers.map.keys().copied().collect();
+        for id in ids {
+            for (l, name) in LISTS.iter().enumerate() {
+                let shown = match markers.map.get(&id).and_then(|m| m.field(name)) {
+                    Some(UValue::Bool(b)) => b,
+                    Some(v) => v.num().is_none_or(|n| n != -1.0),
+                    None => l == 0,
+                };
+                let index = if shown {
+                    markers.lists[l].push(id);
+                    markers.lists[l].len() as i32 - 1
+                } else {
+                    -1
+                };
+                markers.set_index(id, l, index);
+            }
+        }
+        Ok(markers)
     }
 
     /// [`Markers::read`], or no markers but the region's bytes kept verbatim (written back until a processor
@@ -621,7 +696,7 @@ impl Markers {
     pub fn read_or_keep(bytes: &[u8]) -> Self {
         Self::read(bytes).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "markers region does not read: kept verbatim until a processor changes markers");
-            Self { map: BTreeMap::new(), raw: Some(bytes.to_vec()), version: 0 }
+            Self { map: BTreeMap::new(), lists: Default::default(), raw: Some(bytes.to_vec()), version: 0 }
         })
     }
 
@@ -658,8 +733,49 @@ impl Markers {
         self.version += 1;
     }
 
-    /// `makemarker type id x y replace` (`MakeMarkerI`): a new marker of `type` at tile (`x`, `y`), unless the
-    /// type is unknown, there are [`MAX_MARKERS`] already, or `id` exists and `replace` is false.
+    /// The list index marker `id` holds for list `l` (-1: not in it).
+    fn index(&self, id: i32, l: usize) -> i32 {
+        match self.map.get(&id).and_then(|m| m.field(LISTS[l])) {
+            Some(v) => v.num().map_or(-1, |n| n as i32),
+            None => -1,
+        }
+    }
+
+    /// Sets marker `id`'s index for list `l` (also on markers of classes this server does not model, whose
+    /// other fields stay as read).
+    fn set_index(&mut self, id: i32, l: usize, index: i32) {
+        let Some(m) = self.map.get_mut(&id) else { return };
+        let name = LISTS[l];
+        if m.modelled() {
+            m.set(name, UValue::I32(index));
+            return;
+        }
+        let default = if l == 0 { 1 } else { -1 };
+        m.fields.retain(|(k, _)| k != name);
+        if index != default {
+            let at = m.fields.iter().take_while(|(k, _)| LISTS[..l].contains(&k.as_str())).count();
+            m.fields.insert(at, (name.to_string(), UValue::I32(index)));
+        }
+    }
+
+    /// `Seq.remove(index)` of an unordered list after Java set the last element's index to `index`: the last
+    /// element moves into the gap (`skip`: a marker no longer in the map whose index does not matter).
+    fn remove_at(&mut self, l: usize, index: i32, skip: Option<i32>) {
+        let Ok(i) = usize::try_from(index) else { return };
+        if i >= self.lists[l].len() {
+            return;
+        }
+        if let Some(&last) = self.lists[l].last()
+            && Some(last) != skip
+        {
+            self.set_index(last, l, index);
+        }
+        self.lists[l].swap_remove(i);
+    }
+
+    /// `makemarker type id x y replace` (`MakeMarkerI`, `MapMarkers.add`): a new marker of `type` at tile (`x`,
+    /// `y`), unless the type is unknown, there are [`MAX_MARKERS`] already, or `id` exists and `replace` is
+    /// false. A replaced marker's list places go to the new one.
     pub fn make(&mut self, kind: &str, id: i32, x: f64, y: f64, replace: bool) -> bool {
         let Some(class) = class_of(kind) else { return false };
         if self.map.len() >= MAX_MARKERS || (!replace && self.map.contains_key(&id)) {
@@ -667,22 +783,67 @@ impl Markers {
         }
         let mut m = Marker::new(class);
         m.control("pos", x, y, 0.0);
-        self.map.insert(id, m);
+        let prev = [0, 1, 2].map(|l| self.index(id, l));
+        let had = self.map.insert(id, m).is_some();
+        for (l, &prev_index) in prev.iter().enumerate() {
+            let curr = self.index(id, l);
+            if had && prev_index != -1 {
+                if curr != -1 {
+                    self.set_index(id, l, prev_index);
+                    if let Some(slot) = usize::try_from(prev_index).ok().and_then(|i| self.lists[l].get_mut(i)) {
+                        *slot = id;
+                    }
+                } else {
+                    // the previous marker (same id, gone) leaves the list
+                    self.remove_at(l, prev_index, Some(id));
+                }
+            } else if curr != -1 {
+                self.set_index(id, l, self.lists[l].len() as i32);
+                self.lists[l].push(id);
+            }
+        }
         self.changed();
         true
     }
 
-    /// `setmarker remove id`.
+    /// `setmarker remove id` (`MapMarkers.remove`).
     pub fn remove(&mut self, id: i32) -> bool {
-        let removed = self.map.remove(&id).is_some();
-        if removed {
-            self.changed();
+        let prev = [0, 1, 2].map(|l| self.index(id, l));
+        if self.map.remove(&id).is_none() {
+            return false;
         }
-        removed
+        for (l, &index) in prev.iter().enumerate() {
+            if index != -1 {
+                self.remove_at(l, index, Some(id));
+            }
+        }
+        self.changed();
+        true
     }
 
-    /// `setmarker <prop> id p1 p2 p3` for the numeric properties (`ObjectiveMarker.control`).
+    /// `setmarker <prop> id p1 p2 p3` for the numeric properties (`ObjectiveMarker.control`; `world`,
+    /// `minimap`, `light` through `MapMarkers.updateMarker`).
     pub fn control(&mut self, id: i32, prop: &str, p1: f64, p2: f64, p3: f64) {
+        let Some(m) = self.map.get(&id) else { return };
+        if let Some(l) = LISTS.iter().position(|n| *n == prop) {
+            if p1.is_nan() || !m.modelled() {
+                return;
+            }
+            let visible = (p1 as f32).abs() >= 0.000_001;
+            let index = self.index(id, l);
+            if (index != -1) == visible {
+                return;
+            }
+            if visible {
+                self.set_index(id, l, self.lists[l].len() as i32);
+                self.lists[l].push(id);
+            } else {
+                self.remove_at(l, index, None);
+                self.set_index(id, l, -1);
+            }
+            self.changed();
+            return;
+        }
         let Some(m) = self.map.get_mut(&id) else { return };
         let before = m.clone();
         m.control(prop, p1, p2, p3);
@@ -702,12 +863,45 @@ impl Markers {
         true
     }
 
-    /// `setmarker texture id false name` / `setmarker texture id true` (`setTexture`) on a texture marker.
+    /// `setmarker texture id true` (`setTexture` with the text buffer) on a texture marker: its `TextureHolder`
+    /// names the texture by string.
     pub fn set_texture(&mut self, id: i32, name: &str) {
+        self.set_texture_holder(id, texture_holder(name));
+    }
+
+    /// `setmarker texture id false object` (`setTexture(p2.obj())`) on a texture marker: `holder` is the
+    /// `TextureHolder` as written (see [`TextureRef`]).
+    pub fn set_texture_holder(&mut self, id: i32, holder: UValue) {
         let Some(m) = self.map.get_mut(&id) else { return };
-        if m.modelled() && m.has("textureName") && m.field("textureName") != Some(UValue::Str(name.to_string())) {
-            m.set("textureName", UValue::Str(name.to_string()));
+        if m.modelled() && m.has("texture") && m.field("texture").as_ref() != Some(&holder) {
+            m.set("texture", holder);
             self.changed();
+        }
+    }
+}
+
+/// What a `TextureHolder` holds, as `TextureHolder.write` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextureRef {
+    /// An atlas region name: `{"string": name}`.
+    Name(String),
+    /// Content (its icon): `{"content": name}`.
+    Content(String),
+    /// A display or canvas building: `{"building": pos}`.
+    Building(i32),
+    /// Anything else (null, a number, a team): written as `{}`.
+    Other,
+}
+
+impl TextureRef {
+    /// The holder's UBJSON object.
+    pub fn holder(&self) -> UValue {
+        let member = |k: &str, v: UValue| UValue::Object(vec![(k.to_string(), v)]);
+        match self {
+            Self::Name(s) => member("string", UValue::Str(s.clone())),
+            Self::Content(s) => member("content", UValue::Str(s.clone())),
+            Self::Building(pos) => member("building", UValue::I32(*pos)),
+            Self::Other => UValue::Object(Vec::new()),
         }
     }
 }
@@ -743,8 +937,8 @@ pub enum MarkerOp {
     Texture {
         /// Marker id.
         id: i32,
-        /// Texture name.
-        name: String,
+        /// What the marker shows.
+        texture: TextureRef,
     },
 }
 
@@ -759,7 +953,7 @@ impl Markers {
                 self.remove(*id);
             }
             MarkerOp::Control { id, prop, p } => self.control(*id, prop, p[0], p[1], p[2]),
-            MarkerOp::Texture { id, name } => self.set_texture(*id, name),
+            MarkerOp::Texture { id, texture } => self.set_texture_holder(*id, texture.holder()),
         }
     }
 }
@@ -777,6 +971,10 @@ mod tests {
         want.extend_from_slice(b"class");
         want.extend_from_slice(&[b'S', b'i', 5]);
         want.extend_from_slice(b"Shape");
+        // the first marker shown in the world has index 0 there (a new marker's `world` is 1)
+        want.extend_from_slice(&[b'i', 5]);
+        want.extend_from_slice(b"world");
+        want.extend_from_slice(&[b'l', 0, 0, 0, 0]);
         want.extend_from_slice(&[b'i', 3]);
         want.extend_from_slice(b"pos");
         want.extend_from_slice(&[b'{', b'i', 1, b'x', b'd']);
@@ -807,11 +1005,75 @@ mod tests {
         assert_eq!(mk.field("pos"), Some(UValue::Object(vec![("y".into(), UValue::F32(24.0))])));
         assert_eq!(mk.field("flags"), Some(UValue::I8(2)));
         assert_eq!(mk.field("color"), Some(UValue::Str("ff0000ff".into())));
-        assert_eq!(mk.field("world"), Some(UValue::Bool(false)));
+        assert_eq!(mk.field("world"), Some(UValue::I32(-1)));
         let back = Markers::read(&m.encode()).expect("reads");
         assert_eq!(back.get(1), m.get(1));
         assert!(m.remove(1));
         assert_eq!(m.encode(), b"{}");
+    }
+
+    /// `MapMarkers`' lists: indices as Java assigns them, the last marker moving into a removed one's place.
+    #[test]
+    fn visibility_lists_follow_map_markers() {
+        let mut m = Markers::default();
+        for id in [10, 20, 30] {
+            m.make("point", id, 0.0, 0.0, true);
+        }
+        let idx = |m: &Markers, id: i32, l: &str| m.get(id).and_then(|k| k.field(l)).and_then(|v| v.num());
+        assert_eq!(
+            [idx(&m, 10, "world"), idx(&m, 20, "world"), idx(&m, 30, "world")],
+            [Some(0.0), Some(1.0), Some(2.0)]
+        );
+        m.remove(10);
+        assert_eq!(idx(&m, 30, "world"), Some(0.0), "the last moved into the gap");
+        m.control(20, "world", 0.0, f64::NAN, f64::NAN);
+        assert_eq!(idx(&m, 20, "world"), Some(-1.0));
+        m.control(20, "minimap", 1.0, f64::NAN, f64::NAN);
+        m.control(30, "light", 1.0, f64::NAN, f64::NAN);
+        m.control(30, "minimap", 1.0, f64::NAN, f64::NAN);
+        assert_eq!(
+            [idx(&m, 20, "minimap"), idx(&m, 30, "minimap"), idx(&m, 30, "light")],
+            [Some(0.0), Some(1.0), Some(0.0)]
+        );
+        // replacing keeps the list places; a reload reassigns them in id order
+        m.make("shape", 30, 1.0, 1.0, true);
+        assert_eq!(
+            [idx(&m, 30, "world"), idx(&m, 30, "minimap"), idx(&m, 30, "light")],
+            [Some(0.0), Some(-1.0), Some(-1.0)]
+        );
+        assert_eq!(idx(&m, 20, "minimap"), Some(0.0));
+        let back = Markers::read(&m.encode()).expect("reads");
+        assert_eq!(back.lists, [vec![30], vec![20], vec![]]);
+        // old saves: booleans
+        let old = UValue::Object(vec![(
+            "4".into(),
+            UValue::Object(vec![
+                ("class".into(), UValue::Str("Point".into())),
+                ("world".into(), UValue::Bool(false)),
+                ("minimap".into(), UValue::Bool(true)),
+            ]),
+        )]);
+        let read = Markers::read(&old.to_bytes()).expect("reads");
+        assert_eq!([idx(&read, 4, "world"), idx(&read, 4, "minimap")], [Some(-1.0), Some(0.0)]);
+    }
+
+    #[test]
+    fn null_arguments_leave_their_part_unchanged() {
+        let mut m = Markers::default();
+        m.make("shape", 1, 2.0, 3.0, true);
+        m.control(1, "pos", f64::NAN, 5.0, f64::NAN);
+        m.control(1, "shape", f64::NAN, 1.0, 0.0);
+        m.control(1, "arc", f64::NAN, 90.0, f64::NAN);
+        let s = m.get(1).expect("shape");
+        assert_eq!(s.field("pos"), Some(make_vec2(16.0, 40.0)));
+        assert_eq!(s.field("sides"), Some(UValue::I32(4)));
+        assert_eq!(s.field("fill"), Some(UValue::Bool(true)));
+        assert_eq!(s.field("outline"), Some(UValue::Bool(false)));
+        assert_eq!(s.field("endAngle"), Some(UValue::F32(90.0)));
+        assert_eq!(s.field("startAngle"), Some(UValue::F32(0.0)));
+        // `endPos` exists only on lines
+        m.control(1, "endPos", 1.0, 1.0, f64::NAN);
+        assert!(m.get(1).expect("shape").fields.iter().all(|(k, _)| k != "endPos"));
     }
 
     #[test]
@@ -827,11 +1089,12 @@ mod tests {
         assert_eq!(l.field("color2"), Some(UValue::Str("0000ffff".into())));
         assert_eq!(l.field("color1"), Some(UValue::Str("ffd37fff".into())));
         m.make("texture", 3, 0.0, 0.0, true);
-        m.apply(&MarkerOp::Texture { id: 3, name: "router".into() });
+        m.apply(&MarkerOp::Texture { id: 3, texture: TextureRef::Name("router".into()) });
         m.control(3, "textureSize", 2.0, 3.0, f64::NAN);
         let t = m.get(3).expect("texture");
-        assert_eq!(t.fields.len(), 3);
-        assert_eq!(t.field("textureName"), Some(UValue::Str("router".into())));
+        let names: Vec<&str> = t.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["width", "height", "texture"], "world index 1 is the default; the holder always");
+        assert_eq!(t.field("texture"), Some(texture_holder("router")));
         assert_eq!(t.field("height"), Some(UValue::F32(24.0)));
         assert!(!m.make("quad", 4, 0.0, 0.0, true));
         assert!(!m.make("nope", 4, 0.0, 0.0, true));
@@ -877,7 +1140,7 @@ mod tests {
             if let Ok(read) = Markers::read(&b) {
                 readable += 1;
                 // written by this writer (not the kept bytes), read back to the same tree (NaN-safe compare)
-                let fresh = Markers { map: read.map.clone(), raw: None, version: 1 };
+                let fresh = Markers { map: read.map.clone(), lists: read.lists.clone(), raw: None, version: 1 };
                 let again = Markers::read(&fresh.encode()).expect("own bytes read");
                 assert_eq!(format!("{:?}", again.map), format!("{:?}", read.map));
             }

@@ -334,6 +334,21 @@ pub enum Call {
         /// y.
         y: f32,
     },
+    /// `spawnEffect(x, y, rotation, type)` (`WaveSpawner.spawnEffect`): the spawn animation of a wave unit.
+    SpawnEffect {
+        /// World x.
+        x: f32,
+        /// World y.
+        y: f32,
+        /// Rotation (degrees).
+        rotation: f32,
+        /// Unit type (build-159 id).
+        unit_type: i16,
+    },
+    /// `unitDeath(uid)` (`UnitComp.kill`): the unit dies on every client.
+    UnitDeath(i32),
+    /// `buildDestroyed(build)` (`Building.setProp` health 0 → `Call.buildDestroyed`): destroyed on every client.
+    BuildDestroyed(i32),
     /// `setFlag(flag, add)` (`LExecutor.SetFlagI`: a world processor changed an objective flag).
     SetFlag {
         /// Flag name.
@@ -1659,7 +1674,7 @@ impl Sim {
     }
 
     /// One unit of a wave group for the wave team at (`x`, `y`).
-    fn insert_wave_unit(&mut self, facts: &waves::UnitTypeFacts, shield: f32, x: f32, y: f32) {
+    fn insert_wave_unit(&mut self, facts: &waves::UnitTypeFacts, shield: f32, x: f32, y: f32) -> i32 {
         let id = self.ecs.allocate_id();
         let mut u = UnitState::for_tests(id, -1);
         u.type_id = facts.id;
@@ -1672,6 +1687,7 @@ impl Sim {
         u.update_building = false;
         (u.x, u.y) = (x, y);
         self.ecs.insert_unit(u);
+        id
     }
 
     /// `spawnwave x y false` (`SpawnWaveI`): every spawn group's units of the current wave (`state.wave - 1`)
@@ -1690,7 +1706,16 @@ impl Sim {
                     return;
                 }
                 let angle = self.random_range(std::f32::consts::PI);
-                self.insert_wave_unit(facts, group.shield(wave), x + angle.cos() * 16.0, y + angle.sin() * 16.0);
+                let (ux, uy) = (x + angle.cos() * 16.0, y + angle.sin() * 16.0);
+                let id = self.insert_wave_unit(facts, group.shield(wave), ux, uy);
+                // `spawner.spawnEffect(unit)`: facing the map's centre, and the spawn animation on clients
+                let (cx, cy) = (self.grid.width() as f32 * 4.0, self.grid.height() as f32 * 4.0);
+                let rotation = (cy - uy).atan2(cx - ux).to_degrees().rem_euclid(360.0);
+                if let Some(u) = self.ecs.unit_mut(id) {
+                    u.rotation = rotation;
+                }
+                // unit type ids are build-159 ones (no build-154 unit table here): 159 clients only
+                self.send(Target::Build(159), Call::SpawnEffect { x: ux, y: uy, rotation, unit_type: facts.id });
             }
         }
     }

@@ -10,10 +10,11 @@
 //! (returned as `None`), malformed ones are an error (the caller logs at debug and drops them).
 
 use multidustry_protocol::packets::{
-    BeginBreakCallPacket, BeginPlaceCallPacket, BlockSnapshotCallPacket, ClientSnapshotCallPacket,
-    ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket, LogicExplosionCallPacket,
-    PacketError, PlayerDisconnectCallPacket, PlayerSpawnCallPacket, RemoveQueueBlockCallPacket, RotateBlockCallPacket,
-    SetFlagCallPacket, SetPositionCallPacket, StateSnapshotCallPacket, TileConfigCallPacket, UnitDespawnCallPacket,
+    BeginBreakCallPacket, BeginPlaceCallPacket, BlockSnapshotCallPacket, BuildDestroyedCallPacket,
+    ClientSnapshotCallPacket, ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket,
+    LogicExplosionCallPacket, PacketError, PlayerDisconnectCallPacket, PlayerSpawnCallPacket,
+    RemoveQueueBlockCallPacket, RotateBlockCallPacket, SetFlagCallPacket, SetPositionCallPacket, SpawnEffectCallPacket,
+    StateSnapshotCallPacket, TileConfigCallPacket, UnitDeathCallPacket, UnitDespawnCallPacket,
 };
 use multidustry_protocol::typeio::{BuildPlan, unpack_pos};
 use multidustry_protocol::{Build, DecodeError, Packet, PacketKind, RawPacket, Side, UnitRef};
@@ -262,6 +263,14 @@ fn packet_for(call: &Call, build: u32) -> Option<(Packet, Reliability)> {
             Reliable,
         ),
         Call::SetPosition { x, y } => (Packet::SetPositionCallPacket(SetPositionCallPacket { x: *x, y: *y }), Reliable),
+        Call::SpawnEffect { x, y, rotation, unit_type } => (
+            Packet::SpawnEffectCallPacket(SpawnEffectCallPacket { x: *x, y: *y, rotation: *rotation, u: *unit_type }),
+            Unreliable,
+        ),
+        Call::UnitDeath(id) => (Packet::UnitDeathCallPacket(UnitDeathCallPacket { uid: *id }), Reliable),
+        Call::BuildDestroyed(pos) => {
+            (Packet::BuildDestroyedCallPacket(BuildDestroyedCallPacket { build: *pos }), Reliable)
+        }
         Call::SetFlag { flag, add } => {
             (Packet::SetFlagCallPacket(SetFlagCallPacket { flag: Some(flag.clone()), add: *add }), Reliable)
         }

@@ -62,6 +62,8 @@ fn markers_made_by_a_world_processor_are_saved_streamed_and_loaded_back() {
     assert_eq!(
         shape.fields,
         vec![
+            // index 0 in the world markers list (a new marker's `world` is 1, so 0 is written)
+            ("world".to_string(), UValue::I32(0)),
             (
                 "pos".to_string(),
                 UValue::Object(vec![("x".into(), UValue::F32(80.0)), ("y".into(), UValue::F32(100.0))])
@@ -165,7 +167,26 @@ fn spawnwave_at_a_position_spawns_the_current_wave_there_and_natural_runs_the_ne
     let mut r = rules();
     r.spawns = one_group();
     let mut s = with_world_processor(Grid::new(40, 40, 33), r.clone(), "spawnwave 20 22 false\nstop\n");
-    run(&mut s, 2);
+    let out = run(&mut s, 2);
+    // `spawnEffect` per unit, the unit facing the map's centre (160, 160)
+    let effects: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::Build(159), Call::SpawnEffect { x, y, rotation, .. }) => Some((*x, *y, *rotation)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(effects.len(), 4);
+    let mut wire = Vec::new();
+    let c = Call::SpawnEffect { x: 1.0, y: 2.0, rotation: 3.0, unit_type: 16 };
+    multidustry_gameserver::wire::encode(Target::Build(159), &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    assert_eq!(wire.len(), 1, "encoded for build 159 only");
+    for (x, y, rotation) in &effects {
+        let want = (160.0 - y).atan2(160.0 - x).to_degrees().rem_euclid(360.0);
+        assert!((rotation - want).abs() < 0.001, "{rotation} {want}");
+        let u = s.units().find(|u| u.x == *x && u.y == *y).expect("unit of the effect");
+        assert_eq!(u.rotation, *rotation);
+    }
     // wave 3 → group wave index 2: unitAmount 2 + 2 waves / scaling 1 = 4 flares, within 2 tiles of (160, 176)
     let units: Vec<_> = s.units().filter(|u| u.team == r.wave_team).collect();
     assert_eq!(units.len(), 4);
@@ -209,7 +230,9 @@ fn setprop_changes_buildings_cores_and_units() {
     assert_eq!(c.items.get(&0), Some(&700));
     assert_eq!(c.items.get(&1), Some(&4000), "clamped to the shard's capacity");
     assert!(s.grid.building(grid::pack(9, 9)).is_none(), "health 0 destroys");
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::DeconstructFinish { block: 216, .. }))));
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::BuildDestroyed(p)) if *p == grid::pack(9, 9)))
+    );
     let u = s.units().find(|u| u.flag == 42.0).expect("the spawned unit");
     assert_eq!((u.x, u.y, u.rotation, u.health, u.team), (56.0, 72.0, 45.0, 1.0, 3));
     assert_eq!(var(&s, "ux"), Some(M::Num(7.0)));
@@ -226,7 +249,12 @@ fn setprop_health_zero_removes_a_unit() {
     let out = run(&mut s, 5);
     assert_eq!(s.units().count(), 0);
     assert_eq!(var(&s, "dead"), Some(M::Num(1.0)));
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDespawn(_)))));
+    assert!(out.iter().any(|o| matches!(o, Output::Send(Target::All, Call::UnitDeath(_)))));
+    let mut wire = Vec::new();
+    for c in [Call::UnitDeath(7), Call::BuildDestroyed(grid::pack(3, 4))] {
+        multidustry_gameserver::wire::encode(Target::All, &c, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    }
+    assert_eq!(wire.len(), 4, "both calls encode for builds 159 and 154");
 }
 
 #[test]
@@ -285,10 +313,43 @@ fn flush_text_and_texture_take_the_text_buffer_only_for_existing_markers_in_both
         run(&mut s, 6);
         let m = &s.logic.markers;
         assert_eq!(m.get(1).and_then(|t| t.field("text")), Some(UValue::Str("restx".into())), "{engine:?}");
-        assert_eq!(m.get(3).and_then(|t| t.field("textureName")), Some(UValue::Str("router".into())));
+        assert_eq!(
+            m.get(3).and_then(|t| t.field("texture")),
+            Some(UValue::Object(vec![("string".into(), UValue::Str("router".into()))]))
+        );
         // a shape marker has no text, but its existence consumes the buffer
-        assert_eq!(m.get(4).map(|t| t.fields.len()), Some(0));
+        // (its only field: its index 2 in the world markers list)
+        assert_eq!(m.get(4).map(|t| t.fields.clone()), Some(vec![("world".to_string(), UValue::I32(2))]));
         let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
         assert_eq!(p.state.text, "left", "{engine:?}");
     }
+}
+
+#[test]
+fn weathersense_reads_false_and_message_reports_success() {
+    let code = "set w 5\nweathersense w @rain\nset ok 7\nprint \"hi\"\nmessage announce 3 ok\nstop\n";
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+    run(&mut s, 3);
+    assert_eq!(var(&s, "w"), Some(M::Num(0.0)));
+    assert_eq!(var(&s, "ok"), Some(M::Num(1.0)));
+    let p = s.logic.processor(&s.grid, grid::pack(1, 1)).expect("processor");
+    assert_eq!(p.state.text, "", "message consumed the buffer");
+}
+
+#[test]
+fn setmarker_texture_takes_strings_content_and_buildings() {
+    let mut g = Grid::new(20, 20, 33);
+    assert!(g.put(5, 6, 1, Building::new(216, 1, 0, 80.0)));
+    let code = "makemarker texture 1 0 0 true\nsetmarker texture 1 false @router\n\
+                makemarker texture 2 0 0 true\ngetblock building b 5 6\nsetmarker texture 2 false b\n\
+                makemarker texture 3 0 0 true\nsetmarker texture 3 false null\n\
+                makemarker texture 4 0 0 true\nsetmarker texture 4 false \"duo\"\nstop\n";
+    let mut s = with_world_processor(g, rules(), code);
+    run(&mut s, 5);
+    let holder = |id: i32| s.logic.markers.get(id).and_then(|m| m.field("texture"));
+    let obj = |k: &str, v: UValue| Some(UValue::Object(vec![(k.to_string(), v)]));
+    assert_eq!(holder(1), obj("content", UValue::Str("router".into())));
+    assert_eq!(holder(2), obj("building", UValue::I32(grid::pack(5, 6))));
+    assert_eq!(holder(3), Some(UValue::Object(vec![])));
+    assert_eq!(holder(4), obj("string", UValue::Str("duo".into())));
 }

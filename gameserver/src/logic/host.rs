@@ -616,6 +616,7 @@ impl Host for WorldHost<'_> {
             HostOp::SetProp if self.privileged => super::world::set_prop(self, args),
             HostOp::Sync if self.privileged => super::world::sync(args, outs),
             HostOp::Explosion if self.privileged => super::world::explosion(self, args),
+            HostOp::WeatherSense | HostOp::Message if self.privileged => super::world::outputs(instr, outs),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),
             _ => {}
         }

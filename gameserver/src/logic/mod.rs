@@ -60,7 +60,8 @@
 //! Unit instructions, radar and `spawn` live in [`units`] (with their own partial list); markers, `spawnwave`,
 //! `setprop` and `sync` in [`world`], whose module doc lists what Java's headless server does for each world
 //! instruction (draw, effects, sounds, cutscenes, explosions, weather, messages) and what this server does.
-//! Partial: draw, effects, sounds, weather, cutscene and explosion are no-ops; `sync` sends no `syncVariable`
+//! Partial: draw, effects, sounds, weather and cutscene are no-ops and `explosion` deals no damage here (it
+//! sends Java's `logicExplosion`); `sync` sends no `syncVariable`
 //! (the client's variable ids are not derivable from this parser's slots); world-processor `message` clears
 //! the text buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore
 //! layers changes the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate

@@ -16,12 +16,13 @@
 //! - `spawnwave x y natural`: nothing on a client; natural → `logic.skipWave()` (which runs the wave:
 //!   `Sim::run_wave`); otherwise every spawn group's units for the current wave (`state.wave - 1`) around
 //!   (`x`, `y`) in tiles (groups bound to one spawn point only when it is that tile), without advancing the
-//!   wave (`Sim::spawn_wave_at`). Units reach clients through the
-//!   normal entity snapshots.
-//! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit dies: here removed with a
-//!   `unitDespawn`, Java kills it with `unitDeath`), x/y (tiles), rotation, team, flag, shield (not below 0);
-//!   buildings: health (clamped; at 0 destroyed: here removed as `setblock` removes, Java sends
-//!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Not modelled: unit item
+//!   wave (`Sim::spawn_wave_at`); `spawner.spawnEffect` turns each unit to face the map's centre and sends
+//!   `spawnEffect` (here to build-159 clients only: the unit type ids are 159's). Units reach clients through
+//!   the normal entity snapshots. (Java's natural waves send `spawnEffect` too; `Sim::run_wave` does not yet.)
+//! - `setprop`: `Settable.setProp`: units: health (clamped to 0..max; at 0 the unit is killed: `unitDeath`),
+//!   x/y (tiles), rotation, team, flag, shield (not below 0); buildings: health (clamped; at 0 destroyed:
+//!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Here: the same, except
+//!   that a destroyed building leaves no rubble and drops nothing (the simulation has neither). Not modelled: unit item
 //!   stacks, liquids, power, payloads (the simulation has none of them).
 //! - `sync var`: Java sends `Call.syncVariable(processor, id, value)` at most 20 times a second per variable,
 //!   where `id` is the variable's index in the client's `LExecutor.vars` (the order in which `LAssembler`
@@ -36,14 +37,15 @@
 //!   model), so the server's snapshots undo client-side unit damage.
 //! - `weatherset`: runs on the server too and sends `Call.createWeather` when the weather was not active
 //!   (else it extends the weather entity's life, which entity snapshots carry); `weathersense` reads the
-//!   active weathers. Here: no weather exists; `weatherset` does nothing and `weathersense` reads false.
+//!   active weathers. Here: no weather exists; `weatherset` does nothing and `weathersense` reads false (0).
 //! - `draw`/`drawflush` return at once on a headless server (`draw print` does not even consume the text
 //!   buffer); the mlog crate's `draw` is a no-op that leaves the buffer too.
 //! - `effect`: `Effect.at` on the server, which creates nothing on a headless server; clients show effects from
 //!   their own processors. `playsound` plays locally (silent on a headless server); `cutscene` returns at once
 //!   on a headless server. Here: no-ops.
-//! - `message`: a headless server only clears the text buffer, except `message mission`, which sets
-//!   `state.rules.mission` to the text. Here: the buffer is cleared; the mission text is not kept.
+//! - `message`: sets its success output to 1, then a headless server only clears the text buffer, except
+//!   `message mission`, which sets `state.rules.mission` to the text. Here: success 1 and the buffer is
+//!   cleared; the mission text is not kept.
 //! - `setrule mapArea` sends `Call.setMapArea` in Java; not handled here (see the host's `setrule`).
 //! - `clientdata`: calls `clientLogicData*`, which are client-to-server packets; not sent here.
 
@@ -54,8 +56,9 @@ use multidustry_mlog::value::{ContentKind, Value as MValue};
 use super::handle_pos;
 use super::host::WorldHost;
 use crate::grid;
-use crate::markers::MarkerOp;
+use crate::markers::{MarkerOp, TextureRef};
 use crate::sim::Call;
+use multidustry_world::ContentType;
 
 /// What world processors asked of the simulation during a tick, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,10 +105,26 @@ pub(super) fn set_marker(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MV
             if arg(args, 1).truthy() {
                 return;
             }
-            // `PrintI.toString(object)`: strings as they are (other objects are not handled here)
-            let MValue::Str(name) = arg(args, 2) else { return };
-            let name = name.to_string();
-            MarkerOp::Texture { id, name }
+            // `setTexture(p2.obj())`: strings, content and buildings are what a `TextureHolder` keeps
+            let texture = match arg(args, 2) {
+                MValue::Str(name) => TextureRef::Name(name.to_string()),
+                MValue::Content(kind, cid) => {
+                    let ty = match kind {
+                        ContentKind::Item => ContentType::ITEM,
+                        ContentKind::Liquid => ContentType::LIQUID,
+                        ContentKind::Block => ContentType::BLOCK,
+                        ContentKind::Unit => ContentType::UNIT,
+                    };
+                    let table = multidustry_world::ContentTable::for_build(multidustry_world::Build::V159);
+                    match table.names(ty).get(usize::from(cid)) {
+                        Some(name) => TextureRef::Content((*name).to_string()),
+                        None => TextureRef::Other,
+                    }
+                }
+                v @ MValue::Building(_) => handle_pos(&v).map_or(TextureRef::Other, TextureRef::Building),
+                _ => TextureRef::Other,
+            };
+            MarkerOp::Texture { id, texture }
         }
         _ => MarkerOp::Control {
             id,
@@ -185,6 +204,20 @@ pub(super) fn explosion(host: &mut WorldHost<'_>, args: &[MValue]) {
     });
 }
 
+/// The results of instructions that only report on a headless server: `weathersense` is false (no weather is
+/// ever active here), `message`'s success output is 1 (`FlushMessageI` sets it first; a headless server then
+/// only clears the text buffer).
+pub(super) fn outputs(instr: &HostInstr, outs: &mut [MValue]) {
+    let (index, value) = match instr.op {
+        multidustry_mlog::ir::HostOp::WeatherSense => (0, 0.0),
+        multidustry_mlog::ir::HostOp::Message => (1, 1.0),
+        _ => return,
+    };
+    if let Some(o) = outs.get_mut(index) {
+        *o = MValue::Num(value);
+    }
+}
+
 /// `setprop property target value`.
 pub(super) fn set_prop(host: &mut WorldHost<'_>, args: &[MValue]) {
     let (prop, target, value) = (arg(args, 0), arg(args, 1), arg(args, 2));
@@ -255,7 +288,7 @@ fn set_building_prop(host: &mut WorldHost<'_>, pos: i32, prop: &MValue, value: &
             let health = v.clamp(0.0, max) as f32;
             if health <= 0.0 {
                 host.grid.remove(pos);
-                host.effects.calls.push(Call::DeconstructFinish { pos, block, unit: -1 });
+                host.effects.calls.push(Call::BuildDestroyed(pos));
             } else if let Some(b) = host.grid.building_mut(pos) {
                 b.health = health;
             }
@@ -281,6 +314,6 @@ fn set_unit_prop(host: &mut WorldHost<'_>, id: i32, args: &[MValue]) {
     let Some(units) = host.units.as_deref_mut() else { return };
     if units.ecs.unit(id).is_some_and(|u| u.health <= 0.0) {
         units.ecs.remove_unit(id);
-        host.effects.calls.push(Call::UnitDespawn(id));
+        host.effects.calls.push(Call::UnitDeath(id));
     }
 }
