@@ -51,7 +51,8 @@
 //!   every unit uses [`UNIT_RANGE`] (radar, `@range`, `getBlock` and `ulocate` reach, `autoPathfind` stop).
 //!   No unit is a boss. `spawn` creates only the types in `waves::UNIT_TYPES` (others have no sync/save
 //!   layout here); the unit cap counts core capacity only. `fetch player` gives null (no player objects).
-//! * `setprop` on units: see `setprop` below; a unit set to 0 health is not killed (no unit death yet).
+//! * `setprop` on units: see `setprop` below; a unit set to 0 health dies (`logic::world` removes it with
+//!   `unitDeath`).
 //! * `ulocate` block flags are derived from block names and build-menu categories ([`has_flag`]).
 //!
 //! Cost: a processor that uses no unit instruction pays nothing (no state, no allocation). The first unit
@@ -1004,8 +1005,8 @@ pub(super) fn spawn(host: &mut WorldHost<'_>, args: &[MValue], outs: &mut [MValu
 }
 
 /// `setprop prop unit value` on a unit (world processors; `UnitComp.setProp`): `@x`, `@y` (tiles),
-/// `@rotation`, `@velocityX`/`@velocityY` (tiles per second), `@health` (clamped to 0..maxHealth; a unit at 0
-/// is not killed here: there is no unit death yet), `@shield`, `@flag`, `@team` (a number or a team). Other
+/// `@rotation`, `@velocityX`/`@velocityY` (tiles per second), `@health` (clamped to 0..maxHealth; the caller,
+/// `logic::world`, kills a unit left at 0), `@shield`, `@flag`, `@team` (a number or a team). Other
 /// properties (`@speed`, `@armor` status overrides, payloads, items) are not modelled and do nothing.
 pub(super) fn setprop(host: &mut WorldHost<'_>, args: &[MValue]) {
     let (Some(MValue::Sensor(key)), Some(target), Some(value)) = (args.first(), args.get(1), args.get(2)) else {
