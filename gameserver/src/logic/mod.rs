@@ -663,7 +663,7 @@ pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
 pub const FULL_RECHECK_TICKS: u64 = 60;
 /// The runner asks the CPU to load the variables and linked rows of the processor this many slots ahead of the
 /// running one (see `Table::prefetch`).
-const PREFETCH_AHEAD: usize = 2;
+const PREFETCH_AHEAD: usize = 4;
 /// Deferred JIT compilations done per tick.
 pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
 

@@ -170,10 +170,10 @@ impl Table {
     /// Asks the CPU to start loading what running processor `i` touches first and that lies outside the slot
     /// array (its variables, the first cell of each linked memory block, its linked message rows), so that the
     /// loads overlap the run of the processors before it. A hint only: no effect on results.
-    /// Also starts loading slot `i + 2` itself (read here when its turn comes to be `i`).
+    /// Also starts loading slot `i + 4` itself (read here when its turn comes to be `i`).
     #[inline]
     pub fn prefetch(&self, i: usize) {
-        if let Some(ahead) = self.procs.get(i + 2) {
+        if let Some(ahead) = self.procs.get(i + 4) {
             let p: *const Slot = ahead;
             for line in (0..size_of::<Slot>()).step_by(64) {
                 prefetch(p.cast::<u8>().wrapping_add(line));
