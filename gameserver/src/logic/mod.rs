@@ -662,6 +662,9 @@ pub const JIT_IMMEDIATE_MAX_INSTRUCTIONS: usize = 100;
 /// The runner rechecks every processor's own construction state and its links' at least this often (ticks),
 /// even when `Grid::construction_changes_since` says nothing changed.
 pub const FULL_RECHECK_TICKS: u64 = 60;
+/// The runner asks the CPU to load the variables and linked rows of the processor this many slots ahead of the
+/// running one (see `Table::prefetch`).
+const PREFETCH_AHEAD: usize = 4;
 /// Deferred JIT compilations done per tick.
 pub const DEFERRED_COMPILES_PER_TICK: usize = 1;
 
@@ -834,6 +837,7 @@ impl Logic {
                 moved = true;
                 table::refresh_msgs(&mut table.msgs, grid);
             }
+            table.prefetch(i + PREFETCH_AHEAD);
             let marked = match &mut next {
                 None => true,
                 Some(it) => it.next_if_eq(&(i as u32)).is_some(),

@@ -71,8 +71,8 @@ pub fn num_op(kind: OpKind, a: f64, b: f64, host: &mut dyn Host) -> f64 {
         Mul => a * b,
         Div => a / b,
         Idiv => (a / b).floor(),
-        Mod => a % b,
-        Emod => ((a % b) + b) % b,
+        Mod => fmod(a, b),
+        Emod => fmod(fmod(a, b) + b, b),
         Pow => java_pow(a, b),
         Equal => b2f((a - b).abs() < 0.000001),
         NotEqual => b2f((a - b).abs() >= 0.000001),
@@ -283,10 +283,69 @@ pub fn simplex_raw2d(seed: i32, x: f64, y: f64) -> f64 {
     70.0 * (corner(x0, y0, gi0) + corner(x1, y1, gi1) + corner(x2, y2, gi2))
 }
 
+/// Java `%` on doubles (C `fmod`): exactly `a % b`, with a shortcut for the common integral operands (the
+/// remainder of integers below 2^53 is their integer remainder with the sign of `a`, zero included), which
+/// avoids the slow software `fmod`.
+#[inline]
+pub(crate) fn fmod(a: f64, b: f64) -> f64 {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if a.abs() < EXACT && b.abs() < EXACT {
+        let (ai, bi) = (a as i64, b as i64);
+        if bi != 0 && ai as f64 == a && bi as f64 == b {
+            return ((ai % bi) as f64).copysign(a);
+        }
+    }
+    a % b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::host::StandaloneHost;
+
+    #[test]
+    fn fmod_shortcut_matches_the_float_remainder_bit_for_bit() {
+        let edge = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            3.0,
+            -7.0,
+            100.0,
+            -100.0,
+            0.5,
+            -2.5,
+            1e15,
+            -1e15,
+            9_007_199_254_740_991.0,
+            -9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            1e300,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut values: Vec<f64> = edge.to_vec();
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> 11) as f64 / (1u64 << 20) as f64 - 4096.0;
+            values.push(if x & 1 == 0 { v.trunc() } else { v });
+        }
+        for &a in &values {
+            for &b in values.iter().step_by(7) {
+                let (got, want) = (fmod(a, b), a % b);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{a} % {b}: {got} != {want}"
+                );
+            }
+        }
+    }
 
     fn o(kind: OpKind, a: f64, b: f64) -> f64 {
         num_op(kind, a, b, &mut StandaloneHost::new::<&str>(&[]))

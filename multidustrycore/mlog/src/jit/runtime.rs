@@ -272,7 +272,7 @@ extern "C" fn jit_num_op(ctx: *mut Ctx, kind: u32, a: f64, b: f64) -> f64 {
 
 /// Java `%` on doubles (C `fmod`), as [`ops::num_op`] computes `mod`.
 extern "C" fn jit_fmod(a: f64, b: f64) -> f64 {
-    a % b
+    ops::fmod(a, b)
 }
 
 /// Name and address of `fmod(a: f64, b: f64) -> f64`.
