@@ -5,7 +5,7 @@
 //! Owns: [`LogicData`] (the per-building logic state the grid carries: a processor or a memory block, plus the
 //! record's base bytes), [`Logic`] (the world's processor runner: the dense table of processors, memory and
 //! message texts (`table`), compiled-program cache, world-processor flags, RNG, the message-sync rate limiter),
-//! parsing records into it ([`attach`]) and writing them back ([`record`]), link bookkeeping as `LogicBuild`
+//! parsing records into it ([`attach`]) and writing them back ([`fn@record`]), link bookkeeping as `LogicBuild`
 //! does it (names, validity, range, duplicates), and client configuration of processors ([`Logic::configure`]:
 //! new compressed code, link toggles).
 //! Does not own: instruction semantics (the mlog crate), the building base layout and files (`worldio`), packets
