@@ -18,6 +18,13 @@
 //!                   or slow(i): interpreter runs instruction i → dispatch | EXIT: return
 //! ```
 //!
+//! Straight-line runs (see [`runs`]) of two or more instructions also get a fast entry, which jumps and falls
+//! through target when it exists: when at least the run's length of fuel is left it debits it all at once and
+//! runs bodies compiled without the per-instruction check; any way out of the run other than falling through to
+//! its next instruction (a taken conditional jump, the slow path) first gives back the fuel of the instructions
+//! it skipped, so fuel stays debited exactly once per executed instruction. With less fuel left the checked
+//! path runs and stops exactly where the fuel ends.
+//!
 //! Reads of `SlotKind::Const` slots are folded to immediates: no instruction writes a constant slot (the IR
 //! never has a `Dst` naming one, and the interpreter's by-name writes only touch `SlotKind::Var`), and a state
 //! is created from, and only valid with, its program.
@@ -179,6 +186,13 @@ struct Gen<'a, 'b> {
     check: Vec<Block>,
     body: Vec<Block>,
     slow_blocks: Vec<Option<Block>>,
+    /// Per run leader (see [`runs`]): the block that debits the whole run's fuel at once when enough is left.
+    fast_entry: Vec<Option<Block>>,
+    /// Per instruction inside a run with a fast entry: its body when the run's fuel was debited up front.
+    fast_body: Vec<Option<Block>>,
+    fast_slow_blocks: Vec<Option<Block>>,
+    /// While emitting fast bodies: the end (exclusive) of the current run.
+    fast: Option<usize>,
     dispatch: Block,
     wrap: Block,
     exit_at: Block,
@@ -203,6 +217,16 @@ impl<'a, 'b> Gen<'a, 'b> {
         let check = (0..n).map(|_| b.create_block()).collect();
         let body = (0..n).map(|_| b.create_block()).collect();
         let slow_blocks = vec![None; n];
+        let mut fast_entry = vec![None; n];
+        let mut fast_body = vec![None; n];
+        for (lead, end) in runs(program) {
+            if end - lead >= 2 {
+                fast_entry[lead] = Some(b.create_block());
+                for slot in &mut fast_body[lead..end] {
+                    *slot = Some(b.create_block());
+                }
+            }
+        }
         let dispatch = b.create_block();
         let wrap = b.create_block();
         b.append_block_param(wrap, types::F64);
@@ -211,7 +235,27 @@ impl<'a, 'b> Gen<'a, 'b> {
         b.append_block_param(exit_at, types::I32);
         let ret = b.create_block();
         b.ins().jump(dispatch, &[]);
-        Self { b, program, ptr, h, ctx, fuel, vars, check, body, slow_blocks, dispatch, wrap, exit_at, ret, mem }
+        Self {
+            b,
+            program,
+            ptr,
+            h,
+            ctx,
+            fuel,
+            vars,
+            check,
+            body,
+            slow_blocks,
+            fast_entry,
+            fast_body,
+            fast_slow_blocks: vec![None; n],
+            fast: None,
+            dispatch,
+            wrap,
+            exit_at,
+            ret,
+            mem,
+        }
     }
 
     fn n(&self) -> usize {
@@ -230,6 +274,46 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.slow(i);
             }
         }
+        for (lead, end) in runs(self.program) {
+            let Some(entry) = self.fast_entry[lead] else { continue };
+            // fuel >= run length: debit it all and run the bodies without per-instruction checks; else the
+            // checked path (which stops exactly where the fuel runs out).
+            self.b.switch_to_block(entry);
+            let fuel = self.b.use_var(self.fuel);
+            let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, (end - lead) as i64);
+            let debit = self.b.create_block();
+            self.b.ins().brif(enough, debit, &[], self.check[lead], &[]);
+            self.b.switch_to_block(debit);
+            let fuel = self.b.use_var(self.fuel);
+            let f = self.b.ins().iadd_imm_s(fuel, -((end - lead) as i64));
+            self.b.def_var(self.fuel, f);
+            let first = self.fast_body[lead].expect("run bodies exist");
+            self.b.ins().jump(first, &[]);
+            self.fast = Some(end);
+            for i in lead..end {
+                let blk = self.fast_body[i].expect("run bodies exist");
+                self.b.switch_to_block(blk);
+                self.emit_instr(i);
+                if let Some(blk) = self.fast_slow_blocks[i] {
+                    self.b.switch_to_block(blk);
+                    self.slow(i);
+                }
+            }
+            self.fast = None;
+        }
+    }
+
+    /// In a fast body: gives back the fuel debited for the run's instructions after `i` (before leaving the run
+    /// other than by falling through to the next instruction of the run).
+    fn refund(&mut self, i: usize) {
+        if let Some(end) = self.fast {
+            let back = (end - 1 - i) as i64;
+            if back > 0 {
+                let fuel = self.b.use_var(self.fuel);
+                let f = self.b.ins().iadd_imm_s(fuel, back);
+                self.b.def_var(self.fuel, f);
+            }
+        }
     }
 
     fn f64c(&mut self, v: f64) -> CValue {
@@ -244,7 +328,8 @@ impl<'a, 'b> Gen<'a, 'b> {
     fn goto_index(&mut self, i: i64) {
         match usize::try_from(i) {
             Ok(k) if k < self.n() => {
-                self.b.ins().jump(self.check[k], &[]);
+                let target = self.fast_entry[k].unwrap_or(self.check[k]);
+                self.b.ins().jump(target, &[]);
             }
             _ => {
                 let c = self.f64c(i as f64);
@@ -254,6 +339,13 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     fn goto_next(&mut self, i: usize) {
+        if let Some(end) = self.fast
+            && i + 1 < end
+            && let Some(next) = self.fast_body[i + 1]
+        {
+            self.b.ins().jump(next, &[]);
+            return;
+        }
         self.goto_index(i as i64 + 1);
     }
 
@@ -312,7 +404,8 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.switch_to_block(has_fuel);
         let flag = self.b.ins().uload8(types::I32, self.mem, self.ctx, CTX_STOP_AT_WRAP);
         let stop = self.b.create_block();
-        self.b.ins().brif(flag, stop, &[], self.check[0], &[]);
+        let first = self.fast_entry.first().copied().flatten().unwrap_or(self.check[0]);
+        self.b.ins().brif(flag, stop, &[], first, &[]);
         self.b.switch_to_block(stop);
         let code = self.i32c(exit::WRAP);
         self.b.ins().jump(self.exit_at, &[BlockArg::Value(c), BlockArg::Value(code)]);
@@ -346,6 +439,7 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// Emits the slow path for instruction `i` in the current block.
     fn slow(&mut self, i: usize) {
+        self.refund(i);
         let iv = self.i32c(i as u32);
         let call = self.b.ins().call(self.h.slow, &[self.ctx, iv]);
         let r = self.b.inst_results(call)[0];
@@ -359,11 +453,12 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// The block that runs the slow path for `i` (filled after the instruction's inline code).
     fn slow_block(&mut self, i: usize) -> Block {
-        if let Some(blk) = self.slow_blocks[i] {
+        let blocks = if self.fast.is_some() { &mut self.fast_slow_blocks } else { &mut self.slow_blocks };
+        if let Some(blk) = blocks[i] {
             return blk;
         }
         let blk = self.b.create_block();
-        self.slow_blocks[i] = Some(blk);
+        blocks[i] = Some(blk);
         blk
     }
 
@@ -694,6 +789,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.goto_next(i);
         }
         self.b.switch_to_block(taken);
+        self.refund(i);
         if usize::try_from(target).ok() == Some(i) {
             // A taken self-jump: stop here when the run asked for it.
             let flag = self.b.ins().uload8(types::I32, self.mem, self.ctx, CTX_STOP_AT_SELFLOOP);
@@ -705,6 +801,57 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.goto_index(i64::from(target));
         }
     }
+}
+
+/// Straight-line runs `[lead, end)` that may debit their fuel at once. Leaders are instruction 0, jump targets
+/// and the instruction after one that ends a run; a run goes on while its instructions can only fall through to
+/// the next one or leave by a conditional jump (which gives back the fuel of the rest of the run when taken):
+/// `noop`, `set`/`op`/`select` into a variable or discarded, conditional jumps. Everything else (unconditional
+/// jumps, `end`, counter writes, instructions run by the slow path) ends its run. Every instruction is in
+/// exactly one run.
+fn runs(program: &Program) -> Vec<(usize, usize)> {
+    let n = program.instrs.len();
+    let goes_on = |i: usize| match program.instrs[i] {
+        Instr::Noop => true,
+        Instr::Set { dst, src } => dst != Dst::Counter && !matches!(src, Src::Global(_)),
+        Instr::Op { op, dst, a, b } => {
+            dst != Dst::Counter
+                && runtime::op_index(op).is_some()
+                && !matches!(a, Src::Global(_))
+                && !matches!(b, Src::Global(_))
+        }
+        Instr::Select { dst, a, b, x, y, .. } => {
+            dst != Dst::Counter && [a, b, x, y].iter().all(|s| !matches!(s, Src::Global(_)))
+        }
+        Instr::Jump { cond, a, b, .. } => {
+            cond != Cond::Always && !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_))
+        }
+        _ => false,
+    };
+    let mut leader = vec![false; n];
+    if let Some(first) = leader.first_mut() {
+        *first = true;
+    }
+    for (i, instr) in program.instrs.iter().enumerate() {
+        if let Instr::Jump { target, .. } = *instr
+            && let Some(t) = usize::try_from(target).ok().filter(|&t| t < n)
+        {
+            leader[t] = true;
+        }
+        if !goes_on(i) && i + 1 < n {
+            leader[i + 1] = true;
+        }
+    }
+    let mut out = Vec::new();
+    let mut lead = 0;
+    for (i, _) in leader.iter().enumerate().skip(1).filter(|(_, l)| **l) {
+        out.push((lead, i));
+        lead = i;
+    }
+    if n > 0 {
+        out.push((lead, n));
+    }
+    out
 }
 
 fn float_cc(op: OpKind) -> FloatCC {
