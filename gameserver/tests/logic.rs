@@ -1,6 +1,9 @@
 //! Processors inside worlds: loading from official maps and Java saves, ticking at the blocks' rates through
 //! `Sim::tick`, memory shared between processors, client edits, message sync, and save/load.
 
+mod common;
+use common::run;
+
 use std::time::Duration;
 
 use multidustry_gameserver::grid::{self, Building, Grid};
@@ -10,8 +13,6 @@ use multidustry_gameserver::value::Value;
 use multidustry_gameserver::worldio::{self, BlockNames, WorldMeta};
 use multidustry_gameserver::{Call, Input, JoinRequest, Output, Sim, SimRules, Target};
 use multidustry_protocol::typeio::Object;
-
-const TICK: Duration = Duration::from_micros(16_667);
 
 fn put(grid: &mut Grid, x: i32, y: i32, block: u16, data: Option<LogicData>) {
     let mut b = Building::new(block, 1, 0, 100.0);
@@ -34,16 +35,6 @@ fn proc(block: u16, code: &str, links: &[(&str, i32, i32)]) -> Option<LogicData>
 fn sim(grid: Grid) -> Sim {
     let rules = SimRules { wave_timer: false, ..SimRules::default() };
     Sim::new(grid, rules, GameState::default(), 60, 1)
-}
-
-fn run(sim: &mut Sim, now: &mut Duration, ticks: u32) -> Vec<Output> {
-    let mut out = Vec::new();
-    for _ in 0..ticks {
-        *now += TICK;
-        sim.tick(*now);
-        out.extend(sim.drain());
-    }
-    out
 }
 
 fn message(sim: &Sim, x: i32, y: i32) -> String {

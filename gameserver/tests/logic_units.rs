@@ -2,6 +2,9 @@
 //! `ulocate`, `sensor` on units, the world processor's `spawn`, and the logic controller's timeout, all through
 //! `Sim::tick`.
 
+mod common;
+use common::run;
+
 use std::time::Duration;
 
 use multidustry_gameserver::blocks::{self, id::CORE_SHARD};
@@ -15,7 +18,6 @@ use multidustry_protocol::Build;
 use multidustry_protocol::entity::{EntityData, decode_records};
 use multidustry_protocol::typeio::Controller;
 
-const TICK: Duration = Duration::from_micros(16_667);
 /// Entity ids below this are free for the units a test places (`Sim::restore_unit`).
 const FIRST_ID: i32 = 1000;
 
@@ -34,16 +36,6 @@ fn proc(block: u16, team: u8, code: &str, links: &[(&str, i32, i32)]) -> Option<
 fn sim(grid: Grid) -> Sim {
     let rules = SimRules { wave_timer: false, ..SimRules::default() };
     Sim::new(grid, rules, GameState::default(), 60, FIRST_ID)
-}
-
-fn run(sim: &mut Sim, now: &mut Duration, ticks: u32) -> Vec<Output> {
-    let mut out = Vec::new();
-    for _ in 0..ticks {
-        *now += TICK;
-        sim.tick(*now);
-        out.extend(sim.drain());
-    }
-    out
 }
 
 /// An AI unit of `type_id` (a `waves::UNIT_TYPES` type) at tile (x, y).

@@ -1,6 +1,9 @@
 //! World semantics of processors beyond the basics of `logic.rs`: logic ids (`lookup`, `@blockCount`-style
 //! counts, `sensor @id`) per build, `control` of non-logic buildings, and revision-4 processor records.
 
+mod common;
+use common::run;
+
 use std::time::Duration;
 
 use multidustry_gameserver::grid::{self, Building, Grid};
@@ -10,8 +13,6 @@ use multidustry_gameserver::value::Value;
 use multidustry_gameserver::{Output, Sim, SimRules};
 use multidustry_mlog::ir::Build;
 use multidustry_mlog::value::{ContentKind, Value as M};
-
-const TICK: Duration = Duration::from_micros(16_667);
 
 fn size_of(block: u16) -> u8 {
     multidustry_world::ContentTable::for_build(multidustry_world::Build::V159).block_size(block).unwrap_or(1)
@@ -32,16 +33,6 @@ fn block_id(name: &str) -> u16 {
 fn sim(grid: Grid) -> Sim {
     let rules = SimRules { wave_timer: false, ..SimRules::default() };
     Sim::new(grid, rules, GameState::default(), 60, 1)
-}
-
-fn run(sim: &mut Sim, now: &mut Duration, ticks: u32) -> Vec<Output> {
-    let mut out = Vec::new();
-    for _ in 0..ticks {
-        *now += TICK;
-        sim.tick(*now);
-        out.extend(sim.drain());
-    }
-    out
 }
 
 /// The processor at (x, y) as the runner holds it (the grid's copy is the state of the last write-back).
