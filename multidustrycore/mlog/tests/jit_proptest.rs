@@ -106,6 +106,11 @@ fn instr(len: usize) -> impl Strategy<Value = String> {
         1 => Just("printflush message1".to_string()),
         1 => (operand(), operand()).prop_map(|(v, i)| format!("write {v} cell1 {i}")),
         1 => (dest(), operand()).prop_map(|(d, i)| format!("read {d} cell1 {i}")),
+        // Variables by name (the JIT keeps some variables in registers; these reach them behind its back).
+        1 => (operand(), prop::sample::select(vec!["\"a\"", "\"b\"", "\"d\"", "s"]))
+            .prop_map(|(v, n)| format!("write {v} @this {n}")),
+        1 => (dest(), prop::sample::select(vec!["\"a\"", "\"c\"", "s"]))
+            .prop_map(|(d, n)| format!("read {d} @this {n}")),
         1 => (dest(), prop::sample::select(CONDS.to_vec()), operand(), operand(), operand(), operand())
             .prop_map(|(d, c, a, b, x, y)| format!("select {d} {c} {a} {b} {x} {y}")),
         1 => Just("end".to_string()),

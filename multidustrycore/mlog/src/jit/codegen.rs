@@ -25,12 +25,21 @@
 //! it skipped, so fuel stays debited exactly once per executed instruction. With less fuel left the checked
 //! path runs and stops exactly where the fuel ends.
 //!
+//! Inside a loop chosen by [`cache::regions`] (an innermost range closed by a backward jump), the loop's most used
+//! variables live in registers (tag and first payload word as cranelift variables, so SSA construction and the
+//! register allocator place them): every edge into the region goes through an entry block that loads them, every
+//! edge out of it (jumps and fall-through past it, dispatch, wrap, exits) first writes back those inline code may
+//! have changed, and the slow path writes back what the interpreter may read and reloads what it may write
+//! ([`cache::touch`]). Outside regions every variable is read and written in memory. Limiting registers to
+//! regions keeps their live ranges short: caching variables across the whole function multiplied compile time.
+//!
 //! Reads of `SlotKind::Const` slots are folded to immediates: no instruction writes a constant slot (the IR
 //! never has a `Dst` naming one, and the interpreter's by-name writes only touch `SlotKind::Var`), and a state
 //! is created from, and only valid with, its program.
 //!
-//! Invariants: every path that leaves the function has stored `exit` and (unless the helper or a counter write
-//! already did) the counter of the next instruction; fuel is debited exactly once per executed instruction,
+//! Invariants: every path that leaves the function has written back every register-held variable, stored `exit`
+//! and (unless the helper or a counter write already did) the counter of the next instruction; every edge into a
+//! region defines its registers; fuel is debited exactly once per executed instruction,
 //! before it runs; slot offsets are `slot * 24 < vars.len() * 24` because the caller checks the slot count.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -42,11 +51,12 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 
 use super::JitError;
+use super::cache::{self, Slots};
 use super::runtime::{
     self, CTX_COUNTER, CTX_EXIT, CTX_STOP_AT_SELFLOOP, CTX_STOP_AT_WRAP, CTX_VARS, CompiledFn, NUM_OFFSET, TAG_NULL,
     TAG_NUM, TAG_STR, VALUE_SIZE, exit, slow,
 };
-use crate::ir::{Cond, Dst, Instr, OpKind, Program, SlotKind, Src};
+use crate::ir::{Cond, Dst, Instr, OpKind, Program, Slot, SlotKind, Src};
 use crate::value::Value;
 
 /// Machine code for one program. Owns the executable memory.
@@ -198,6 +208,33 @@ struct Gen<'a, 'b> {
     exit_at: Block,
     ret: Block,
     mem: MemFlagsData,
+    /// Loops whose variables live in registers while code runs inside them (see [`cache`]).
+    regions: Vec<RegionVars>,
+    /// Per instruction: its region.
+    region_of: Vec<Option<usize>>,
+    /// The region of the code being emitted (`None` outside every region: dispatch, wrap, exits, other
+    /// instructions).
+    cur: Option<usize>,
+    /// Entry blocks into a region (target block → block that loads the region's variables and jumps there),
+    /// and whether each has been filled.
+    enters: Vec<(Block, Block, bool, Option<usize>)>,
+}
+
+/// One region's cached variables.
+struct RegionVars {
+    vars: Vec<(Slot, Cached)>,
+}
+
+/// A variable kept in registers inside a region: its tag (i64) and its payload's first word (f64 bits), loaded
+/// from memory on every edge into the region; the payload's second word always lives in memory.
+#[derive(Clone, Copy)]
+struct Cached {
+    tag: Variable,
+    raw: Variable,
+    /// Inline code in the region may write it, so its registers can differ from memory: written back before the
+    /// slow path reads it and on every edge out of the region. A variable only the slow path writes is reloaded
+    /// after each such write and never differs from memory.
+    written: bool,
 }
 
 impl<'a, 'b> Gen<'a, 'b> {
@@ -214,6 +251,23 @@ impl<'a, 'b> Gen<'a, 'b> {
         let v0 = b.ins().load(ptr, mem, ctx, CTX_VARS);
         b.def_var(vars, v0);
         let n = program.instrs.len();
+        let mut region_of = vec![None; n];
+        let mut regions = Vec::new();
+        for (k, r) in cache::regions(program, compiled_inline).into_iter().enumerate() {
+            let body = &program.instrs[r.start..r.end];
+            let vars = r
+                .slots
+                .iter()
+                .map(|&s| {
+                    let tag = b.declare_var(types::I64);
+                    let raw = b.declare_var(types::F64);
+                    let written = body.iter().any(|x| compiled_inline(x) && writes_slot(x, s));
+                    (s, Cached { tag, raw, written })
+                })
+                .collect();
+            region_of[r.start..r.end].fill(Some(k));
+            regions.push(RegionVars { vars });
+        }
         let check = (0..n).map(|_| b.create_block()).collect();
         let body = (0..n).map(|_| b.create_block()).collect();
         let slow_blocks = vec![None; n];
@@ -255,6 +309,10 @@ impl<'a, 'b> Gen<'a, 'b> {
             exit_at,
             ret,
             mem,
+            regions,
+            region_of,
+            cur: None,
+            enters: Vec::new(),
         }
     }
 
@@ -267,6 +325,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.emit_wrap();
         self.emit_exits();
         for i in 0..self.n() {
+            self.cur = self.region_of[i];
             self.emit_check(i);
             self.emit_instr(i);
             if let Some(blk) = self.slow_blocks[i] {
@@ -276,6 +335,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         for (lead, end) in runs(self.program) {
             let Some(entry) = self.fast_entry[lead] else { continue };
+            self.cur = self.region_of[lead];
             // fuel >= run length: debit it all and run the bodies without per-instruction checks; else the
             // checked path (which stops exactly where the fuel runs out).
             self.b.switch_to_block(entry);
@@ -291,6 +351,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             self.b.ins().jump(first, &[]);
             self.fast = Some(end);
             for i in lead..end {
+                self.cur = self.region_of[i];
                 let blk = self.fast_body[i].expect("run bodies exist");
                 self.b.switch_to_block(blk);
                 self.emit_instr(i);
@@ -301,6 +362,50 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
             self.fast = None;
         }
+        // Entries into regions: load the region's variables, then go on to the target.
+        let mut k = 0;
+        while let Some(&(target, blk, false, region)) = self.enters.get(k) {
+            self.enters[k].2 = true;
+            self.cur = region;
+            self.b.switch_to_block(blk);
+            self.reload(&Slots::All);
+            self.b.ins().jump(target, &[]);
+            k += 1;
+        }
+        debug_assert!(self.enters.iter().all(|e| e.2), "entries are created before this loop only");
+    }
+
+    /// The block that jumps to `target`, the code of instruction `k`, from outside `k`'s region: `target` itself
+    /// when `k` is in no region, else an entry that loads the region's variables first. The caller has left its
+    /// own region ([`Self::leave`]).
+    fn enter(&mut self, k: usize, target: Block) -> Block {
+        if self.region_of[k].is_none() {
+            return target;
+        }
+        if let Some(e) = self.enters.iter().find(|e| e.0 == target) {
+            return e.1;
+        }
+        let blk = self.b.create_block();
+        // Filled (with `cur` = the target's region) at the end of `emit`.
+        self.enters.push((target, blk, false, self.region_of[k]));
+        blk
+    }
+
+    /// Jumps to `target`, the code of instruction `k`: directly inside the current region, else leaving it and
+    /// entering `k`'s.
+    fn jump_to(&mut self, k: usize, target: Block) {
+        if self.cur.is_some() && self.cur == self.region_of[k] {
+            self.b.ins().jump(target, &[]);
+            return;
+        }
+        self.leave();
+        let blk = self.enter(k, target);
+        self.b.ins().jump(blk, &[]);
+    }
+
+    /// Before an edge out of the current region: writes back the variables inline code may have changed.
+    fn leave(&mut self) {
+        self.flush(&Slots::All);
     }
 
     /// In a fast body: gives back the fuel debited for the run's instructions after `i` (before leaving the run
@@ -329,9 +434,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         match usize::try_from(i) {
             Ok(k) if k < self.n() => {
                 let target = self.fast_entry[k].unwrap_or(self.check[k]);
-                self.b.ins().jump(target, &[]);
+                self.jump_to(k, target);
             }
             _ => {
+                self.leave();
                 let c = self.f64c(i as f64);
                 self.b.ins().jump(self.wrap, &[BlockArg::Value(c)]);
             }
@@ -343,7 +449,8 @@ impl<'a, 'b> Gen<'a, 'b> {
             && i + 1 < end
             && let Some(next) = self.fast_body[i + 1]
         {
-            self.b.ins().jump(next, &[]);
+            // (A region starts at a jump target, which leads its run: a run enters no region midway.)
+            self.jump_to(i + 1, next);
             return;
         }
         self.goto_index(i as i64 + 1);
@@ -351,6 +458,7 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// Leave with `counter = c` and exit code `code`.
     fn exit_with(&mut self, c: f64, code: u32) {
+        self.leave();
         let cv = self.f64c(c);
         let code = self.i32c(code);
         self.b.ins().jump(self.exit_at, &[BlockArg::Value(cv), BlockArg::Value(code)]);
@@ -383,9 +491,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().store(self.mem, code, self.ctx, CTX_EXIT);
         self.b.ins().jump(self.ret, &[]);
         self.b.switch_to_block(table);
-        let calls: Vec<_> = self.check.iter().map(|&blk| self.b.func.dfg.block_call(blk, &[])).collect();
+        let targets: Vec<Block> = (0..self.n()).map(|k| self.enter(k, self.check[k])).collect();
+        let calls: Vec<_> = targets.iter().map(|&blk| self.b.func.dfg.block_call(blk, &[])).collect();
         // Never taken (k is in [0, n)); a BlockCall of its own, since SSA construction appends arguments to it.
-        let def = self.b.func.dfg.block_call(self.check[0], &[]);
+        let def = self.b.func.dfg.block_call(targets[0], &[]);
         let jt = self.b.create_jump_table(JumpTableData::new(def, &calls));
         self.b.ins().br_table(k, jt);
     }
@@ -405,6 +514,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         let flag = self.b.ins().uload8(types::I32, self.mem, self.ctx, CTX_STOP_AT_WRAP);
         let stop = self.b.create_block();
         let first = self.fast_entry.first().copied().flatten().unwrap_or(self.check[0]);
+        let first = self.enter(0, first);
         self.b.ins().brif(flag, stop, &[], first, &[]);
         self.b.switch_to_block(stop);
         let code = self.i32c(exit::WRAP);
@@ -440,14 +550,31 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// Emits the slow path for instruction `i` in the current block.
     fn slow(&mut self, i: usize) {
         self.refund(i);
+        let touch = cache::touch(self.program, &self.program.instrs[i]);
+        self.flush(&touch.reads);
         let iv = self.i32c(i as u32);
         let call = self.b.ins().call(self.h.slow, &[self.ctx, iv]);
         let r = self.b.inst_results(call)[0];
         let vars = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_VARS);
         self.b.def_var(self.vars, vars);
-        // NEXT and DISPATCH both continue through the dispatch block (the interpreter stored the counter): one
-        // edge per call site keeps large programs quick to compile; the extra table jump is small next to the call.
         let is_exit = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::EXIT));
+        if self.cur.is_none() {
+            // NEXT and DISPATCH both continue through the dispatch block (the interpreter stored the counter): one
+            // edge per call site keeps large programs quick to compile; the extra table jump is small next to
+            // the call.
+            self.b.ins().brif(is_exit, self.ret, &[], self.dispatch, &[]);
+            return;
+        }
+        // In a region: NEXT goes on in the region with the registers of what the instruction wrote reloaded.
+        self.reload(&touch.writes);
+        let is_next = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::NEXT));
+        let (next, other) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(is_next, next, &[], other, &[]);
+        self.b.switch_to_block(next);
+        // Fuel: the slow path's instruction was debited (and `refund` gave back the rest of a fast run).
+        self.goto_index(i as i64 + 1);
+        self.b.switch_to_block(other);
+        self.leave();
         self.b.ins().brif(is_exit, self.ret, &[], self.dispatch, &[]);
     }
 
@@ -474,9 +601,71 @@ impl<'a, 'b> Gen<'a, 'b> {
         self.b.ins().iadd_imm_s(vars, i64::from(s) * i64::from(VALUE_SIZE))
     }
 
+    /// The tag of variable slot `s` (i64).
     fn slot_tag(&mut self, s: u32) -> CValue {
+        if let Some(c) = self.cached_var(s) {
+            return self.b.use_var(c.tag);
+        }
         let a = self.slot_addr(s);
         self.b.ins().uload8(types::I64, self.mem, a, 0)
+    }
+
+    /// The first payload word of slot `s`, as f64 bits.
+    fn slot_raw(&mut self, s: u32) -> CValue {
+        if let Some(c) = self.cached_var(s) {
+            return self.b.use_var(c.raw);
+        }
+        let a = self.slot_addr(s);
+        self.b.ins().load(types::F64, self.mem, a, NUM_OFFSET)
+    }
+
+    /// Sets the tag (i64) and first payload word (f64) of slot `d` (the second word is untouched).
+    fn set_slot(&mut self, d: u32, tag: CValue, raw: CValue) {
+        if let Some(c) = self.cached_var(d) {
+            self.b.def_var(c.tag, tag);
+            self.b.def_var(c.raw, raw);
+            return;
+        }
+        let a = self.slot_addr(d);
+        self.b.ins().istore8(self.mem, tag, a, 0);
+        self.b.ins().store(self.mem, raw, a, NUM_OFFSET);
+    }
+
+    /// The registers of slot `s` in the current region.
+    fn cached_var(&self, s: u32) -> Option<Cached> {
+        let r = self.regions.get(self.cur?)?;
+        r.vars.iter().find(|(x, _)| *x == s).map(|(_, c)| *c)
+    }
+
+    /// Writes back the registers of the cached variables in `slots` that inline code may have changed.
+    fn flush(&mut self, slots: &Slots) {
+        let Some(r) = self.cur else { return };
+        for k in 0..self.regions[r].vars.len() {
+            let (s, c) = self.regions[r].vars[k];
+            if !c.written || !slots.contains(s) {
+                continue;
+            }
+            let (t, r) = (self.b.use_var(c.tag), self.b.use_var(c.raw));
+            let a = self.slot_addr(s);
+            self.b.ins().istore8(self.mem, t, a, 0);
+            self.b.ins().store(self.mem, r, a, NUM_OFFSET);
+        }
+    }
+
+    /// Reloads the registers of the cached variables in `slots` from memory (after the slow path wrote them).
+    fn reload(&mut self, slots: &Slots) {
+        let Some(r) = self.cur else { return };
+        for k in 0..self.regions[r].vars.len() {
+            let (s, c) = self.regions[r].vars[k];
+            if !slots.contains(s) {
+                continue;
+            }
+            let a = self.slot_addr(s);
+            let t = self.b.ins().uload8(types::I64, self.mem, a, 0);
+            let r = self.b.ins().load(types::F64, self.mem, a, NUM_OFFSET);
+            self.b.def_var(c.tag, t);
+            self.b.def_var(c.raw, r);
+        }
     }
 
     /// Reads an operand that inline code supports (`Slot` or `Counter`).
@@ -491,9 +680,8 @@ impl<'a, 'b> Gen<'a, 'b> {
                 Operand { tag, num, raw }
             }
             Src::Slot(s) => {
-                let a = self.slot_addr(s);
-                let tag = self.b.ins().uload8(types::I64, self.mem, a, 0);
-                let raw = self.b.ins().load(types::F64, self.mem, a, NUM_OFFSET);
+                let tag = self.slot_tag(s);
+                let raw = self.slot_raw(s);
                 let is_num = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NUM);
                 let is_null = self.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NULL);
                 let zero = self.f64c(0.0);
@@ -552,6 +740,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                     self.bail_if(not_num, slow_blk);
                     let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
                     self.b.ins().store(self.mem, op.raw, cptr, 0);
+                    self.leave();
                     self.b.ins().jump(self.dispatch, &[]);
                 }
                 Src::Counter | Src::Global(_) => self.goto_next(i),
@@ -567,12 +756,10 @@ impl<'a, 'b> Gen<'a, 'b> {
         match dst {
             Dst::Discard => self.goto_next(i),
             Dst::Slot(d) => {
-                let num = self.b.ins().iconst(types::I8, TAG_NUM);
-                let null = self.b.ins().iconst(types::I8, TAG_NULL);
+                let num = self.b.ins().iconst(types::I64, TAG_NUM);
+                let null = self.b.ins().iconst(types::I64, TAG_NULL);
                 let t = self.b.ins().select(finite, num, null);
-                let da = self.slot_addr(d);
-                self.b.ins().store(self.mem, t, da, 0);
-                self.b.ins().store(self.mem, r, da, NUM_OFFSET);
+                self.set_slot(d, t, r);
                 self.goto_next(i);
             }
             Dst::Counter => {
@@ -582,6 +769,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.b.switch_to_block(jump);
                 let cptr = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_COUNTER);
                 self.b.ins().store(self.mem, r, cptr, 0);
+                self.leave();
                 self.b.ins().jump(self.dispatch, &[]);
                 self.b.switch_to_block(cont);
                 self.goto_next(i);
@@ -753,21 +941,20 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let sstr = self.b.ins().icmp_imm_s(IntCC::Equal, ts, TAG_STR);
                 self.bail_if(sstr, slow_blk);
                 if s != d {
+                    // The payload's second word (objects only) always lives in memory.
                     let sa = self.slot_addr(s);
+                    let w = self.b.ins().load(types::I64, self.mem, sa, NUM_OFFSET + 8);
                     let da = self.slot_addr(d);
-                    for off in [0, 8, 16] {
-                        let w = self.b.ins().load(types::I64, self.mem, sa, off);
-                        self.b.ins().store(self.mem, w, da, off);
-                    }
+                    self.b.ins().store(self.mem, w, da, NUM_OFFSET + 8);
+                    let raw = self.slot_raw(s);
+                    self.set_slot(d, ts, raw);
                 }
             }
             Src::Counter | Src::Global(_) => {
                 // (Globals never reach here: `emit_instr` sends them to the slow path.)
                 let v = self.f64c(i as f64 + 1.0);
-                let da = self.slot_addr(d);
-                let t = self.b.ins().iconst(types::I8, TAG_NUM);
-                self.b.ins().store(self.mem, t, da, 0);
-                self.b.ins().store(self.mem, v, da, NUM_OFFSET);
+                let t = self.b.ins().iconst(types::I64, TAG_NUM);
+                self.set_slot(d, t, v);
             }
         }
     }
@@ -800,6 +987,27 @@ impl<'a, 'b> Gen<'a, 'b> {
         } else {
             self.goto_index(i64::from(target));
         }
+    }
+}
+
+/// Whether `emit_instr` compiles `instr` inline (possibly with a slow path for some operand values).
+fn compiled_inline(instr: &Instr) -> bool {
+    let global = |s: &Src| matches!(s, Src::Global(_));
+    match instr {
+        Instr::Noop | Instr::End => true,
+        Instr::Set { src, .. } => !global(src),
+        Instr::Op { op, a, b, .. } => runtime::op_index(*op).is_some() && !global(a) && !global(b),
+        Instr::Select { a, b, x, y, .. } => ![a, b, x, y].into_iter().any(global),
+        Instr::Jump { a, b, .. } => !global(a) && !global(b),
+        _ => false,
+    }
+}
+
+/// Whether inline code for `instr` may write variable slot `s`.
+fn writes_slot(instr: &Instr, s: Slot) -> bool {
+    match *instr {
+        Instr::Set { dst, .. } | Instr::Op { dst, .. } | Instr::Select { dst, .. } => dst == Dst::Slot(s),
+        _ => false,
     }
 }
 

@@ -26,6 +26,7 @@
 //! to the interpreter otherwise) and only on a state whose `vars` has that program's slot count (the compiled
 //! code's memory safety rests on it).
 
+mod cache;
 mod codegen;
 mod runtime;
 
