@@ -27,6 +27,7 @@ pub mod engine;
 pub mod host;
 pub mod interp;
 pub mod ir;
+pub mod javaids;
 pub mod jit;
 pub mod logicids;
 pub mod ops;

@@ -209,14 +209,30 @@ impl Lexer<'_> {
     }
 }
 
-/// Parses `src` into a program. `Err` = the game's assembler exception (see [`parse_or_empty`]).
-pub fn parse(src: &str, opts: &ParseOptions<'_>) -> Result<Program, ParseError> {
-    let text: Vec<char> = match opts.build {
+fn lex(src: &str, build: Build) -> Result<Vec<Item>, ParseError> {
+    let text: Vec<char> = match build {
         Build::B159 => src.replace("\r\n", "\n").replace('\r', "\n").chars().collect(),
         Build::B154 => src.chars().collect(),
     };
-    let mut lexer = Lexer { chars: text, pos: 0, line: 1, build: opts.build, src: std::marker::PhantomData };
-    let items = lexer.items()?;
+    let mut lexer = Lexer { chars: text, pos: 0, line: 1, build, src: std::marker::PhantomData };
+    lexer.items()
+}
+
+/// The statements' tokens as the lexer reads them (labels dropped, nothing rewritten), for
+/// [`crate::javaids`].
+pub(crate) fn statement_tokens(src: &str, build: Build) -> Result<Vec<Vec<String>>, ParseError> {
+    Ok(lex(src, build)?
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Stmt(st) => Some(st.tokens),
+            Item::Label(_) => None,
+        })
+        .collect())
+}
+
+/// Parses `src` into a program. `Err` = the game's assembler exception (see [`parse_or_empty`]).
+pub fn parse(src: &str, opts: &ParseOptions<'_>) -> Result<Program, ParseError> {
+    let items = lex(src, opts.build)?;
 
     // Labels → instruction indices.
     let mut labels: HashMap<String, i32> = HashMap::new();
@@ -688,6 +704,12 @@ const INVALID_NUM: f64 = i32::MIN as f64;
 /// A result of ±∞ is returned as is (the caller maps it to 0).
 #[must_use]
 pub fn parse_number(sym: &str, build: Build) -> Option<f64> {
+    parse_number_unfiltered(sym, build).filter(|v| *v != INVALID_NUM)
+}
+
+/// [`parse_number`] without the `Integer.MIN_VALUE` sentinel check (`LAssembler.parseDouble` of builds 154
+/// and later returns NaN for a name, so that value is a number there; see [`crate::javaids`]).
+pub(crate) fn parse_number_unfiltered(sym: &str, build: Build) -> Option<f64> {
     let first = sym.chars().next()?;
     if !(first.is_ascii_digit() || matches!(first, '.' | '+' | '-' | '%')) {
         return None;
@@ -731,7 +753,7 @@ pub fn parse_number(sym: &str, build: Build) -> Option<f64> {
             }
         }
     }?;
-    if v == INVALID_NUM { None } else { Some(v) }
+    Some(v)
 }
 
 fn parse_unsigned(digits: &str, radix: u32) -> Option<u64> {
