@@ -377,6 +377,19 @@ pub enum Call {
         /// Shows the explosion effect.
         effect: bool,
     },
+    /// `syncVariable(building, variable, value)` (`LExecutor.SyncI`: a world processor's `sync`). The variable
+    /// id is the index in the client's own executor, which depends on the client's build: `None` is not sent to
+    /// that build's clients.
+    SyncVariable {
+        /// The processor's position.
+        pos: i32,
+        /// The variable's id for build-154 clients.
+        id154: Option<i32>,
+        /// The variable's id for build-159 clients.
+        id159: Option<i32>,
+        /// The value (`TypeIO.writeObject`: a number as a double; content ids as build 159 numbers them).
+        value: multidustry_protocol::typeio::Object,
+    },
 }
 
 /// Who receives an output.

@@ -14,9 +14,9 @@ use multidustry_protocol::packets::{
     ClientSnapshotCallPacket, ConstructFinishCallPacket, DeconstructFinishCallPacket, EntitySnapshotCallPacket,
     LogicExplosionCallPacket, PacketError, PlayerDisconnectCallPacket, PlayerSpawnCallPacket,
     RemoveQueueBlockCallPacket, RotateBlockCallPacket, SetFlagCallPacket, SetPositionCallPacket, SpawnEffectCallPacket,
-    StateSnapshotCallPacket, TileConfigCallPacket, UnitDeathCallPacket, UnitDespawnCallPacket,
+    StateSnapshotCallPacket, SyncVariableCallPacket, TileConfigCallPacket, UnitDeathCallPacket, UnitDespawnCallPacket,
 };
-use multidustry_protocol::typeio::{BuildPlan, unpack_pos};
+use multidustry_protocol::typeio::{BuildPlan, ContentRef, Object, unpack_pos};
 use multidustry_protocol::{Build, DecodeError, Packet, PacketKind, RawPacket, Side, UnitRef};
 use multidustrycore::messages::{OutPacket, Reliability, SessionId as Sid, Target as MsgTarget, ToProxy};
 
@@ -288,10 +288,33 @@ fn packet_for(call: &Call, build: u32) -> Option<(Packet, Reliability)> {
             }),
             Unreliable,
         ),
+        Call::SyncVariable { pos, id154, id159, value } => {
+            let variable = if build >= 159 { (*id159)? } else { (*id154)? };
+            let value = sync_value(value, build)?;
+            (Packet::SyncVariableCallPacket(SyncVariableCallPacket { building: *pos, variable, value }), Unreliable)
+        }
         Call::WorldStream { .. } | Call::SendMessage(_) | Call::SendChat { .. } => return None,
     };
     Some((packet, rel))
 }
+
+/// A synced value for a client of `build`: content ids are build 159's, so a build-154 client gets blocks
+/// re-keyed and no other content (whose 154 ids are not mapped here).
+fn sync_value(value: &Object, build: u32) -> Option<Object> {
+    match value {
+        Object::Content(c) if build < 159 => {
+            if c.content_type != CONTENT_BLOCK {
+                return None;
+            }
+            let id = u16::try_from(c.id).ok()?;
+            Some(Object::Content(ContentRef { content_type: CONTENT_BLOCK, id: block_id(id, build) }))
+        }
+        v => Some(v.clone()),
+    }
+}
+
+/// `ContentType.block`'s ordinal.
+const CONTENT_BLOCK: u8 = 1;
 
 #[cfg(test)]
 mod tests {

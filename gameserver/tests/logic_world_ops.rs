@@ -10,6 +10,7 @@ use multidustry_gameserver::sim::{Call, GameState, Target};
 use multidustry_gameserver::worldio::{self, BlockNames, WorldMeta};
 use multidustry_gameserver::{Output, Sim, SimRules};
 use multidustry_mlog::value::Value as M;
+use multidustry_protocol::typeio::{ContentRef, Object};
 use multidustry_world::SpawnGroup;
 
 const TICK: Duration = Duration::from_micros(16_667);
@@ -352,4 +353,118 @@ fn setmarker_texture_takes_strings_content_and_buildings() {
     assert_eq!(holder(2), obj("building", UValue::I32(grid::pack(5, 6))));
     assert_eq!(holder(3), Some(UValue::Object(vec![])));
     assert_eq!(holder(4), obj("string", UValue::Str("duo".into())));
+}
+
+/// The `syncVariable` calls among `out`.
+fn sync_calls(out: &[Output]) -> Vec<Call> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send(Target::All, c @ Call::SyncVariable { .. }) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `syncVariable` packets a client of `build` receives for `call`: (packet id, decoded packet).
+fn sync_packets(call: &Call) -> Vec<(u32, u8, multidustry_protocol::packets::SyncVariableCallPacket)> {
+    use multidustry_protocol::{Packet, RawPacket, Side};
+    use multidustrycore::messages::{OutPacket, ToProxy};
+    let mut wire = Vec::new();
+    multidustry_gameserver::wire::encode(Target::All, call, &multidustry_gameserver::wire::BUILDS, &mut wire);
+    wire.into_iter()
+        .filter_map(|m| match m {
+            ToProxy::Packet { packet: OutPacket::Raw { build, id, payload }, .. } => {
+                let b =
+                    if build >= 159 { multidustry_protocol::Build::V159 } else { multidustry_protocol::Build::V154 };
+                match Packet::decode(b, Side::Server, &RawPacket { id, payload }).expect("decodes") {
+                    Packet::SyncVariableCallPacket(p) => Some((build, id, p)),
+                    other => panic!("unexpected packet {other:?}"),
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn sync_sends_sync_variable_with_the_clients_variable_id_at_most_every_50_ms() {
+    // The client's `LExecutor.vars`: @counter 0; `op add x x 1` asks for a = x, b = 1 (a constant), dest = x,
+    // so x is 1; `set y x` asks for from = x, to = y, so y is 2.
+    let code = "op add x x 1\nset y x\nsync y\nsync x\n";
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+    let mut now = Duration::from_secs(1);
+    let mut per_tick = Vec::new();
+    for _ in 0..7 {
+        now += TICK;
+        s.tick(now);
+        per_tick.push(sync_calls(&s.drain()));
+    }
+    // the processor starts running in the second tick; 8 instructions per tick run the loop twice, but a
+    // variable is synced again only after more than 50 ms (ticks of 16.667 ms: every third tick)
+    let counts: Vec<usize> = per_tick.iter().map(Vec::len).collect();
+    assert_eq!(counts, vec![0, 2, 0, 0, 2, 0, 0]);
+    let pos = grid::pack(1, 1);
+    assert_eq!(
+        per_tick[1],
+        vec![
+            Call::SyncVariable { pos, id154: Some(2), id159: Some(2), value: Object::Double(1.0) },
+            Call::SyncVariable { pos, id154: Some(1), id159: Some(1), value: Object::Double(1.0) },
+        ]
+    );
+    // the value is the variable's at the time of the `sync`: x was 7 in the first run of the fourth running tick
+    let Call::SyncVariable { value, .. } = &per_tick[4][0] else { unreachable!() };
+    assert_eq!(*value, Object::Double(7.0));
+    // the packet reaches clients of both builds with their own packet ids (build 159: 134, build 154: 118)
+    let packets = sync_packets(&per_tick[1][0]);
+    let ids: Vec<(u32, u8)> = packets.iter().map(|(b, id, _)| (*b, *id)).collect();
+    assert_eq!(ids, vec![(159, 134), (154, 118)]);
+    for (_, _, p) in &packets {
+        assert_eq!((p.building, p.variable, p.value.clone()), (pos, 2, Object::Double(1.0)));
+    }
+    // the variable itself is unchanged by `sync`
+    assert_eq!(var(&s, "y"), var(&s, "x"));
+}
+
+#[test]
+fn sync_sends_nothing_without_a_known_client_id() {
+    for code in [
+        // `@sfx-pew` is a global on clients (their sounds), which this server does not list: no id is certain
+        "sync x\nset a @sfx-pew\n",
+        // `clientdata` asks for its operands only when a rule allows it
+        "sync x\nclientdata \"ch\" x 0\n",
+        // constants are no variables of the client's executor (`SyncI` skips them)
+        "sync 5\nsync @time\nsync true\n",
+    ] {
+        let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), code);
+        let out = run(&mut s, 3);
+        assert!(sync_calls(&out).is_empty(), "{code}");
+    }
+    // a normal processor cannot `sync` (a privileged instruction: a noop there)
+    let mut g = Grid::new(20, 20, 33);
+    let mut b = Building::new(id::LOGIC_PROCESSOR, 1, 0, 100.0);
+    b.logic = logic::processor_data(id::LOGIC_PROCESSOR, 1, "sync x\n", &[]).map(Box::new);
+    assert!(g.put(1, 1, 1, b));
+    let mut s = Sim::new(g, rules(), GameState::default(), 60, 1);
+    assert!(sync_calls(&run(&mut s, 3)).is_empty());
+}
+
+#[test]
+fn sync_goes_only_to_the_builds_whose_id_is_known() {
+    // `frobnicate` is no statement of build 154 (an invalid one, asking for nothing: x is id 1 there); build 159
+    // may register statements 154 lacks, so its clients get nothing
+    let mut s = with_world_processor(Grid::new(20, 20, 33), rules(), "frobnicate q\nsync x\nset x 4\n");
+    let calls = sync_calls(&run(&mut s, 2));
+    let pos = grid::pack(1, 1);
+    assert_eq!(calls[0], Call::SyncVariable { pos, id154: Some(1), id159: None, value: Object::Null });
+    let packets = sync_packets(&calls[0]);
+    assert_eq!(packets.len(), 1);
+    assert_eq!((packets[0].0, packets[0].1, packets[0].2.variable), (154, 118, 1));
+    // content reaches build-154 clients only as blocks (re-keyed); other content only build-159 clients
+    let item = Call::SyncVariable {
+        pos,
+        id154: Some(1),
+        id159: Some(1),
+        value: Object::Content(ContentRef { content_type: 0, id: 0 }),
+    };
+    assert_eq!(sync_packets(&item).iter().map(|p| p.0).collect::<Vec<_>>(), vec![159]);
 }

@@ -45,6 +45,8 @@ pub(super) struct Effects {
     pub markers: crate::markers::Markers,
     /// The running processor's new enabled flag, if it controlled itself.
     pub disable_self: Option<bool>,
+    /// When each (processor, variable slot) was last synced by `sync` (kept across ticks by the runner).
+    pub sync_times: super::world::SyncTimes,
     /// `fetch` lists built when first asked for (kept up to date by `setblock`; the runner keeps them across
     /// ticks while nothing else changes the grid): per team, all buildings (`None`), one block type
     /// (`Some(id)`), cores (`Some(CORES)`), in position order.
@@ -614,7 +616,7 @@ impl Host for WorldHost<'_> {
             HostOp::SetMarker if self.privileged => super::world::set_marker(self, instr, args),
             HostOp::SpawnWave if self.privileged => super::world::spawn_wave(self, args),
             HostOp::SetProp if self.privileged => super::world::set_prop(self, args),
-            HostOp::Sync if self.privileged => super::world::sync(args, outs),
+            HostOp::Sync if self.privileged => super::world::sync(self, instr, args, outs),
             HostOp::Explosion if self.privileged => super::world::explosion(self, args),
             HostOp::WeatherSense | HostOp::Message if self.privileged => super::world::outputs(instr, outs),
             op if op.privileged() && self.privileged => self.world_call(instr, args, outs),

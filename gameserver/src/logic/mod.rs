@@ -61,8 +61,8 @@
 //! `setprop` and `sync` in [`world`], whose module doc lists what Java's headless server does for each world
 //! instruction (draw, effects, sounds, cutscenes, explosions, weather, messages) and what this server does.
 //! Partial: draw, effects, sounds, weather and cutscene are no-ops and `explosion` deals no damage here (it
-//! sends Java's `logicExplosion`); `sync` sends no `syncVariable`
-//! (the client's variable ids are not derivable from this parser's slots); world-processor `message` clears
+//! sends Java's `logicExplosion`); `sync` sends `syncVariable` only where the client's variable id is
+//! established (see [`world`]); world-processor `message` clears
 //! the text buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore
 //! layers changes the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate
 //! without cryofluid. `printchar` of a content object appends nothing (the game appends its icon character
@@ -718,6 +718,8 @@ pub struct Logic {
     /// The world's map markers (`state.markers`): only world processors change them, at once, as in Java
     /// (see [`world`] and [`crate::markers`]); saves and world streams write them.
     pub markers: crate::markers::Markers,
+    /// `sync`'s rate limit state (see [`world`]).
+    sync_times: world::SyncTimes,
 }
 
 impl Default for Logic {
@@ -779,6 +781,7 @@ impl Logic {
             state_version: 0,
             fetch: (host::FetchLists::default(), None),
             markers: crate::markers::Markers::default(),
+            sync_times: world::SyncTimes::default(),
         }
     }
 
@@ -830,6 +833,7 @@ impl Logic {
             effects.fetch = std::mem::take(&mut self.fetch.0);
         }
         effects.markers = std::mem::take(&mut self.markers);
+        effects.sync_times = std::mem::take(&mut self.sync_times);
         let mut moved = false;
         let mut next = recheck.as_deref().map(|r| r.iter().copied().peekable());
         for i in 0..table.procs.len() {
@@ -848,6 +852,7 @@ impl Logic {
         self.seen_seq = Some(grid.construction_seq());
         self.fetch = (std::mem::take(&mut effects.fetch), Some(grid.layout_version()));
         self.markers = std::mem::take(&mut effects.markers);
+        self.sync_times = std::mem::take(&mut effects.sync_times);
         if !self.table.procs.is_empty() {
             self.state_version += 1;
         }

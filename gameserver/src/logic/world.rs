@@ -24,12 +24,18 @@
 //!   `buildDestroyed`), team; item amounts of cores (clamped to the core's capacity). Here: the same, except
 //!   that a destroyed building leaves no rubble and drops nothing (the simulation has neither). Not modelled: unit item
 //!   stacks, liquids, power, payloads (the simulation has none of them).
-//! - `sync var`: Java sends `Call.syncVariable(processor, id, value)` at most 20 times a second per variable,
-//!   where `id` is the variable's index in the client's `LExecutor.vars` (the order in which `LAssembler`
-//!   first met each non-constant name while building statements, in each statement's own field order, which
-//!   differs from text order for e.g. `op`). This server's parser numbers slots in text order, so the client's
-//!   id is not derivable exactly: no `syncVariable` is sent (a wrong id would overwrite another variable on
-//!   every client). `sync` leaves the variable unchanged.
+//! - `sync var` (`SyncI`): unless the variable is a constant, and at most once per 50 ms per variable
+//!   (`syncInterval`: the time since its last sync must exceed it), Java sends
+//!   `Call.syncVariable(processor, id, value)` to every client, unreliably: `id` is the variable's index in the
+//!   client's own `LExecutor.vars`, which a client applies only to a non-constant variable of its executor, and
+//!   `value` is the object, or the number as a double. Here: the same, with the id per client build from the
+//!   mlog crate's `javaids` (carried by the instruction as `client_var`), and the rate limit on the tick's
+//!   wall time per processor and variable slot. Where that id is unknown for a build (see `javaids`: e.g.
+//!   `clientdata`, `@names` this server does not know, build-159 programs with links), that build's clients
+//!   get nothing, never a guessed id (which would overwrite another variable on every client). Not sent
+//!   either (partial): sensor keys and other enum constants (`LAccess` ordinals are not verified here), and to
+//!   build-154 clients, content other than blocks (only block ids are re-keyed per build). `sync` leaves the
+//!   variable unchanged.
 //! - `setflag`: `Call.setFlag(flag, add)` to every client, only when the flag's state changes. Here: the same.
 //! - `explosion`: the server (clients skip the instruction) sends `Call.logicExplosion` (radius capped at 100
 //!   tiles), which deals the damage on the server and shows the effect on clients. Here: the call is sent
@@ -49,9 +55,13 @@
 //! - `setrule mapArea` sends `Call.setMapArea` in Java; not handled here (see the host's `setrule`).
 //! - `clientdata`: calls `clientLogicData*`, which are client-to-server packets; not sent here.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use multidustry_mlog::content::SENSORS;
-use multidustry_mlog::ir::HostInstr;
+use multidustry_mlog::ir::{HostInstr, Src};
 use multidustry_mlog::value::{ContentKind, Value as MValue};
+use multidustry_protocol::typeio::{ContentRef, Object};
 
 use super::handle_pos;
 use super::host::WorldHost;
@@ -161,11 +171,63 @@ pub(super) fn spawn_wave(host: &mut WorldHost<'_>, args: &[MValue]) {
     host.effects.world.waves.push(at);
 }
 
-/// `sync var`: the variable keeps its value (see the module doc for why no `syncVariable` is sent).
-pub(super) fn sync(args: &[MValue], outs: &mut [MValue]) {
-    if let (Some(o), Some(v)) = (outs.first_mut(), args.first()) {
-        *o = v.clone();
+/// `SyncI.syncInterval`: a variable is synced again only when more than this has passed.
+pub const SYNC_INTERVAL: Duration = Duration::from_millis(1000 / 20);
+
+/// When each (processor position, variable slot) was last synced.
+pub type SyncTimes = HashMap<(i32, u32), Duration>;
+
+/// Entries kept before old ones (beyond [`SYNC_INTERVAL`], which no longer limit anything) are dropped.
+const SYNC_TIMES_PRUNE: usize = 1024;
+
+/// `sync var` (`SyncI`, world processors only): `syncVariable` to every client, rate limited per variable; the
+/// variable keeps its value.
+pub(super) fn sync(host: &mut WorldHost<'_>, instr: &HostInstr, args: &[MValue], outs: &mut [MValue]) {
+    let value = arg(args, 0);
+    if let Some(o) = outs.first_mut() {
+        *o = value.clone();
     }
+    // a constant operand (a literal, a global, `@this`) is a variable of no executor: `SyncI` skips it
+    let Some(Src::Slot(slot)) = instr.args.first() else { return };
+    let ids = instr.client_var;
+    if ids.b154.is_none() && ids.b159.is_none() {
+        return;
+    }
+    let now = host.clock.now;
+    let times = &mut host.effects.sync_times;
+    let key = (host.pos, *slot);
+    if times.get(&key).is_some_and(|last| now.saturating_sub(*last) <= SYNC_INTERVAL) {
+        return;
+    }
+    if times.len() >= SYNC_TIMES_PRUNE {
+        times.retain(|_, last| now.saturating_sub(*last) <= SYNC_INTERVAL);
+    }
+    times.insert(key, now);
+    let Some(value) = sync_object(&value) else { return };
+    host.effects.calls.push(Call::SyncVariable { pos: host.pos, id154: ids.b154, id159: ids.b159, value });
+}
+
+/// What `TypeIO.writeObject` writes for a variable (`isobj ? objval : numval`); `None` for values whose Java
+/// object this server does not map (sensor keys and other enum constants).
+fn sync_object(v: &MValue) -> Option<Object> {
+    Some(match v {
+        MValue::Null => Object::Null,
+        MValue::Num(n) => Object::Double(*n),
+        MValue::Str(s) => Object::String(Some(s.to_string())),
+        MValue::Content(kind, id) => {
+            let content_type = match kind {
+                ContentKind::Item => 0,
+                ContentKind::Block => 1,
+                ContentKind::Liquid => 4,
+                ContentKind::Unit => 6,
+            };
+            Object::Content(ContentRef { content_type, id: i16::try_from(*id).ok()? })
+        }
+        MValue::Team(t) => Object::Team(*t),
+        MValue::Building(_) => Object::Building(handle_pos(v)?),
+        MValue::Unit(h) => Object::Unit(u32::try_from(*h).ok()? as i32),
+        MValue::Sensor(_) | MValue::Key(_) => return None,
+    })
 }
 
 /// `setflag flag value` (`SetFlagI`): changes `state.rules.objectiveFlags` through `Call.setFlag`, which Java

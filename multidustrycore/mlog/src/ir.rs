@@ -374,6 +374,19 @@ pub struct HostInstr {
     pub args: Vec<Src>,
     /// For each entry of `args`, where the host's result for that position is stored (outputs only).
     pub outs: Vec<Dst>,
+    /// `sync`: the synced variable's id in a Java client's `LExecutor.vars`, per client build (set by the
+    /// parser through [`crate::javaids`]; `None` when not derivable). Unset for other instructions.
+    #[serde(default)]
+    pub client_var: ClientVarIds,
+}
+
+/// A variable's id in the executor of a Java client, per client build (see [`crate::javaids`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClientVarIds {
+    /// Build-154 clients.
+    pub b154: Option<i32>,
+    /// Build-159 clients.
+    pub b159: Option<i32>,
 }
 
 /// One instruction. Every variant costs exactly one instruction of budget.

@@ -41,9 +41,11 @@
 use std::collections::HashMap;
 
 use crate::content::{ContentTable, global_constant};
-use crate::ir::Build;
+#[cfg(doc)]
+use crate::ir::HostInstr;
+use crate::ir::{Build, HostOp, Instr, Program};
 use crate::logicids;
-use crate::parse::{ParseOptions, java_parse_int, parse, parse_number_unfiltered, statement_tokens};
+use crate::parse::{ParseOptions, java_parse_int, parse_number_unfiltered, parse_unannotated, statement_tokens};
 use crate::value::{ContentKind, Value};
 
 /// Why a program's variables get no client id.
@@ -56,6 +58,9 @@ pub struct IdsUnknown(pub String);
 pub struct JavaVarIds {
     names: Vec<String>,
     by_name: HashMap<String, i32>,
+    /// Statement index → id of the variable its `sync` sends (absent: not a `sync`, an invalid one, or one
+    /// whose operand is a constant, which `SyncI` never sends).
+    syncs: HashMap<usize, i32>,
 }
 
 impl JavaVarIds {
@@ -69,6 +74,13 @@ impl JavaVarIds {
     #[must_use]
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// The id the `sync` statement number `index` (labels not counted: the program's instruction index)
+    /// sends, if that statement is a `sync` of a variable.
+    #[must_use]
+    pub fn sync_id(&self, index: usize) -> Option<i32> {
+        self.syncs.get(&index).copied()
     }
 }
 
@@ -676,6 +688,8 @@ struct Asm<'a> {
     content: &'a ContentTable,
     order: Vec<String>,
     seen: HashMap<String, ()>,
+    /// Statement index → name of the variable its `sync` asked for.
+    syncs: Vec<(usize, String)>,
 }
 
 impl Asm<'_> {
@@ -710,10 +724,11 @@ impl Asm<'_> {
         if known { Ok(true) } else { Err(IdsUnknown(format!("{symbol} may be a global of the client's build"))) }
     }
 
-    /// `LAssembler.var(symbol)`: records a variable, ignores globals and hidden constants.
-    fn var(&mut self, symbol: &str) -> Result<(), IdsUnknown> {
+    /// `LAssembler.var(symbol)`: records a variable (and returns its name), ignores globals and hidden
+    /// constants.
+    fn var(&mut self, symbol: &str) -> Result<Option<String>, IdsUnknown> {
         if self.global(symbol)? {
-            return Ok(());
+            return Ok(None);
         }
         let s = match self.build {
             Build::B154 => java_trim(symbol),
@@ -726,7 +741,7 @@ impl Asm<'_> {
         };
         if s.starts_with('"') {
             if s.len() >= 2 && s.ends_with('"') {
-                return Ok(());
+                return Ok(None);
             }
             return Err(IdsUnknown(format!("{s:?} is not a string literal Java can read")));
         }
@@ -735,7 +750,7 @@ impl Asm<'_> {
             return Err(IdsUnknown(format!("{s} may be a named colour")));
         }
         if parse_number_unfiltered(&s, self.build).is_some() {
-            return Ok(());
+            return Ok(None);
         }
         if may_be_hidden_constant(&s) {
             return Err(IdsUnknown(format!("{s} may name a hidden constant")));
@@ -744,11 +759,11 @@ impl Asm<'_> {
             return Err(IdsUnknown(format!("{s} may be a global of the client's build")));
         }
         self.put_var(&s);
-        Ok(())
+        Ok(Some(s))
     }
 
     /// One statement: `LParser`'s token fix-ups, `LogicIO.read`, `afterRead`, `build`.
-    fn statement(&mut self, tokens: &[String], privileged: bool) -> Result<(), IdsUnknown> {
+    fn statement(&mut self, index: usize, tokens: &[String], privileged: bool) -> Result<(), IdsUnknown> {
         let mut t: Vec<String> = tokens.to_vec();
         let Some(op) = t.first().cloned() else { return Ok(()) };
         if op == "op"
@@ -826,7 +841,11 @@ impl Asm<'_> {
                 F(name) => values.get(name).cloned().unwrap_or_default(),
                 Lit(tok) => tok.to_string(),
             };
-            self.var(&token)?;
+            if let Some(name) = self.var(&token)?
+                && op == "sync"
+            {
+                self.syncs.push((index, name));
+            }
         }
         Ok(())
     }
@@ -855,15 +874,16 @@ fn in_154(kind: ContentKind, name: &str) -> bool {
 /// The client's variable ids for `src` as a client of `opts.build` assembles it in a processor whose valid
 /// links are `opts.links` (in link order). `Err` when they can't be established (see the module doc).
 pub fn java_var_ids(src: &str, opts: &ParseOptions<'_>) -> Result<JavaVarIds, IdsUnknown> {
-    let mut asm = Asm { build: opts.build, content: opts.content, order: Vec::new(), seen: HashMap::new() };
+    let mut asm =
+        Asm { build: opts.build, content: opts.content, order: Vec::new(), seen: HashMap::new(), syncs: Vec::new() };
     asm.put_var("@counter");
     asm.put_var("@unit");
     asm.put_var("@this");
     // an assembler error: the client loads the empty program (only `@counter`)
-    if parse(src, opts).is_ok() {
+    if parse_unannotated(src, opts).is_ok() {
         let statements = statement_tokens(src, opts.build).map_err(|e| IdsUnknown(e.to_string()))?;
-        for tokens in &statements {
-            asm.statement(tokens, opts.privileged)?;
+        for (index, tokens) in statements.iter().enumerate() {
+            asm.statement(index, tokens, opts.privileged)?;
         }
     }
     if opts.build == Build::B159 && !opts.links.is_empty() {
@@ -878,7 +898,39 @@ pub fn java_var_ids(src: &str, opts: &ParseOptions<'_>) -> Result<JavaVarIds, Id
         ids.by_name.insert(name.clone(), id);
         ids.names.push(name);
     }
+    for (index, name) in &asm.syncs {
+        if let Some(id) = ids.id(name) {
+            ids.syncs.insert(*index, id);
+        }
+    }
     Ok(ids)
+}
+
+/// Sets [`HostInstr::client_var`] of every `sync` in `program`, parsed from `src` with `opts`: the id per
+/// client build (`None` where [`java_var_ids`] can't tell, or where the other build's lexer splits the text
+/// into different statements, so instruction indices would not correspond).
+pub(crate) fn annotate(program: &mut Program, src: &str, opts: &ParseOptions<'_>) {
+    let is_sync = |i: &Instr| matches!(i, Instr::Host(h) if h.op == HostOp::Sync);
+    if !program.instrs.iter().any(is_sync) {
+        return;
+    }
+    let own = statement_tokens(src, opts.build).ok();
+    for build in [Build::B154, Build::B159] {
+        let o = ParseOptions { build, ..*opts };
+        let comparable = build == opts.build || statement_tokens(src, build).ok() == own;
+        let ids = if comparable { java_var_ids(src, &o).ok() } else { None };
+        for (index, instr) in program.instrs.iter_mut().enumerate() {
+            if let Instr::Host(h) = instr
+                && h.op == HostOp::Sync
+            {
+                let id = ids.as_ref().and_then(|ids| ids.sync_id(index));
+                match build {
+                    Build::B154 => h.client_var.b154 = id,
+                    Build::B159 => h.client_var.b159 = id,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

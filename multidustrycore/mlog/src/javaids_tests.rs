@@ -290,3 +290,31 @@ fn corpus_matches_the_real_build_154_executor() {
     println!("javaids: {compared} corpus programs match the build-154 executor's variable order, {unknown} unknown");
     assert!(compared >= 30, "only {compared} programs compared ({unknown} unknown)");
 }
+
+#[test]
+fn parser_annotates_sync_instructions() {
+    use crate::ir::{ClientVarIds, HostInstr};
+    let links: Vec<String> = Vec::new();
+    let content = test_content();
+    let sync_ids = |src: &str, build: Build, privileged: bool| -> Vec<ClientVarIds> {
+        let opts = ParseOptions { build, privileged, links: &links, content: &content, test_instructions: false };
+        let p = crate::parse::parse(src, &opts).expect("parses");
+        p.instrs
+            .iter()
+            .filter_map(|i| match i {
+                Instr::Host(h) if h.op == HostOp::Sync => Some(HostInstr::clone(h).client_var),
+                _ => None,
+            })
+            .collect()
+    };
+    // @counter 0, x 1, y 2, r 3; `sync 5` syncs a constant (never sent); `sync @time` a global
+    let src = "op add r x y\nsync r\nsync x\nsync 5\nsync @time";
+    let both = |id| ClientVarIds { b154: id, b159: id };
+    for build in [Build::B154, Build::B159] {
+        assert_eq!(sync_ids(src, build, true), vec![both(Some(3)), both(Some(1)), both(None), both(None)]);
+    }
+    // an unknown id in one statement leaves every sync of the program without one
+    assert_eq!(sync_ids("sync x\nset a @sfx-pew", Build::B159, true), vec![both(None)]);
+    // only 159 unknown: an opcode 154 does not register
+    assert_eq!(sync_ids("frobnicate q\nsync x", Build::B159, true), vec![ClientVarIds { b154: Some(1), b159: None }]);
+}

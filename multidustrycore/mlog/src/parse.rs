@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use crate::content::{ContentTable, global_constant};
 use crate::ir::{
-    Build, Cond, Dst, GlobalVar, HostInstr, HostOp, Instr, MAX_INSTRUCTIONS, OpKind, Program, Slot, SlotInfo, SlotKind,
-    Special, Src,
+    Build, ClientVarIds, Cond, Dst, GlobalVar, HostInstr, HostOp, Instr, MAX_INSTRUCTIONS, OpKind, Program, Slot,
+    SlotInfo, SlotKind, Special, Src,
 };
 use crate::value::{ContentKind, Value};
 
@@ -232,6 +232,13 @@ pub(crate) fn statement_tokens(src: &str, build: Build) -> Result<Vec<Vec<String
 
 /// Parses `src` into a program. `Err` = the game's assembler exception (see [`parse_or_empty`]).
 pub fn parse(src: &str, opts: &ParseOptions<'_>) -> Result<Program, ParseError> {
+    let mut program = parse_unannotated(src, opts)?;
+    crate::javaids::annotate(&mut program, src, opts);
+    Ok(program)
+}
+
+/// [`parse`] without the client ids of `sync` (what [`crate::javaids`] itself uses).
+pub(crate) fn parse_unannotated(src: &str, opts: &ParseOptions<'_>) -> Result<Program, ParseError> {
     let items = lex(src, opts.build)?;
 
     // Labels → instruction indices.
@@ -558,7 +565,7 @@ impl<'a> Builder<'a> {
             let s = self.add_slot("@unit".to_string(), SlotKind::Unit);
             self.unit_slot = Some(s);
         }
-        Instr::Host(Box::new(HostInstr { op, modes, args, outs }))
+        Instr::Host(Box::new(HostInstr { op, modes, args, outs, client_var: ClientVarIds::default() }))
     }
 }
 
