@@ -318,3 +318,127 @@ fn parser_annotates_sync_instructions() {
     // only 159 unknown: an opcode 154 does not register
     assert_eq!(sync_ids("frobnicate q\nsync x", Build::B159, true), vec![ClientVarIds { b154: Some(1), b159: None }]);
 }
+
+mod generated {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const OPCODES: &[&str] = &[
+        "set",
+        "op",
+        "sync",
+        "read",
+        "write",
+        "jump",
+        "select",
+        "draw",
+        "print",
+        "sensor",
+        "fetch",
+        "ulocate",
+        "uradar",
+        "getblock",
+        "setblock",
+        "spawnwave",
+        "effect",
+        "status",
+        "playsound",
+        "makemarker",
+        "setmarker",
+        "clientdata",
+        "lookup",
+        "control",
+        "noop",
+        "frobnicate",
+        "end",
+        "label:",
+        "wait",
+    ];
+    const TOKENS: &[&str] = &[
+        "x",
+        "y",
+        "r",
+        "add",
+        "lessThan",
+        "print",
+        "center",
+        "1",
+        "-2147483648",
+        "0x10",
+        "%ff0000",
+        "%[red]",
+        "\"s\"",
+        "\"",
+        "@copper",
+        "@time",
+        "@counter",
+        "@unit",
+        "@thisx",
+        "@sfx-pew",
+        "@neoplastic",
+        "true",
+        "cell1",
+        "___5.0",
+        "___t",
+        "always",
+        "unit",
+        "building",
+        "core",
+        "configure",
+        "label",
+        "x\r",
+        "π",
+        "",
+    ];
+
+    fn program() -> impl Strategy<Value = String> {
+        let line = (prop::sample::select(OPCODES), prop::collection::vec(prop::sample::select(TOKENS), 0..8)).prop_map(
+            |(op, toks)| {
+                let mut l = op.to_string();
+                for t in toks {
+                    l.push(' ');
+                    l.push_str(t);
+                }
+                l
+            },
+        );
+        prop::collection::vec(line, 0..24).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any program: no panic; where ids exist, `@counter` is 0, names are unique and never the
+        /// constants `updateCode` adds, and every `sync` id names one of them.
+        #[test]
+        fn ids_are_consistent(src in program(), privileged in any::<bool>(), linked in any::<bool>()) {
+            let links: Vec<String> = if linked { vec!["cell1".into()] } else { Vec::new() };
+            let content = test_content();
+            for build in [Build::B154, Build::B159] {
+                let opts = ParseOptions { build, privileged, links: &links, content: &content, test_instructions: false };
+                let Ok(ids) = java_var_ids(&src, &opts) else { continue };
+                prop_assert_eq!(ids.names().first().map(String::as_str), Some("@counter"));
+                let unique: std::collections::HashSet<&String> = ids.names().iter().collect();
+                prop_assert_eq!(unique.len(), ids.names().len());
+                for name in ids.names() {
+                    prop_assert!(!LATE_CONSTANTS.contains(&name.as_str()) && !links.contains(name), "{}", name);
+                    prop_assert_eq!(ids.id(name).map(|i| &ids.names()[i as usize]), Some(name));
+                }
+                for i in 0..64 {
+                    if let Some(id) = ids.sync_id(i) {
+                        prop_assert!((id as usize) < ids.names().len());
+                    }
+                }
+                // the parser's annotation agrees with the table
+                let (p, _) = crate::parse::parse_or_empty(&src, &opts);
+                for (i, instr) in p.instrs.iter().enumerate() {
+                    if let Instr::Host(h) = instr && h.op == HostOp::Sync {
+                        let own = match build { Build::B154 => h.client_var.b154, Build::B159 => h.client_var.b159 };
+                        prop_assert_eq!(own, ids.sync_id(i));
+                    }
+                }
+            }
+        }
+    }
+}
