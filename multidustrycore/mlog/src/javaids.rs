@@ -866,6 +866,14 @@ fn may_be_hidden_constant(name: &str) -> bool {
     mantissa.split_once('.').is_some_and(|(a, b)| digits(a) && digits(b)) && digits(exponent)
 }
 
+/// Could build 154's `LParser` split this token differently from this crate's lexer? Its `string()` ends a
+/// string at the first `"` (a backslash does not escape it) and fails on a missing closing quote, where this
+/// crate's 154 lexer honours `\"` and falls back to a plain token.
+fn quote_differs_154(token: &str) -> bool {
+    token.contains('"')
+        && (token.contains("\\\"") || !(token.len() >= 2 && token.starts_with('"') && token.ends_with('"')))
+}
+
 /// Is `name` a content name build 154's logic-id table lists (its globals include every such name)?
 fn in_154(kind: ContentKind, name: &str) -> bool {
     logicids::for_build(Build::B154).names(kind).contains(&name)
@@ -882,6 +890,11 @@ pub fn java_var_ids(src: &str, opts: &ParseOptions<'_>) -> Result<JavaVarIds, Id
     // an assembler error: the client loads the empty program (only `@counter`)
     if parse_unannotated(src, opts).is_ok() {
         let statements = statement_tokens(src, opts.build).map_err(|e| IdsUnknown(e.to_string()))?;
+        if opts.build == Build::B154
+            && let Some(t) = statements.iter().flatten().find(|t| quote_differs_154(t))
+        {
+            return Err(IdsUnknown(format!("{t:?}: build 154's LParser reads quotes differently")));
+        }
         for (index, tokens) in statements.iter().enumerate() {
             asm.statement(index, tokens, opts.privileged)?;
         }

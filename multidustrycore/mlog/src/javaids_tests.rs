@@ -171,6 +171,13 @@ fn unknown_ids_are_errors_not_guesses() {
 }
 
 #[test]
+fn build_154_quotes_that_its_lexer_reads_differently_are_unknown() {
+    // 154's LParser ends the string at the escaped quote (then fails on `b"`); this crate reads one string
+    assert!(ids_with("print \"a\\\"b\"\nsync x", Build::B154, true, &[]).is_err());
+    assert_eq!(ids_with("print \"a\\\"b\"\nsync x", Build::B159, true, &[]).expect("ids"), v(&["x"]));
+}
+
+#[test]
 fn links_become_constants() {
     // 154: the link name first enters as a variable (set's `to`), then updateCode makes it a constant
     let got = ids_with("set switch1 1\nset y switch1\nread r cell1 0", Build::B154, true, &["switch1", "cell1"]);
