@@ -30,7 +30,9 @@
 //! outside build 154's enum constants, `clientdata` (its `build` returns null when the `allowLogicData` rule
 //! is off, asking for nothing), an `@name` that this crate does not know to be a global (the client's
 //! `GlobalVars` holds sounds, colours and content this crate may not list), a named colour literal
-//! (`%[red]`), a variable named like a hidden constant (`___5.0`, `___"a"`), a string literal Java cannot slice, and,
+//! (`%[red]`), a variable named like a hidden constant (`___5.0`, `___"a"`), a string literal Java cannot slice, a
+//! quote the client's parser may split differently from this crate's lexer (an escaped quote; for build 154
+//! also an unterminated string, which 154's `LParser` rejects and this crate's 154 lexer reads as a name), and,
 //! for build 159, a program with links or with tokens Java would trim (current sources keep link constants in
 //! `vars`, build 154 does not; which rule 159 has is not established).
 //!
