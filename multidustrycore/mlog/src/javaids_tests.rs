@@ -425,7 +425,8 @@ mod generated {
             let links: Vec<String> = if linked { vec!["cell1".into()] } else { Vec::new() };
             let content = test_content();
             for build in [Build::B154, Build::B159] {
-                let opts = ParseOptions { build, privileged, links: &links, content: &content, test_instructions: false };
+                let opts =
+                    ParseOptions { build, privileged, links: &links, content: &content, test_instructions: false };
                 let Ok(ids) = java_var_ids(&src, &opts) else { continue };
                 prop_assert_eq!(ids.names().first().map(String::as_str), Some("@counter"));
                 let unique: std::collections::HashSet<&String> = ids.names().iter().collect();
