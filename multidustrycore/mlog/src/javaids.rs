@@ -129,11 +129,13 @@ const OTHER_GLOBALS: [&str; 32] = [
     "@ctrlProcessor",
 ];
 
-/// Names this crate's content/team tables resolve that Java's `GlobalVars` does not register (the team
-/// `neoplastic` is not a base team; the internal unit type `block`; legacy blocks): variables in Java.
-const NOT_GLOBALS: [&str; 7] = [
+/// Names this crate's content/team tables resolve that Java's `GlobalVars` may not register (the team
+/// `neoplastic` is not a base team; the internal unit type `block`; legacy blocks; a 159 unit type whose
+/// `internal` flag is not verified): variables in Java, or unknown.
+const NOT_GLOBALS: [&str; 8] = [
     "neoplastic",
     "block",
+    "turret-unit-build-tower",
     "legacy-mech-pad",
     "legacy-unit-factory",
     "legacy-unit-factory-air",
