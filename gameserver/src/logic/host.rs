@@ -122,6 +122,7 @@ pub(super) fn max_health(block: u16) -> f64 {
 impl WorldHost<'_> {
     /// The table target of `pos` if it is a bound link (a valid link: finished, and of this team and not
     /// privileged unless this is a world processor, so every permission check passes).
+    #[inline]
     fn linked(&self, pos: i32) -> Option<Target> {
         if self.grid.layout_version() != self.targets_layout {
             return None;
@@ -131,15 +132,20 @@ impl WorldHost<'_> {
 
     /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
     /// processors).
+    #[inline]
     fn memory_mut(&mut self, v: &MValue) -> Option<&mut [f64]> {
         let pos = handle_pos(v)?;
         match self.linked(pos) {
-            Some(Target::Mem { start, len }) => {
-                return self.cells.get_mut(start as usize..start as usize + len as usize);
-            }
-            Some(Target::Msg(_)) => return None,
-            Some(Target::Other) | None => {}
+            Some(Target::Mem { start, len }) => self.cells.get_mut(start as usize..start as usize + len as usize),
+            Some(Target::Msg(_)) => None,
+            Some(Target::Other) | None => self.unlinked_memory_mut(pos),
         }
+    }
+
+    /// [`Self::memory_mut`] of a building that is not a bound link (or while the links are stale): the grid,
+    /// with the table consulted for adopted memory blocks.
+    #[inline(never)]
+    fn unlinked_memory_mut(&mut self, pos: i32) -> Option<&mut [f64]> {
         let (privileged, team) = (self.privileged, self.team);
         let b = self.grid.building(pos)?;
         if b.construction.is_some() || !(privileged || (b.team == team && !privileged_block(b.block))) {

@@ -230,30 +230,35 @@ pub struct Link {
 }
 
 /// One processor.
+///
+/// Layout (`repr(C)`): the fields a steady-state tick reads come first (one cache line), then `state` (whose
+/// own hot fields come first, see `ProcessorState`), then what only changes and saves touch; the runner's table
+/// prefetches just the hot lines of each processor (see `table::HOT_BYTES`).
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Processor {
+    program: Option<Arc<Program>>,
+    jit: JitCell,
+    bound: Vec<i32>,
+    /// `Grid::layout_version` of the last full link check (None: check next tick).
+    links_layout: Option<u64>,
     /// Block id.
     pub block: u16,
+    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
+    /// disabling processor lets go, see [`control`]).
+    pub enabled: bool,
+    checked_duplicates: bool,
+    icon: u16,
+    /// Execution state (variables, counter, text buffer, accumulator, ipt).
+    pub state: ProcessorState,
     /// The program text.
     pub code: String,
     /// Links in link order.
     pub links: Vec<Link>,
-    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
-    /// disabling processor lets go, see [`control`]).
-    pub enabled: bool,
-    /// Execution state (variables, counter, text buffer, accumulator, ipt).
-    pub state: ProcessorState,
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
     pub error: Option<String>,
-    program: Option<Arc<Program>>,
-    jit: JitCell,
-    bound: Vec<i32>,
     saved: Vec<(String, Object)>,
-    checked_duplicates: bool,
     tag: Option<String>,
-    icon: u16,
-    /// `Grid::layout_version` of the last full link check (None: check next tick).
-    links_layout: Option<u64>,
     /// Origins of the buildings the active links point at, with whether each was finished (no construction) at
     /// the last full check. With the layout unchanged, blocks, teams and positions are unchanged, so a link's
     /// validity can only change with that flag: a tick compares only these.
@@ -989,7 +994,9 @@ impl Logic {
         let q = &mut self.sync;
         for pos in changed {
             if q.queued.insert(pos) {
-                let due = q.last.get(&pos).map_or(now, |t| *t + interval);
+                // (never before now: a send time older than the interval delays nothing, whether or not it was
+                // forgotten yet)
+                let due = q.last.get(&pos).map_or(now, |t| (*t + interval).max(now));
                 q.due.push(std::cmp::Reverse((due, pos)));
             }
         }
@@ -1026,8 +1033,10 @@ impl Logic {
             calls.push(Call::TileConfig { player: None, pos, value });
         }
         // Forget send times older than the interval (they no longer delay anything).
-        if q.last.len() > 2 * q.queued.len() + 1024 {
+        // (amortized: only once the map has doubled since the last pass)
+        if q.last.len() > 2 * (q.queued.len() + q.kept) + 1024 {
             q.last.retain(|_, t| now.saturating_sub(*t) < interval);
+            q.kept = q.last.len();
         }
     }
 
@@ -1491,6 +1500,8 @@ struct SyncQueue {
     queued: BTreeSet<i32>,
     /// Waiting blocks by the time they may be sent (earliest first).
     due: std::collections::BinaryHeap<std::cmp::Reverse<(Duration, i32)>>,
+    /// Entries `last` kept at its last pruning.
+    kept: usize,
 }
 
 /// A validated client configuration of a processor.

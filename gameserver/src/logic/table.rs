@@ -45,7 +45,7 @@ pub(super) const INLINE_LINKS: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub(super) struct LinkTargets {
     inline: [(i32, Option<Target>); INLINE_LINKS],
-    spill: Vec<(i32, Target)>,
+    spill: Box<[(i32, Target)]>,
 }
 
 impl LinkTargets {
@@ -62,37 +62,50 @@ impl LinkTargets {
         self.spill.iter().find(|(p, _)| *p == pos).map(|(_, t)| *t)
     }
 
-    fn clear(&mut self) {
-        self.inline = [(0, None); INLINE_LINKS];
-        self.spill.clear();
-    }
-
-    fn push(&mut self, pos: i32, t: Target) {
-        match self.inline.iter_mut().find(|(_, t)| t.is_none()) {
-            Some(free) => *free = (pos, Some(t)),
-            None => self.spill.push((pos, t)),
+    /// The targets of `links` (in link order).
+    fn new(links: impl Iterator<Item = (i32, Target)>) -> Self {
+        let mut out = Self::default();
+        let mut spill = Vec::new();
+        for (pos, t) in links {
+            match out.inline.iter_mut().find(|(_, t)| t.is_none()) {
+                Some(free) => *free = (pos, Some(t)),
+                None => spill.push((pos, t)),
+            }
         }
+        out.spill = spill.into_boxed_slice();
+        out
     }
 }
 
 /// One adopted processor.
+///
+/// Laid out (`repr(C)`, cache-line aligned) so that what a steady-state tick reads and writes comes first and
+/// fills [`HOT_BYTES`] (four cache lines): these fields and the link targets, then [`Processor`]'s own hot head
+/// (see its layout note) with the hot head of its `ProcessorState`; the rest of the processor (code, links,
+/// saved variables, wait timers, ...) and the serial follow, and are touched only when something changes.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub(super) struct Slot {
     /// Origin position.
     pub pos: i32,
-    /// Serial of the grid's `LogicData` this slot was adopted from.
-    pub serial: u64,
     /// Team of the building.
     pub team: u8,
     /// Under (de)construction or gone: does not run.
     pub constructing: bool,
-    /// The processor (authoritative while adopted).
-    pub proc: Processor,
-    /// Per bound link, where its state lives.
-    pub targets: LinkTargets,
     /// `Grid::layout_version` `targets` were resolved at (they are used only while it is current).
     pub targets_layout: u64,
+    /// Per bound link, where its state lives.
+    pub targets: LinkTargets,
+    /// The processor (authoritative while adopted).
+    pub proc: Processor,
+    /// Serial of the grid's `LogicData` this slot was adopted from.
+    pub serial: u64,
 }
+
+/// Bytes at the start of a [`Slot`] that running its processor in a steady-state tick touches (the slot's own
+/// fields, the processor's hot head and the state's hot head); `Table::prefetch` loads these lines only.
+pub(super) const HOT_BYTES: usize =
+    std::mem::offset_of!(Slot, proc) + std::mem::offset_of!(Processor, state) + multidustry_mlog::state::HOT_BYTES;
 
 /// One adopted memory block.
 #[derive(Debug)]
@@ -175,12 +188,15 @@ impl Table {
     pub fn prefetch(&self, i: usize) {
         if let Some(ahead) = self.procs.get(i + 4) {
             let p: *const Slot = ahead;
-            for line in (0..size_of::<Slot>()).step_by(64) {
+            for line in (0..HOT_BYTES).step_by(64) {
                 prefetch(p.cast::<u8>().wrapping_add(line));
             }
         }
         let Some(slot) = self.procs.get(i) else { return };
-        prefetch(slot.proc.state.vars.as_ptr());
+        let vars = slot.proc.state.vars.as_ptr_range();
+        for line in (vars.start as usize..vars.end as usize).step_by(64).take(PREFETCH_VAR_LINES) {
+            prefetch(line as *const u8);
+        }
         for (_, t) in &slot.targets.inline {
             match t {
                 Some(Target::Mem { start, .. }) => prefetch(self.cells.as_ptr().wrapping_add(*start as usize)),
@@ -191,6 +207,9 @@ impl Table {
         }
     }
 }
+
+/// Most cache lines of a processor's variables `Table::prefetch` asks for (a small program's all).
+const PREFETCH_VAR_LINES: usize = 4;
 
 /// A prefetch hint for the cache line holding `p` (never dereferenced; any address is allowed).
 #[inline(always)]
@@ -208,18 +227,16 @@ fn prefetch<T>(p: *const T) {
 
 /// Resolves the slot's bound link positions to table rows.
 pub(super) fn resolve(mems: &[MemRow], msgs: &[MsgRow], grid: &Grid, slot: &mut Slot) {
-    let (bound, out) = (&slot.proc.bound, &mut slot.targets);
     slot.targets_layout = grid.layout_version();
-    out.clear();
-    for &pos in bound {
+    slot.targets = LinkTargets::new(slot.proc.bound.iter().map(|&pos| {
         let mem = serial_at(grid, pos).and_then(|s| mem_index(mems, pos, s));
         let t = match (mem, msg_index(msgs, pos)) {
             (Some(i), _) => mems[i].target(),
             (None, Some(i)) if msgs[i].text.is_some() => Target::Msg(i as u32),
             _ => Target::Other,
         };
-        out.push(pos, t);
-    }
+        (pos, t)
+    }));
 }
 
 /// Re-reads every message row's text from the grid (after a layout change inside a tick).
