@@ -17,7 +17,10 @@
 //! * `Slot::targets` holds the positions of `Slot::proc.bound` with their rows (cell ranges) of the same table,
 //!   valid while `Grid::layout_version` equals `Slot::targets_layout`;
 //! * memory rows own consecutive ranges of `Table::cells` in position order, so processors running in position
-//!   order walk the cells of their neighbouring memory blocks sequentially.
+//!   order walk the cells of their neighbouring memory blocks sequentially;
+//! * a [`Slot`] is cache-line aligned and keeps what a steady-state tick touches in its first [`HOT_BYTES`]
+//!   (four lines: its own fields, then the hot heads of `Processor` and `ProcessorState`, all `repr(C)`); the
+//!   prefetch loads only those lines, a few lines of the processor's variables and its linked rows.
 
 use super::Processor;
 use crate::grid::Grid;
@@ -243,5 +246,79 @@ pub(super) fn resolve(mems: &[MemRow], msgs: &[MsgRow], grid: &Grid, slot: &mut 
 pub(super) fn refresh_msgs(msgs: &mut [MsgRow], grid: &Grid) {
     for r in msgs {
         r.text = grid.building(r.pos).and_then(super::host::message_text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{align_of, offset_of, size_of};
+
+    use super::*;
+    use multidustry_mlog::state::ProcessorState;
+
+    /// Offset of the end of a field inside a [`Slot`] (via the processor and its state where nested).
+    fn end_in_slot(proc_field: Option<(usize, usize)>, state_field: Option<(usize, usize)>) -> usize {
+        let base = offset_of!(Slot, proc);
+        match (proc_field, state_field) {
+            (Some((off, len)), None) => base + off + len,
+            (None, Some((off, len))) => base + offset_of!(Processor, state) + off + len,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn what_a_steady_tick_touches_lies_in_the_first_four_cache_lines_of_a_slot() {
+        assert_eq!(align_of::<Slot>(), 64);
+        const { assert!(HOT_BYTES <= 4 * 64) };
+        assert!(size_of::<Slot>() > HOT_BYTES, "the cold part follows");
+        // the slot's own per-tick fields
+        for end in [
+            offset_of!(Slot, pos) + size_of::<i32>(),
+            offset_of!(Slot, team) + 1,
+            offset_of!(Slot, constructing) + 1,
+            offset_of!(Slot, targets_layout) + 8,
+            offset_of!(Slot, targets) + size_of::<LinkTargets>(),
+        ] {
+            assert!(end <= offset_of!(Slot, proc), "{end}");
+        }
+        // the processor's: program, compiled form, bound links, link check, block, enabled
+        for (off, len) in [
+            (offset_of!(Processor, program), 8),
+            (offset_of!(Processor, jit), 8),
+            (offset_of!(Processor, bound), 24),
+            (offset_of!(Processor, links_layout), 16),
+            (offset_of!(Processor, block), 2),
+            (offset_of!(Processor, enabled), 1),
+            (offset_of!(Processor, checked_duplicates), 1),
+        ] {
+            assert!(end_in_slot(Some((off, len)), None) <= HOT_BYTES, "processor field at {off}");
+        }
+        // the state's: variables, counter, accumulator, rate, statistics, text buffer
+        for (off, len) in [
+            (offset_of!(ProcessorState, vars), 24),
+            (offset_of!(ProcessorState, counter), 8),
+            (offset_of!(ProcessorState, accumulator), 8),
+            (offset_of!(ProcessorState, ipt), 8),
+            (offset_of!(ProcessorState, executed), 8),
+            (offset_of!(ProcessorState, text), 24),
+            (offset_of!(ProcessorState, text_units), 8),
+            (offset_of!(ProcessorState, assert_mark), 8),
+        ] {
+            assert!(end_in_slot(None, Some((off, len))) <= HOT_BYTES, "state field at {off}");
+        }
+        // and what only changes and saves touch comes after
+        assert!(offset_of!(Slot, serial) >= HOT_BYTES);
+        assert!(end_in_slot(Some((offset_of!(Processor, code), 0)), None) >= HOT_BYTES);
+    }
+
+    #[test]
+    fn link_targets_find_inline_and_spilled_links() {
+        let t = |i: u32| Target::Mem { start: i * 64, len: 64 };
+        let links = LinkTargets::new((0..6).map(|i| (i * 10, t(i as u32))));
+        for i in 0..6 {
+            assert_eq!(links.find(i * 10), Some(t(i as u32)), "link {i}");
+        }
+        assert_eq!(links.find(5), None);
+        assert_eq!(LinkTargets::new(std::iter::empty()).find(0), None);
     }
 }
