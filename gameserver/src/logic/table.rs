@@ -196,9 +196,11 @@ impl Table {
             }
         }
         let Some(slot) = self.procs.get(i) else { return };
+        // (every line the variables overlap, from the line of the first one)
         let vars = slot.proc.state.vars.as_ptr_range();
-        for line in (vars.start as usize..vars.end as usize).step_by(64).take(PREFETCH_VAR_LINES) {
-            prefetch(line as *const u8);
+        let first = vars.start.cast::<u8>().wrapping_sub(vars.start as usize % 64);
+        for line in (0..(vars.end as usize).saturating_sub(first as usize)).step_by(64).take(PREFETCH_VAR_LINES) {
+            prefetch(first.wrapping_add(line));
         }
         for (_, t) in &slot.targets.inline {
             match t {
