@@ -109,6 +109,15 @@ pub(super) fn message_text(b: &Building) -> Option<String> {
     }
 }
 
+/// Sets the text of a message-like building (the grid's copy `printflush` writes), reusing the old text's
+/// memory.
+fn set_message_text(b: &mut Building, text: &str) {
+    match (b.logic.as_deref_mut(), &mut b.config) {
+        (Some(LogicData { kind: LogicKind::Message(t), .. }), _) | (_, Value::Str(Some(t))) => text.clone_into(t),
+        (_, config) => *config = Value::Str(Some(text.to_string())),
+    }
+}
+
 fn conv(pos: i32, block: u16) -> (f64, f64) {
     let (x, y) = grid::unpack(pos);
     let off = if block_size(block).is_multiple_of(2) { 0.5 } else { 0.0 };
@@ -528,10 +537,7 @@ impl Host for WorldHost<'_> {
             }
             text.clone_into(cur);
             if let Some(b) = self.grid.building_mut(pos) {
-                match b.logic.as_deref_mut() {
-                    Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
-                    _ => b.config = Value::Str(Some(text.to_string())),
-                }
+                set_message_text(b, text);
             }
             self.effects.changed.push(pos);
             return true;
@@ -552,10 +558,7 @@ impl Host for WorldHost<'_> {
             return true;
         }
         let Some(b) = self.grid.building_mut(pos) else { return false };
-        match b.logic.as_deref_mut() {
-            Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
-            _ => b.config = Value::Str(Some(text.to_string())),
-        }
+        set_message_text(b, text);
         if let Some(i) = table::msg_index(self.msgs, pos) {
             self.msgs[i].text = Some(text.to_string());
         }

@@ -1498,7 +1498,7 @@ struct SyncQueue {
     /// Last broadcast per block.
     last: HashMap<i32, Duration>,
     /// Blocks waiting for their broadcast.
-    queued: BTreeSet<i32>,
+    queued: std::collections::HashSet<i32>,
     /// Waiting blocks by the time they may be sent (earliest first).
     due: std::collections::BinaryHeap<std::cmp::Reverse<(Duration, i32)>>,
     /// Entries `last` kept at its last pruning.
