@@ -111,6 +111,15 @@ pub(super) fn message_text(b: &Building) -> Option<String> {
     }
 }
 
+/// Sets the text of a message-like building (the grid's copy `printflush` writes), reusing the old text's
+/// memory.
+fn set_message_text(b: &mut Building, text: &str) {
+    match (b.logic.as_deref_mut(), &mut b.config) {
+        (Some(LogicData { kind: LogicKind::Message(t), .. }), _) | (_, Value::Str(Some(t))) => text.clone_into(t),
+        (_, config) => *config = Value::Str(Some(text.to_string())),
+    }
+}
+
 fn conv(pos: i32, block: u16) -> (f64, f64) {
     let (x, y) = grid::unpack(pos);
     let off = if block_size(block).is_multiple_of(2) { 0.5 } else { 0.0 };
@@ -124,6 +133,7 @@ pub(super) fn max_health(block: u16) -> f64 {
 impl WorldHost<'_> {
     /// The table target of `pos` if it is a bound link (a valid link: finished, and of this team and not
     /// privileged unless this is a world processor, so every permission check passes).
+    #[inline]
     fn linked(&self, pos: i32) -> Option<Target> {
         if self.grid.layout_version() != self.targets_layout {
             return None;
@@ -133,15 +143,20 @@ impl WorldHost<'_> {
 
     /// Memory of a cell/bank this processor may use (same team and not privileged, or any for world
     /// processors).
+    #[inline]
     fn memory_mut(&mut self, v: &MValue) -> Option<&mut [f64]> {
         let pos = handle_pos(v)?;
         match self.linked(pos) {
-            Some(Target::Mem { start, len }) => {
-                return self.cells.get_mut(start as usize..start as usize + len as usize);
-            }
-            Some(Target::Msg(_)) => return None,
-            Some(Target::Other) | None => {}
+            Some(Target::Mem { start, len }) => self.cells.get_mut(start as usize..start as usize + len as usize),
+            Some(Target::Msg(_)) => None,
+            Some(Target::Other) | None => self.unlinked_memory_mut(pos),
         }
+    }
+
+    /// [`Self::memory_mut`] of a building that is not a bound link (or while the links are stale): the grid,
+    /// with the table consulted for adopted memory blocks.
+    #[inline(never)]
+    fn unlinked_memory_mut(&mut self, pos: i32) -> Option<&mut [f64]> {
         let (privileged, team) = (self.privileged, self.team);
         let b = self.grid.building(pos)?;
         if b.construction.is_some() || !(privileged || (b.team == team && !privileged_block(b.block))) {
@@ -524,10 +539,7 @@ impl Host for WorldHost<'_> {
             }
             text.clone_into(cur);
             if let Some(b) = self.grid.building_mut(pos) {
-                match b.logic.as_deref_mut() {
-                    Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
-                    _ => b.config = Value::Str(Some(text.to_string())),
-                }
+                set_message_text(b, text);
             }
             self.effects.changed.push(pos);
             return true;
@@ -548,10 +560,7 @@ impl Host for WorldHost<'_> {
             return true;
         }
         let Some(b) = self.grid.building_mut(pos) else { return false };
-        match b.logic.as_deref_mut() {
-            Some(LogicData { kind: LogicKind::Message(t), .. }) => text.clone_into(t),
-            _ => b.config = Value::Str(Some(text.to_string())),
-        }
+        set_message_text(b, text);
         if let Some(i) = table::msg_index(self.msgs, pos) {
             self.msgs[i].text = Some(text.to_string());
         }

@@ -36,7 +36,8 @@
 //! Programs longer than [`JIT_IMMEDIATE_MAX_INSTRUCTIONS`] start on the interpreter and are JIT-compiled later,
 //! [`DEFERRED_COMPILES_PER_TICK`] per tick; player edits are rate limited ([`Logic::configure_by`]).
 //! Performance: see the `logic` bench (10,000 logic processors at 8 instructions per tick, also with a
-//! construction state changing every tick). A construction change costs a grid lookup per processor and per link
+//! construction state changing every tick). A steady-state tick touches four cache lines of each processor's
+//! slot (see `table`), its variables, and its linked rows. A construction change costs a grid lookup per processor and per link
 //! of the processors that are or link that building.
 //! Clients see results the way the Java game arranges it: clients run the same processors locally (the world
 //! stream carries each processor's code, links and variables), and the Java server sends nothing when
@@ -230,30 +231,35 @@ pub struct Link {
 }
 
 /// One processor.
+///
+/// Layout (`repr(C)`): the fields a steady-state tick reads come first (one cache line), then `state` (whose
+/// own hot fields come first, see `ProcessorState`), then what only changes and saves touch; the runner's table
+/// prefetches just the hot lines of each processor (see `table::HOT_BYTES`).
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Processor {
+    program: Option<Arc<Program>>,
+    jit: JitCell,
+    bound: Vec<i32>,
+    /// `Grid::layout_version` of the last full link check (None: check next tick).
+    links_layout: Option<u64>,
     /// Block id.
     pub block: u16,
+    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
+    /// disabling processor lets go, see [`control`]).
+    pub enabled: bool,
+    checked_duplicates: bool,
+    icon: u16,
+    /// Execution state (variables, counter, text buffer, accumulator, ipt).
+    pub state: ProcessorState,
     /// The program text.
     pub code: String,
     /// Links in link order.
     pub links: Vec<Link>,
-    /// Enabled (`Building.enabled`: `control enabled` turns it off until a processor turns it on again or the
-    /// disabling processor lets go, see [`control`]).
-    pub enabled: bool,
-    /// Execution state (variables, counter, text buffer, accumulator, ipt).
-    pub state: ProcessorState,
     /// The last assembler error of this code, if any (the processor then runs nothing, as in the game).
     pub error: Option<String>,
-    program: Option<Arc<Program>>,
-    jit: JitCell,
-    bound: Vec<i32>,
     saved: Vec<(String, Object)>,
-    checked_duplicates: bool,
     tag: Option<String>,
-    icon: u16,
-    /// `Grid::layout_version` of the last full link check (None: check next tick).
-    links_layout: Option<u64>,
     /// Origins of the buildings the active links point at, with whether each was finished (no construction) at
     /// the last full check. With the layout unchanged, blocks, teams and positions are unchanged, so a link's
     /// validity can only change with that flag: a tick compares only these.
@@ -994,7 +1000,9 @@ impl Logic {
         let q = &mut self.sync;
         for pos in changed {
             if q.queued.insert(pos) {
-                let due = q.last.get(&pos).map_or(now, |t| *t + interval);
+                // (never before now: a send time older than the interval delays nothing, whether or not it was
+                // forgotten yet)
+                let due = q.last.get(&pos).map_or(now, |t| (*t + interval).max(now));
                 q.due.push(std::cmp::Reverse((due, pos)));
             }
         }
@@ -1031,8 +1039,10 @@ impl Logic {
             calls.push(Call::TileConfig { player: None, pos, value });
         }
         // Forget send times older than the interval (they no longer delay anything).
-        if q.last.len() > 2 * q.queued.len() + 1024 {
+        // (amortized: only once the map has doubled since the last pass)
+        if q.last.len() > 2 * (q.queued.len() + q.kept) + 1024 {
             q.last.retain(|_, t| now.saturating_sub(*t) < interval);
+            q.kept = q.last.len();
         }
     }
 
@@ -1493,9 +1503,11 @@ struct SyncQueue {
     /// Last broadcast per block.
     last: HashMap<i32, Duration>,
     /// Blocks waiting for their broadcast.
-    queued: BTreeSet<i32>,
+    queued: std::collections::HashSet<i32>,
     /// Waiting blocks by the time they may be sent (earliest first).
     due: std::collections::BinaryHeap<std::cmp::Reverse<(Duration, i32)>>,
+    /// Entries `last` kept at its last pruning.
+    kept: usize,
 }
 
 /// A validated client configuration of a processor.
@@ -1645,5 +1657,35 @@ mod tests {
         }
         assert_eq!(to_object(&MValue::Null), None);
         assert_eq!(from_object(&Object::Bool(true)), MValue::Num(1.0));
+    }
+
+    #[test]
+    fn message_broadcasts_do_not_depend_on_when_old_send_times_are_forgotten() {
+        let mut g = Grid::new(10, 10, 33);
+        let (a, b) = (grid::pack(5, 5), grid::pack(2, 2));
+        for pos in [a, b] {
+            let mut m = Building::new(id::MESSAGE, 1, 0, 100.0);
+            m.config = Value::Str(Some(format!("at {pos}")));
+            let (x, y) = grid::unpack(pos);
+            assert!(g.put(x, y, 1, m));
+        }
+        let sent = |calls: &[Call]| -> Vec<i32> {
+            calls.iter().filter_map(|c| if let Call::TileConfig { pos, .. } = c { Some(*pos) } else { None }).collect()
+        };
+        let mut l = Logic::default();
+        let mut calls = Vec::new();
+        l.sync_changes(&g, Duration::from_secs(1), vec![a], &mut calls);
+        assert_eq!(sent(&calls), [a]);
+        // Long after the interval: `a`'s old send time is still remembered (the map is small), yet both go out
+        // now in position order, as they would once it was forgotten.
+        calls.clear();
+        l.sync_changes(&g, Duration::from_secs(60), vec![a, b], &mut calls);
+        assert_eq!(sent(&calls), [b, a]);
+        // Within the interval a change waits for it to end.
+        calls.clear();
+        l.sync_changes(&g, Duration::from_millis(60_100), vec![a], &mut calls);
+        assert!(calls.is_empty());
+        l.sync_changes(&g, Duration::from_millis(60_500), Vec::new(), &mut calls);
+        assert_eq!(sent(&calls), [a]);
     }
 }

@@ -91,6 +91,7 @@ pub const MAX_INSTRUCTION_SCALE: f64 = 5.0;
 /// `delta` is the tick delta times time scale times efficiency (1.0 at a steady 60 TPS with no overdrive).
 /// Uses `state.ipt` as instructions per tick. Returns the run outcome of the tick (with `Exit::Fuel` and
 /// `executed == 0` when the budget was below one instruction).
+#[inline]
 pub fn tick(
     engine: &dyn Engine,
     program: &Program,
@@ -100,6 +101,8 @@ pub fn tick(
 ) -> RunOutcome {
     let ipt = state.ipt;
     let cap = MAX_INSTRUCTION_SCALE * ipt;
+    // Whole instructions of an accumulator of at least 1: the cast truncates, which is `floor` for positive
+    // numbers (and saturates an infinite one), without a libm call on baseline x86_64.
     let budget = |fuel: f64| Budget { fuel: fuel.max(0.0) as u64, ..Budget::fuel(0) };
     match program.build {
         Build::B159 => {
@@ -107,7 +110,7 @@ pub fn tick(
             state.accumulator = state.accumulator.min(cap);
             let mut out = RunOutcome { executed: 0, exit: Exit::Fuel };
             if state.accumulator >= 1.0 {
-                let mut b = budget(state.accumulator.floor());
+                let mut b = budget(state.accumulator);
                 b.tick_seconds = delta / 60.0;
                 out = engine.run(program, state, host, b);
                 let consumed = if out.exit.yielded() { out.executed.saturating_sub(1) } else { out.executed };
@@ -122,7 +125,7 @@ pub fn tick(
             if state.accumulator < 1.0 {
                 return RunOutcome { executed: 0, exit: Exit::Fuel };
             }
-            let mut b = budget(state.accumulator.floor());
+            let mut b = budget(state.accumulator);
             b.tick_seconds = delta / 60.0;
             let out = engine.run(program, state, host, b);
             state.accumulator -= out.executed as f64;

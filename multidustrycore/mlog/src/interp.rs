@@ -48,7 +48,7 @@ fn get(state: &ProcessorState, host: &mut dyn Host, src: Src) -> Value {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn num(state: &ProcessorState, host: &mut dyn Host, src: Src) -> f64 {
     match src {
         Src::Slot(s) => state.vars.get(s as usize).map_or(0.0, Value::num),
@@ -57,7 +57,7 @@ fn num(state: &ProcessorState, host: &mut dyn Host, src: Src) -> f64 {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn write(state: &mut ProcessorState, dst: Dst, v: Value) {
     match dst {
         Dst::Discard => {}
@@ -437,12 +437,47 @@ fn format_placeholder(state: &mut ProcessorState, text: &str) {
     }
 }
 
+/// The common case of `read` and `write`, with no temporaries: a building and a numeric address held in
+/// variables, for which only `Host::read` / `Host::write` apply ([`run_io`] comes to the same calls for them).
+/// Returns false, doing nothing, for anything else. Inlined into the JIT's slow path, which runs it for every
+/// memory access of compiled code before falling back to [`run_io`].
+#[inline(always)]
+pub(crate) fn run_io_fast(state: &mut ProcessorState, host: &mut dyn Host, instr: &Instr) -> bool {
+    match instr {
+        Instr::Read { dst, target: Src::Slot(t), index: Src::Slot(ix) } => {
+            let (Some(t @ Value::Building(_)), Some(ix @ Value::Num(_))) =
+                (state.vars.get(*t as usize), state.vars.get(*ix as usize))
+            else {
+                return false;
+            };
+            if let Some(v) = host.read(t, ix.num() as i64) {
+                write(state, *dst, Value::num_or_null(v));
+            }
+            true
+        }
+        Instr::Write { value, target: Src::Slot(t), index: Src::Slot(ix) } => {
+            let (Some(t @ Value::Building(_)), Some(ix @ Value::Num(_))) =
+                (state.vars.get(*t as usize), state.vars.get(*ix as usize))
+            else {
+                return false;
+            };
+            let v = num(state, host, *value);
+            host.write(t, ix.num() as i64, v);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// `read`, `write` and `printflush`: the memory and message instructions, which never yield or jump except by
 /// writing `@counter`. The interpreter's definition of them, shared with the JIT's slow path (which calls it for
 /// one instruction without the run loop; the caller has already advanced the counter past the instruction).
 /// Returns false (doing nothing) for any other instruction.
 pub(crate) fn run_io(program: &Program, state: &mut ProcessorState, host: &mut dyn Host, instr: &Instr) -> bool {
     // Operands are read by reference (no `Value` copies): this runs for every memory access of compiled code.
+    if run_io_fast(state, host, instr) {
+        return true;
+    }
     let (mut t1, mut t2, mut t3) = (Value::Null, Value::Null, Value::Null);
     match instr {
         Instr::Read { dst, target, index } => {

@@ -6,6 +6,9 @@
 //! which the world keeps in the building config; the state is only valid with the same program text).
 //! Does not own: execution (engines) or the per-tick loop (see [`crate::engine::tick`]).
 //!
+//! Layout: `repr(C)` with the fields a running processor touches every tick first ([`HOT_BYTES`]), for hosts
+//! that keep thousands of processors in an array and prefetch them.
+//!
 //! Invariants: `vars.len() == program.slots.len()`; constant slots hold their initial value forever; `counter`
 //! is a finite number (it may be outside `[0, n)`: the next step wraps it to 0).
 
@@ -21,31 +24,39 @@ use crate::value::Value;
 pub const MAX_TEXT_BUFFER: usize = 400;
 
 /// State of one processor.
+///
+/// Layout (`repr(C)`): the fields every tick of a running processor touches come first ([`HOT_BYTES`]), so a
+/// host keeping many processors in an array can load just those; wait timers and the test-only fields follow.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[repr(C)]
 pub struct ProcessorState {
     /// One value per program slot (variables and constants).
     pub vars: Vec<Value>,
     /// `@counter` (a double in the game: fractional parts are kept).
     pub counter: f64,
-    /// The text buffer filled by `print`/`format`, emptied by `printflush`.
-    pub text: String,
-    /// Length of `text` in UTF-16 units (the game's limit counts those).
-    pub text_units: usize,
-    /// `wait` timers, by instruction index (seconds accumulated).
-    pub wait_timers: BTreeMap<u32, f64>,
     /// Fractional instruction budget carried between ticks (`LogicBuild.accumulator`).
     pub accumulator: f64,
     /// Instructions per tick; the block's ipt, changed by `setrate` for world processors.
     pub ipt: f64,
     /// Total instructions executed (statistics).
     pub executed: u64,
-    /// Test-only: text-buffer position remembered by `assertflush` (byte offset).
+    /// The text buffer filled by `print`/`format`, emptied by `printflush`.
+    pub text: String,
+    /// Length of `text` in UTF-16 units (the game's limit counts those).
+    pub text_units: usize,
+    /// Test-only: text-buffer position remembered by `assertflush` (byte offset; reset by `printflush`).
     pub assert_mark: usize,
+    /// `wait` timers, by instruction index (seconds accumulated).
+    pub wait_timers: BTreeMap<u32, f64>,
     /// Test-only: failures of `assertequals`/`assertprints`, in order.
     pub assert_failures: Vec<String>,
     /// Test-only: number of assertions evaluated.
     pub asserts_run: u64,
 }
+
+/// Bytes at the start of a [`ProcessorState`] holding what running it touches on every tick (everything but
+/// the `wait` timers and the test-only failure list and count).
+pub const HOT_BYTES: usize = std::mem::offset_of!(ProcessorState, wait_timers);
 
 impl ProcessorState {
     /// Fresh state for `program`: variables null, constants set, link/special constants asked from `host`.

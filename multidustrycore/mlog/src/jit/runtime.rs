@@ -160,7 +160,9 @@ fn slow_step(ctx: &mut Ctx, i: u32) -> u32 {
     {
         let next = f64::from(i) + 1.0;
         state.counter = next;
-        crate::interp::run_io(program, state, host, instr);
+        if !crate::interp::run_io_fast(state, host, instr) {
+            crate::interp::run_io(program, state, host, instr);
+        }
         ctx.vars = state.vars.as_mut_ptr();
         return if state.counter == next { slow::NEXT } else { slow::DISPATCH };
     }
