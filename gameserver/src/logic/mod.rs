@@ -66,9 +66,8 @@
 //! established (see [`world`]); world-processor `message` clears
 //! the text buffer as the Java headless server does (clients show it themselves); `setblock` on floor/ore
 //! layers changes the server's grid only (there is no `setFloor` call yet); hyper processors run at full rate
-//! without cryofluid. `printchar` of a content object appends nothing (the game appends its icon character
-//! from its icon table, a game asset not at hand; whether the headless server loads that table is unverified,
-//! see the interpreter).
+//! without cryofluid. `printchar` of a content object appends U+0000, as the Java dedicated server does (it
+//! never loads the icon table clients take the glyph from; see the interpreter).
 
 pub mod control;
 mod host;

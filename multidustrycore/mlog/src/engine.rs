@@ -176,6 +176,34 @@ mod tests {
     }
 
     #[test]
+    fn printchar_of_content_appends_what_a_java_server_appends() {
+        // The dedicated server has no icon table: `emojiChar()` is 0 for every content object.
+        let links = vec!["message1".to_string()];
+        let mut table = ContentTable::empty();
+        table.push(crate::value::ContentKind::Item, "copper");
+        let content = Arc::new(table);
+        let opts = ParseOptions {
+            build: Build::B159,
+            privileged: false,
+            links: &links,
+            content: &content,
+            test_instructions: false,
+        };
+        let p = parse(
+            "printchar @copper\nprintchar 65\nprintchar @sharded\nprintchar null\nprintflush message1\nstop\n",
+            &opts,
+        )
+        .expect("parses");
+        let jit = crate::jit::JitProgram::compile(&p).expect("compiles");
+        for engine in [&Interpreter as &dyn Engine, &jit] {
+            let mut host = StandaloneHost::new(&["message1"]);
+            let mut s = ProcessorState::new(&p, 8.0, &mut host);
+            engine.run(&p, &mut s, &mut host, Budget::fuel(6));
+            assert_eq!(host.flushes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), ["\u{0}A"]);
+        }
+    }
+
+    #[test]
     fn world_message_consumes_the_text_buffer_in_both_engines() {
         let links = vec!["message1".to_string()];
         let content = Arc::new(ContentTable::empty());

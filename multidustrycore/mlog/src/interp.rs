@@ -256,13 +256,14 @@ impl Engine for Interpreter {
                         let mut buf = [0u8; 4];
                         append(state, program.build, s.encode_utf8(&mut buf));
                     }
-                    // Objects: null and non-content objects are ignored. A content object appends its icon
-                    // character (`UnlockableContent.emojiChar()` = `Fonts.getUnicode(name)`, 0 when the icon table
-                    // is not loaded). Whether a headless Java server has that table is not settled here:
-                    // `Fonts.loadContentIconsHeadless()` reads it (the game's `icons/icons.properties`:
-                    // private-use code points such as U+F838 for copper) and headless harnesses that mirror the
-                    // server launcher call it, but the launcher source at hand does not. The table is a game
-                    // asset not at hand, so content appends nothing here (partial).
+                    // Objects: null and non-content objects are ignored. A content object appends
+                    // `(char) emojiChar()`, `Fonts.getUnicode(name)`: its icon's code point when the game's icon
+                    // table (`icons/icons.properties`) is loaded, else 0. The Java dedicated server
+                    // (`ServerLauncher`) never loads that table (only clients and some headless harnesses call
+                    // `Fonts.loadContentIconsHeadless`), so on a server every content object appends U+0000.
+                    else if let Value::Content(..) = v {
+                        append(state, program.build, "\u{0}");
+                    }
                 }
                 Instr::Format { value } => {
                     scratch.clear();
