@@ -806,10 +806,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let q = self.b.ins().fdiv(xa, yb);
                 self.b.ins().floor(q)
             }
-            OpKind::Mod => {
-                let call = self.b.ins().call(self.h.fmod, &[xa, yb]);
-                self.b.inst_results(call)[0]
-            }
+            OpKind::Mod => self.fmod(xa, yb),
             OpKind::Equal | OpKind::NotEqual => {
                 let xo = self.b.ins().icmp_imm_s(IntCC::NotEqual, x.tag, TAG_NUM);
                 let yo = self.b.ins().icmp_imm_s(IntCC::NotEqual, y.tag, TAG_NUM);
@@ -866,6 +863,40 @@ impl<'a, 'b> Gen<'a, 'b> {
             }
         };
         self.store_num(i, dst, r)
+    }
+
+    /// Java `%` on doubles: integer remainder when both are integers below 2^53 in magnitude and `b != 0` (exact
+    /// there, with the sign of `a`, also for a zero result), else the `fmod` helper.
+    fn fmod(&mut self, a: CValue, b: CValue) -> CValue {
+        let limit = self.f64c(9_007_199_254_740_992.0);
+        let (fa, fb) = (self.b.ins().fabs(a), self.b.ins().fabs(b));
+        let a_small = self.b.ins().fcmp(FloatCC::LessThan, fa, limit);
+        let b_small = self.b.ins().fcmp(FloatCC::LessThan, fb, limit);
+        let (ta, tb) = (self.b.ins().trunc(a), self.b.ins().trunc(b));
+        let a_int = self.b.ins().fcmp(FloatCC::Equal, ta, a);
+        let b_int = self.b.ins().fcmp(FloatCC::Equal, tb, b);
+        let zero = self.f64c(0.0);
+        let b_nonzero = self.b.ins().fcmp(FloatCC::NotEqual, b, zero);
+        let ok = self.b.ins().band(a_small, b_small);
+        let ok = self.b.ins().band(ok, a_int);
+        let ok = self.b.ins().band(ok, b_int);
+        let ok = self.b.ins().band(ok, b_nonzero);
+        let (int_blk, call_blk, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(done, types::F64);
+        self.b.ins().brif(ok, int_blk, &[], call_blk, &[]);
+        self.b.switch_to_block(int_blk);
+        let ia = self.b.ins().fcvt_to_sint_sat(types::I64, a);
+        let ib = self.b.ins().fcvt_to_sint_sat(types::I64, b);
+        let r = self.b.ins().srem(ia, ib);
+        let rf = self.b.ins().fcvt_from_sint(types::F64, r);
+        let rf = self.b.ins().fcopysign(rf, a);
+        self.b.ins().jump(done, &[BlockArg::Value(rf)]);
+        self.b.switch_to_block(call_blk);
+        let call = self.b.ins().call(self.h.fmod, &[a, b]);
+        let r = self.b.inst_results(call)[0];
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
     }
 
     /// `|a - b| < 1e-6` (the game's numeric equality).
