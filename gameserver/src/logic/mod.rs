@@ -1195,13 +1195,7 @@ impl Logic {
             self.cache.clear();
         }
         let entry = self.cache.entry(key).or_insert_with_key(|(privileged, names, code)| {
-            let opts = ParseOptions {
-                build: self.build,
-                privileged: *privileged,
-                links: names,
-                content: shared_content(self.build),
-                test_instructions: false,
-            };
+            let opts = ParseOptions::new(self.build, *privileged, names, shared_content(self.build));
             let (program, err) = parse_or_empty(code, &opts);
             let program = Arc::new(program);
             let jit: JitCell = Arc::new(OnceLock::new());

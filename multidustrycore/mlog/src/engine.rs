@@ -182,13 +182,7 @@ mod tests {
         let mut table = ContentTable::empty();
         table.push(crate::value::ContentKind::Item, "copper");
         let content = Arc::new(table);
-        let opts = ParseOptions {
-            build: Build::B159,
-            privileged: false,
-            links: &links,
-            content: &content,
-            test_instructions: false,
-        };
+        let opts = ParseOptions::new(Build::B159, false, &links, &content);
         let p = parse(
             "printchar @copper\nprintchar 65\nprintchar @sharded\nprintchar null\nprintflush message1\nstop\n",
             &opts,
@@ -207,13 +201,7 @@ mod tests {
     fn world_message_consumes_the_text_buffer_in_both_engines() {
         let links = vec!["message1".to_string()];
         let content = Arc::new(ContentTable::empty());
-        let opts = ParseOptions {
-            build: Build::B159,
-            privileged: true,
-            links: &links,
-            content: &content,
-            test_instructions: false,
-        };
+        let opts = ParseOptions::new(Build::B159, true, &links, &content);
         let p =
             parse("print 1\nmessage announce 3 @wait\nprint 2\nprintflush message1\nstop\n", &opts).expect("parses");
         let jit = crate::jit::JitProgram::compile(&p).expect("compiles");

@@ -198,13 +198,7 @@ fn build_154_trims_tokens() {
 fn ids_lookup_by_name() {
     let links: Vec<String> = Vec::new();
     let content = test_content();
-    let opts = ParseOptions {
-        build: Build::B159,
-        privileged: true,
-        links: &links,
-        content: &content,
-        test_instructions: false,
-    };
+    let opts = ParseOptions::new(Build::B159, true, &links, &content);
     let ids = java_var_ids("op add r x y\nsync r", &opts).expect("ids");
     // @counter 0, x 1, y 2, r 3
     assert_eq!(ids.id("r"), Some(3));
@@ -271,13 +265,7 @@ fn corpus_matches_the_real_build_154_executor() {
             .map(str::to_string)
             .collect();
         let owned: Vec<String> = links.iter().map(|s| (*s).to_string()).collect();
-        let opts = ParseOptions {
-            build: Build::B154,
-            privileged: false,
-            links: &owned,
-            content: &content,
-            test_instructions: false,
-        };
+        let opts = ParseOptions::new(Build::B154, false, &owned, &content);
         match java_var_ids(&src, &opts) {
             Ok(got) => {
                 assert_eq!(got.names(), &want[..], "{}", rel.display());

@@ -42,6 +42,14 @@ pub struct ParseOptions<'a> {
     pub test_instructions: bool,
 }
 
+impl<'a> ParseOptions<'a> {
+    /// Options for game code (Mindcode's test instructions are unknown instructions, as in the game).
+    #[must_use]
+    pub fn new(build: Build, privileged: bool, links: &'a [String], content: &'a Arc<ContentTable>) -> Self {
+        Self { build, privileged, links, content, test_instructions: false }
+    }
+}
+
 /// An assembler error (the game then runs nothing).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]

@@ -258,13 +258,7 @@ mod tests {
     fn program(src: &str) -> Program {
         let links = vec!["cell1".to_string()];
         let content = std::sync::Arc::new(ContentTable::empty());
-        let opts = ParseOptions {
-            build: Build::B159,
-            privileged: false,
-            links: &links,
-            content: &content,
-            test_instructions: false,
-        };
+        let opts = ParseOptions::new(Build::B159, false, &links, &content);
         parse(src, &opts).expect("test program parses")
     }
 

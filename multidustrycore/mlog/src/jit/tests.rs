@@ -18,13 +18,7 @@ const LINKS: [&str; 3] = ["message1", "cell1", "bank1"];
 fn program(src: &str) -> Program {
     let links: Vec<String> = LINKS.iter().map(|s| (*s).to_string()).collect();
     let content = Arc::new(ContentTable::empty());
-    let opts = ParseOptions {
-        build: Build::B159,
-        privileged: false,
-        links: &links,
-        content: &content,
-        test_instructions: false,
-    };
+    let opts = ParseOptions::new(Build::B159, false, &links, &content);
     parse(src, &opts).expect("test program parses")
 }
 
