@@ -1,6 +1,6 @@
 //! Cost of one world tick of the processors: many logic processors each looping over a linked memory cell and a
-//! message block (at 8 instructions per tick; also with a construction state changing every tick), and the
-//! official map with the most processors.
+//! message block (at 8 instructions per tick; also with their message changes spread over the ticks, and with a
+//! construction state changing every tick), and the official map with the most processors.
 //!
 //! Run: `cargo bench -p multidustry-gameserver --bench logic`.
 
@@ -12,7 +12,7 @@ use multidustry_gameserver::logic::{self, Clock, Logic};
 
 #[path = "common/logic_world.rs"]
 mod logic_world;
-use logic_world::world;
+use logic_world::{world, world_staggered};
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("logic_tick");
@@ -34,6 +34,24 @@ fn bench(c: &mut Criterion) {
                 });
             });
         }
+    }
+    // The same processors, their message changes spread over the ticks (no tick where all 10,000 change at once).
+    {
+        let mut grid = world_staggered(10_000);
+        let mut l = Logic::new(multidustry_mlog::ir::Build::B159, logic::EngineKind::Jit);
+        let mut clock = Clock::default();
+        for _ in 0..10 {
+            clock.tick += 1.0;
+            clock.now += Duration::from_millis(16);
+            l.tick(&mut grid, &clock, 1.0);
+        }
+        group.bench_function("jit_10000_logic_processors_staggered", |b| {
+            b.iter(|| {
+                clock.tick += 1.0;
+                clock.now += Duration::from_millis(16);
+                black_box(l.tick(&mut grid, &clock, 1.0));
+            });
+        });
     }
     // A busy world: a construction state changes somewhere every tick (noted as `sim` does), so the runner
     // rechecks the construction states of every processor and link each tick.

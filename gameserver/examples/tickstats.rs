@@ -2,15 +2,16 @@
 //! for machines where criterion's mean is dominated by noise or by the ticks where every processor changes its
 //! message at once (they run in lockstep, so that happens every ~88 ticks).
 //!
-//! Run: `cargo run --release -p multidustry-gameserver --example tickstats -- [PROCESSORS] [jit|interp]`
-//! (default 10000 jit). Measures 1,200 ticks after 60 warm-up ticks.
+//! Run: `cargo run --release -p multidustry-gameserver --example tickstats -- [PROCESSORS] [jit|interp]
+//! [staggered]` (default 10000 jit, lockstep; `staggered` spreads the processors' message changes over the ticks).
+//! Measures 1,200 ticks after 60 warm-up ticks.
 
 use multidustry_gameserver::logic::{self, Clock, Logic};
 use std::time::{Duration, Instant};
 
 #[path = "../benches/common/logic_world.rs"]
 mod logic_world;
-use logic_world::world;
+use logic_world::{world, world_staggered};
 fn main() {
     let count: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let engine = if std::env::args().nth(2).as_deref() == Some("interp") {
@@ -18,7 +19,8 @@ fn main() {
     } else {
         logic::EngineKind::Jit
     };
-    let mut grid = world(count);
+    let mut grid =
+        if std::env::args().nth(3).as_deref() == Some("staggered") { world_staggered(count) } else { world(count) };
     let mut l = Logic::new(multidustry_mlog::ir::Build::B159, engine);
     let mut clock = Clock::default();
     for _ in 0..60 {

@@ -19,8 +19,19 @@ printflush message1
 jump 0 always
 ";
 
-/// `count` logic processors (2x2), each with a memory cell and a message block beside it.
+/// `count` logic processors (2x2), each with a memory cell and a message block beside it. They run in lockstep:
+/// every ~88 ticks all of them change their message in the same tick.
 pub fn world(count: usize) -> Grid {
+    world_with(count, false)
+}
+
+/// [`world`], with processor `i`'s cell starting at `i % 100`, so that their message changes spread over the
+/// ticks as on a map whose processors were not all built at once.
+pub fn world_staggered(count: usize) -> Grid {
+    world_with(count, true)
+}
+
+fn world_with(count: usize, staggered: bool) -> Grid {
     let side = (count as f64).sqrt().ceil() as i32;
     let mut g = Grid::new((side * 4) as u16 + 4, (side * 3) as u16 + 4, 33);
     for i in 0..count as i32 {
@@ -31,6 +42,11 @@ pub fn world(count: usize) -> Grid {
         assert!(g.put(x, y, 2, p));
         let mut c = Building::new(id::MEMORY_CELL, 1, 0, 100.0);
         c.logic = logic::new_data(id::MEMORY_CELL, 1, 0, 100.0).map(Box::new);
+        if staggered
+            && let Some(logic::LogicData { kind: logic::LogicKind::Memory(cells), .. }) = c.logic.as_deref_mut()
+        {
+            cells[0] = f64::from(i % 100);
+        }
         assert!(g.put(x + 2, y, 1, c));
         let mut m = Building::new(id::MESSAGE, 1, 0, 100.0);
         m.config = Value::Str(Some(String::new()));
