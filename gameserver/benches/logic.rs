@@ -12,7 +12,7 @@ use multidustry_gameserver::logic::{self, Clock, Logic};
 
 #[path = "common/logic_world.rs"]
 mod logic_world;
-use logic_world::{world, world_staggered};
+use logic_world::{tick, world, world_staggered};
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("logic_tick");
@@ -22,15 +22,11 @@ fn bench(c: &mut Criterion) {
             let mut l = Logic::new(multidustry_mlog::ir::Build::B159, engine);
             let mut clock = Clock::default();
             for _ in 0..10 {
-                clock.tick += 1.0;
-                clock.now += Duration::from_millis(16);
-                l.tick(&mut grid, &clock, 1.0);
+                tick(&mut l, &mut grid, &mut clock);
             }
             group.bench_function(format!("{name}_{count}_logic_processors"), |b| {
                 b.iter(|| {
-                    clock.tick += 1.0;
-                    clock.now += Duration::from_millis(16);
-                    black_box(l.tick(&mut grid, &clock, 1.0));
+                    black_box(tick(&mut l, &mut grid, &mut clock));
                 });
             });
         }
@@ -41,15 +37,11 @@ fn bench(c: &mut Criterion) {
         let mut l = Logic::new(multidustry_mlog::ir::Build::B159, logic::EngineKind::Jit);
         let mut clock = Clock::default();
         for _ in 0..10 {
-            clock.tick += 1.0;
-            clock.now += Duration::from_millis(16);
-            l.tick(&mut grid, &clock, 1.0);
+            tick(&mut l, &mut grid, &mut clock);
         }
         group.bench_function("jit_10000_logic_processors_staggered", |b| {
             b.iter(|| {
-                clock.tick += 1.0;
-                clock.now += Duration::from_millis(16);
-                black_box(l.tick(&mut grid, &clock, 1.0));
+                black_box(tick(&mut l, &mut grid, &mut clock));
             });
         });
     }
@@ -81,9 +73,7 @@ fn bench(c: &mut Criterion) {
         let mut clock = Clock::default();
         group.bench_function("map_247_all_processors", |b| {
             b.iter(|| {
-                clock.tick += 1.0;
-                clock.now += Duration::from_millis(16);
-                black_box(l.tick(&mut grid, &clock, 1.0));
+                black_box(tick(&mut l, &mut grid, &mut clock));
             });
         });
     }

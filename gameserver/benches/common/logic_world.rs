@@ -2,8 +2,10 @@
 //! with a memory cell and a message block beside it, running a read/write/printflush loop at 8 instructions
 //! per tick.
 
+use std::time::Duration;
+
 use multidustry_gameserver::grid::{Building, Grid};
-use multidustry_gameserver::logic::{self, id};
+use multidustry_gameserver::logic::{self, Clock, Logic, LogicOutput, id};
 use multidustry_gameserver::value::Value;
 
 /// The processors' program: every iteration reads, increments and writes the cell and flushes the message; every
@@ -53,4 +55,11 @@ fn world_with(count: usize, staggered: bool) -> Grid {
         assert!(g.put(x + 3, y, 1, m));
     }
     g
+}
+
+/// Advances `clock` by one 60 Hz tick and runs the processors of `grid` for it.
+pub fn tick(l: &mut Logic, grid: &mut Grid, clock: &mut Clock) -> LogicOutput {
+    clock.tick += 1.0;
+    clock.now += Duration::from_millis(16);
+    l.tick(grid, clock, 1.0)
 }

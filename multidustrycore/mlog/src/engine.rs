@@ -188,13 +188,7 @@ mod tests {
             &opts,
         )
         .expect("parses");
-        let jit = crate::jit::JitProgram::compile(&p).expect("compiles");
-        for engine in [&Interpreter as &dyn Engine, &jit] {
-            let mut host = StandaloneHost::new(&["message1"]);
-            let mut s = ProcessorState::new(&p, 8.0, &mut host);
-            engine.run(&p, &mut s, &mut host, Budget::fuel(6));
-            assert_eq!(host.flushes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), ["\u{0}A"]);
-        }
+        assert_flushes_in_both_engines(&p, 6, &["\u{0}A"]);
     }
 
     #[test]
@@ -204,12 +198,18 @@ mod tests {
         let opts = ParseOptions::new(Build::B159, true, &links, &content);
         let p =
             parse("print 1\nmessage announce 3 @wait\nprint 2\nprintflush message1\nstop\n", &opts).expect("parses");
-        let jit = crate::jit::JitProgram::compile(&p).expect("compiles");
+        assert_flushes_in_both_engines(&p, 5, &["2"]);
+    }
+
+    /// Runs `p` for `fuel` instructions in the interpreter and in the JIT, each with a fresh host linked to
+    /// `message1`, and checks the texts flushed.
+    fn assert_flushes_in_both_engines(p: &Program, fuel: u64, want: &[&str]) {
+        let jit = crate::jit::JitProgram::compile(p).expect("compiles");
         for engine in [&Interpreter as &dyn Engine, &jit] {
             let mut host = StandaloneHost::new(&["message1"]);
-            let mut s = ProcessorState::new(&p, 8.0, &mut host);
-            engine.run(&p, &mut s, &mut host, Budget::fuel(5));
-            assert_eq!(host.flushes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), ["2"]);
+            let mut s = ProcessorState::new(p, 8.0, &mut host);
+            engine.run(p, &mut s, &mut host, Budget::fuel(fuel));
+            assert_eq!(host.flushes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), want);
         }
     }
 

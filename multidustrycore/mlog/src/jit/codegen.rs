@@ -550,21 +550,24 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// Emits the slow path for instruction `i` in the current block.
     fn slow(&mut self, i: usize) {
         self.refund(i);
-        let touch = cache::touch(self.program, &self.program.instrs[i]);
-        self.flush(&touch.reads);
+        // (Outside regions nothing is held in registers: no write-back, no reload.)
+        let touch = self.cur.map(|_| cache::touch(self.program, &self.program.instrs[i]));
+        if let Some(t) = &touch {
+            self.flush(&t.reads);
+        }
         let iv = self.i32c(i as u32);
         let call = self.b.ins().call(self.h.slow, &[self.ctx, iv]);
         let r = self.b.inst_results(call)[0];
         let vars = self.b.ins().load(self.ptr, self.mem, self.ctx, CTX_VARS);
         self.b.def_var(self.vars, vars);
         let is_exit = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::EXIT));
-        if self.cur.is_none() {
+        let Some(touch) = touch else {
             // NEXT and DISPATCH both continue through the dispatch block (the interpreter stored the counter): one
             // edge per call site keeps large programs quick to compile; the extra table jump is small next to
             // the call.
             self.b.ins().brif(is_exit, self.ret, &[], self.dispatch, &[]);
             return;
-        }
+        };
         // In a region: NEXT goes on in the region with the registers of what the instruction wrote reloaded.
         self.reload(&touch.writes);
         let is_next = self.b.ins().icmp_imm_s(IntCC::Equal, r, i64::from(slow::NEXT));
@@ -701,21 +704,16 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// Emits instruction `i` into the current (body) block.
     fn emit_instr(&mut self, i: usize) {
         let instr = &self.program.instrs[i];
+        if !compiled_inline(instr) {
+            return self.slow(i);
+        }
         match *instr {
             Instr::Noop => self.goto_next(i),
             Instr::End => self.goto_index(self.n() as i64),
-            Instr::Set { dst, src } if !matches!(src, Src::Global(_)) => self.emit_set(i, dst, src),
-            Instr::Op { op, dst, a, b }
-                if runtime::op_index(op).is_some() && !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_)) =>
-            {
-                self.emit_op(i, op, dst, a, b)
-            }
-            Instr::Select { dst, cond, a, b, x, y } if [a, b, x, y].iter().all(|s| !matches!(s, Src::Global(_))) => {
-                self.emit_select(i, dst, cond, (a, b), x, y)
-            }
-            Instr::Jump { target, cond, a, b } if !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_)) => {
-                self.emit_jump(i, target, cond, a, b)
-            }
+            Instr::Set { dst, src } => self.emit_set(i, dst, src),
+            Instr::Op { op, dst, a, b } => self.emit_op(i, op, dst, a, b),
+            Instr::Select { dst, cond, a, b, x, y } => self.emit_select(i, dst, cond, (a, b), x, y),
+            Instr::Jump { target, cond, a, b } => self.emit_jump(i, target, cond, a, b),
             _ => self.slow(i),
         }
     }
@@ -1050,22 +1048,15 @@ fn writes_slot(instr: &Instr, s: Slot) -> bool {
 /// exactly one run.
 fn runs(program: &Program) -> Vec<(usize, usize)> {
     let n = program.instrs.len();
-    let goes_on = |i: usize| match program.instrs[i] {
-        Instr::Noop => true,
-        Instr::Set { dst, src } => dst != Dst::Counter && !matches!(src, Src::Global(_)),
-        Instr::Op { op, dst, a, b } => {
-            dst != Dst::Counter
-                && runtime::op_index(op).is_some()
-                && !matches!(a, Src::Global(_))
-                && !matches!(b, Src::Global(_))
-        }
-        Instr::Select { dst, a, b, x, y, .. } => {
-            dst != Dst::Counter && [a, b, x, y].iter().all(|s| !matches!(s, Src::Global(_)))
-        }
-        Instr::Jump { cond, a, b, .. } => {
-            cond != Cond::Always && !matches!(a, Src::Global(_)) && !matches!(b, Src::Global(_))
-        }
-        _ => false,
+    let goes_on = |i: usize| {
+        let instr = &program.instrs[i];
+        compiled_inline(instr)
+            && match *instr {
+                Instr::Noop => true,
+                Instr::Set { dst, .. } | Instr::Op { dst, .. } | Instr::Select { dst, .. } => dst != Dst::Counter,
+                Instr::Jump { cond, .. } => cond != Cond::Always,
+                _ => false,
+            }
     };
     let mut leader = vec![false; n];
     if let Some(first) = leader.first_mut() {
